@@ -1,0 +1,264 @@
+"""The command line: parse arguments, call the library, render results and errors, exit.
+
+This is the only module that prints, prompts, reads ``sys.argv`` or exits. Library modules are
+imported inside the commands that need them, so ``--version`` and ``--help`` stay fast.
+Exit codes: 0 success, 1 the operation failed, 2 usage/configuration/input error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from releasekit import __version__
+from releasekit.console import Console, wants_color
+from releasekit.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Aborted,
+    PreflightError,
+    ReleaseError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from releasekit.prepare import ReleasePlan
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every command gets from the global options."""
+
+    root: Path
+    console: Console
+    verbose: int
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "--version", prog_name="releasekit", message="%(prog)s %(version)s"
+)
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    help="Run as if started in DIR.",
+)
+@click.option("-v", "--verbose", count=True, help="More detail; -v shows tracebacks on errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
+@click.option("--no-color", is_flag=True, help="No colour, whatever the terminal.")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool, no_color: bool) -> None:
+    """Cut, check, publish and rehearse Python package releases safely."""
+    if not directory.is_dir():
+        raise UsageError("no such directory", where=str(directory), hint="check the -C argument")
+    console = Console(
+        out=sys.stdout,
+        err=sys.stderr,
+        color=wants_color(sys.stdout, os.environ, disabled=no_color),
+        quiet=quiet,
+    )
+    ctx.obj = Context(root=directory.resolve(), console=console, verbose=verbose)
+
+
+def _release_date(value: str | None) -> str:
+    """``--date`` as ISO text, or today's local date."""
+    if value is None:
+        return datetime.date.today().isoformat()
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise UsageError(f"--date {value!r} is not a date", hint="write it as YYYY-MM-DD") from exc
+
+
+@cli.command()
+@click.argument("spec", metavar="[BUMP|VERSION]", required=False)
+@click.option("--dry-run", is_flag=True, help="Show the plan and stop; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--push", is_flag=True, help="Push the branch and tag atomically afterwards.")
+@click.option("--sign", is_flag=True, help="Create a signed tag (git tag -s).")
+@click.option("--no-commit", is_flag=True, help="Only rewrite the files (implies --no-tag).")
+@click.option("--no-tag", is_flag=True, help="Commit, but do not tag.")
+@click.option("--allow-dirty", is_flag=True, help="Allow uncommitted changes in tracked files.")
+@click.option(
+    "--allow-empty-changelog", is_flag=True, help="Release with an empty Unreleased section."
+)
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="The release date (default: today).")
+@click.pass_obj
+def prepare(
+    obj: Context,
+    spec: str | None,
+    dry_run: bool,
+    yes: bool,
+    push: bool,
+    sign: bool,
+    no_commit: bool,
+    no_tag: bool,
+    allow_dirty: bool,
+    allow_empty_changelog: bool,
+    date: str | None,
+) -> None:
+    """Bump the version everywhere, roll the changelog, commit and tag, atomically.
+
+    BUMP is major, minor, patch, alpha, beta, rc, post, dev or release, or a chain such as
+    minor,rc. VERSION is any PEP 440 version higher than the current one.
+    """
+    from releasekit.prepare import PrepareOptions, apply_release, plan_release
+
+    if spec is None:
+        raise UsageError(
+            "prepare needs a BUMP or a VERSION",
+            hint="for example: releasekit prepare minor, or releasekit prepare 2.0.0",
+        )
+    options = PrepareOptions(
+        spec=spec,
+        date=_release_date(date),
+        commit=not no_commit,
+        tag=not no_tag,
+        push=push,
+        sign=sign,
+        allow_dirty=allow_dirty,
+        allow_empty_changelog=allow_empty_changelog,
+    )
+    console = obj.console
+    plan = plan_release(obj.root, options, env=os.environ)
+    _show_plan(console, plan)
+    if dry_run:
+        console.print(console.style("Dry run: nothing was changed.", "bold"))
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "confirmation needed, but standard input is not a terminal",
+                hint="pass --yes to apply without asking",
+            )
+        if not click.confirm("Apply this plan?", default=False, err=True):
+            raise Aborted("declined at the prompt; nothing was changed")
+    apply_release(plan, console)
+    _show_next_steps(console, plan)
+
+
+def _show_plan(console: Console, plan: ReleasePlan) -> None:
+    """Every file change as a diff, then the commit, tag and push."""
+    console.info(console.style(f"Release {plan.current} -> {plan.new}", "bold"))
+    console.info(f"Version sources: {', '.join(plan.sources)}")
+    console.info()
+    for write in plan.writes:
+        console.diff(write.diff())
+    console.info()
+    console.info(console.style("Plan:", "bold"))
+    for number, action in enumerate(plan.actions, start=1):
+        console.info(f"  {number}. {action.describe()}")
+
+
+def _web_root(plan: ReleasePlan) -> tuple[str, str] | None:
+    """The GitHub or GitLab web address of the remote, if it is one."""
+    from releasekit.changelog import web_base
+
+    return web_base(plan.remote_url)
+
+
+def _show_next_steps(console: Console, plan: ReleasePlan) -> None:
+    """What the maintainer does next: push, create the release, watch the workflow."""
+    if plan.commit_message is None:
+        console.print(f"Updated {len(plan.writes)} file(s) to {plan.new}; review and commit them.")
+        return
+    done = f'Committed "{plan.commit_message}"' + (f" and tagged {plan.tag}" if plan.tag else "")
+    console.print(console.style(done + ".", "green", "bold"))
+    steps = []
+    if plan.push_remote is None:
+        tag = f" {plan.tag}" if plan.tag else ""
+        steps.append(
+            f"Push the commit and tag together: git push --atomic origin {plan.branch}{tag}"
+        )
+    if plan.tag:
+        steps.append(
+            f"Create the release: gh release create {plan.tag} --title {plan.new} "
+            f'--notes "$(releasekit notes {plan.new})"'
+        )
+    web = _web_root(plan)
+    if web is not None and web[0] == "github":
+        steps.append(f"Watch the publish workflow: {web[1]}/actions")
+    elif web is not None:
+        steps.append(f"Watch the publish pipeline: {web[1]}/-/pipelines")
+    console.print("Next steps:")
+    for number, text in enumerate(steps, start=1):
+        console.print(f"  {number}. {text}")
+
+
+@cli.command()
+@click.argument("version", required=False)
+@click.pass_obj
+def notes(obj: Context, version: str | None) -> None:
+    """Print a version's changelog section as Markdown (default: the newest release)."""
+    from releasekit.changelog import notes as section_notes
+    from releasekit.changelog import parse
+    from releasekit.config import load_project, resolve_settings
+    from releasekit.errors import ChangelogError
+    from releasekit.versioning import parse_version
+
+    wanted = parse_version(version, where="VERSION") if version is not None else None
+    settings = resolve_settings(load_project(obj.root), env=os.environ)
+    path = obj.root / settings.changelog
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChangelogError(
+            "cannot read the changelog",
+            where=settings.changelog,
+            hint="create it, or set changelog in [tool.releasekit]",
+        ) from exc
+    _, body = section_notes(parse(text), wanted, where=settings.changelog)
+    obj.console.out.write(body)
+
+
+def _render_error(console: Console, error: ReleaseError) -> None:
+    """One line per error; a preflight failure lists each failed check on its own line."""
+    if isinstance(error, PreflightError) and len(error.problems) == 1:
+        console.error(error.problems[0].one_line())
+        return
+    console.error(error.one_line())
+    if isinstance(error, PreflightError):
+        for problem in error.problems:
+            console.err.write(f"  - {problem.one_line()}\n")
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the command line and exit with its documented code."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
+    no_color = "--no-color" in args
+    console = Console(
+        out=sys.stdout, err=sys.stderr, color=wants_color(sys.stderr, os.environ, disabled=no_color)
+    )
+    try:
+        code = cli.main(args=args, prog_name="releasekit", standalone_mode=False)
+    except ReleaseError as error:
+        if verbose:
+            traceback.print_exc()
+        _render_error(console, error)
+        sys.exit(error.exit_code)
+    except click.exceptions.NoArgsIsHelpError as error:  # `releasekit` alone: show help, exit 2
+        console.err.write(error.ctx.get_help() + "\n" if error.ctx else "")
+        sys.exit(EXIT_USAGE)
+    except click.UsageError as error:
+        command = (
+            f" {error.ctx.command_path.split(' ', 1)[1]}"
+            if error.ctx and " " in error.ctx.command_path
+            else ""
+        )
+        console.error(f"{error.format_message().rstrip('.')}; see 'releasekit{command} --help'")
+        sys.exit(EXIT_USAGE)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        console.error("interrupted; any change already made was rolled back")
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

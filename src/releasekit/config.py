@@ -1,0 +1,198 @@
+"""Configuration: ``[tool.releasekit]`` in pyproject.toml, ``RELEASEKIT_*`` variables and flags.
+
+Precedence is flag > environment > file > default, applied in exactly one place,
+``resolve_settings``, so that every command agrees on it. The result is a frozen ``Settings``;
+nothing downstream re-reads the environment or the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from releasekit.errors import ConfigError
+
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class VersionFileSpec:
+    """A file, beyond those found automatically, in which the version is written.
+
+    ``pattern`` is literal text with one ``{version}`` placeholder; without it, the file holds a
+    ``__version__``/``version`` assignment or nothing but the version.
+    """
+
+    path: str
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting a release needs, already validated."""
+
+    changelog: str = "CHANGELOG.md"
+    tag_format: str = "v{version}"
+    version_files: tuple[VersionFileSpec, ...] = ()
+    release_branch: str | None = None  # None: main or master
+    commit_message: str = "Release {version}"
+    repository: str = "pypi"
+
+    def tag_for(self, version: object) -> str:
+        """The tag name of ``version`` under ``tag_format``."""
+        return self.tag_format.format(version=version)
+
+    def commit_message_for(self, version: object) -> str:
+        """The release commit message of ``version``."""
+        return self.commit_message.format(version=version)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project root and its parsed pyproject.toml."""
+
+    root: Path
+    pyproject: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def pyproject_path(self) -> Path:
+        """Where pyproject.toml lives."""
+        return self.root / PYPROJECT
+
+
+# key in [tool.releasekit] -> (Settings field, environment variable)
+_KEYS: dict[str, tuple[str, str]] = {
+    "changelog": ("changelog", "RELEASEKIT_CHANGELOG"),
+    "tag-format": ("tag_format", "RELEASEKIT_TAG_FORMAT"),
+    "version-files": ("version_files", "RELEASEKIT_VERSION_FILES"),
+    "release-branch": ("release_branch", "RELEASEKIT_RELEASE_BRANCH"),
+    "commit-message": ("commit_message", "RELEASEKIT_COMMIT_MESSAGE"),
+    "repository": ("repository", "RELEASEKIT_REPOSITORY"),
+}
+
+
+def load_project(root: Path) -> Project:
+    """Read ``root/pyproject.toml``; a missing or malformed file is a ``ConfigError``."""
+    path = root / PYPROJECT
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            "no pyproject.toml found",
+            where=str(root),
+            hint="run releasekit from the project root or pass -C DIR",
+        ) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"invalid TOML: {exc}", where=str(path), hint="fix the syntax and run again"
+        ) from exc
+    return Project(root=root, pyproject=data)
+
+
+def _placeholder_text(key: str, value: object, *, where: str, required: bool) -> str:
+    """Validate a string that may use only the ``{version}`` placeholder."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key} must be a non-empty string", where=where)
+    try:
+        rendered = value.format(version="1.0")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"{key} {value!r} uses a placeholder other than {{version}}",
+            where=where,
+            hint="write '{version}' where the version goes; double other braces",
+        ) from exc
+    if required and rendered == value.format(version="2.0"):
+        raise ConfigError(
+            f"{key} {value!r} does not contain {{version}}",
+            where=where,
+            hint="for example 'v{version}'",
+        )
+    return value
+
+
+def _version_files(value: object, *, where: str) -> tuple[VersionFileSpec, ...]:
+    """Validate ``version-files``: a list of paths or ``{path = ..., pattern = ...}`` tables."""
+    if not isinstance(value, list):
+        raise ConfigError("version-files must be a list", where=where)
+    specs = []
+    for entry in value:
+        if isinstance(entry, str) and entry:
+            specs.append(VersionFileSpec(entry))
+        elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            unknown = set(entry) - {"path", "pattern"}
+            if unknown:
+                raise ConfigError(
+                    f"version-files entry has unknown key(s) {', '.join(sorted(unknown))}",
+                    where=where,
+                    hint="an entry takes 'path' and optionally 'pattern'",
+                )
+            pattern = entry.get("pattern")
+            if pattern is not None:
+                pattern = _placeholder_text(
+                    "version-files pattern", pattern, where=where, required=True
+                )
+            specs.append(VersionFileSpec(entry["path"], pattern))
+        else:
+            raise ConfigError(
+                f"version-files entry {entry!r} is neither a path nor a table with 'path'",
+                where=where,
+            )
+    return tuple(specs)
+
+
+def _validate(key: str, value: object, where: str) -> object:
+    """Check one setting's type and form, returning the value as ``Settings`` stores it."""
+    if key == "version-files":
+        return _version_files(value, where=where)
+    if key == "tag-format":
+        return _placeholder_text(key, value, where=where, required=True)
+    if key == "commit-message":
+        return _placeholder_text(key, value, where=where, required=False)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key} must be a non-empty string", where=where)
+    return value
+
+
+def resolve_settings(
+    project: Project,
+    *,
+    env: Mapping[str, str],
+    flags: Mapping[str, object] | None = None,
+) -> Settings:
+    """Merge the settings, in the order flag > ``RELEASEKIT_*`` environment > file > default.
+
+    ``flags`` maps a ``[tool.releasekit]`` key to a value given on the command line (``None``
+    means the flag was not given). Unknown keys in the file are errors, so that a typo is not
+    silently ignored.
+    """
+    table = project.pyproject.get("tool", {}).get("releasekit", {})
+    file_where = f"{project.pyproject_path} [tool.releasekit]"
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.releasekit] must be a table", where=str(project.pyproject_path))
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"unknown key {unknown[0]!r}",
+            where=file_where,
+            hint=f"the keys are {', '.join(_KEYS)}",
+        )
+    values: dict[str, object] = {}
+    for key, (attribute, variable) in _KEYS.items():
+        flag = (flags or {}).get(key)
+        if flag is not None:
+            raw: object = flag
+            where = f"--{key}"
+        elif env.get(variable):
+            raw = env[variable]
+            if key == "version-files":
+                raw = [part for part in env[variable].split(",") if part]
+            where = f"environment variable {variable}"
+        elif key in table:
+            raw, where = table[key], f"{file_where} {key}"
+        else:
+            continue
+        values[attribute] = _validate(key, raw, where)
+    return Settings(**values)  # type: ignore[arg-type]  # each value was validated for its field

@@ -1,0 +1,157 @@
+"""Test helpers: real git repositories, the installed command, whole-repository snapshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+RELEASE_DATE = "2026-11-24"
+
+CHANGELOG = """\
+# Changelog
+
+All notable changes to this project are documented here.
+
+## [Unreleased]
+
+### Added
+
+- A new feature.
+
+## [1.2.3] - 2026-01-02
+
+### Fixed
+
+- An old bug.
+
+[Unreleased]: https://github.com/example/demo/compare/v1.2.3...HEAD
+[1.2.3]: https://github.com/example/demo/releases/tag/v1.2.3
+"""
+
+PYPROJECT = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "demo"
+version = "1.2.3"  # keep in step with src/demo/__init__.py
+description = "A demo."
+"""
+
+
+def releasekit_command() -> str:
+    """The installed ``releasekit`` executable beside this interpreter; fail loudly if absent."""
+    candidate = Path(sys.executable).parent / "releasekit"
+    found = str(candidate) if candidate.exists() else shutil.which("releasekit")
+    if found is None:
+        pytest.fail("the releasekit command is not installed; run the tests with `uv run pytest`")
+    return found
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` and return its stripped output; failures fail the test."""
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"git {' '.join(args)} failed: {result.stderr}"
+    return result.stdout.strip()
+
+
+@dataclass
+class Repo:
+    """A working clone and its bare remote."""
+
+    path: Path
+    remote: Path
+
+    def write(self, files: Mapping[str, str | bytes]) -> None:
+        """Write files (creating folders) relative to the working tree."""
+        for name, content in files.items():
+            target = self.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_bytes(content.encode())
+
+    def commit(self, message: str = "change") -> None:
+        """Stage everything and commit."""
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "-m", message)
+
+    def git(self, *args: str) -> str:
+        """Run git in the working tree."""
+        return git(self.path, *args)
+
+    def read(self, name: str) -> str:
+        """A file's text, exactly as stored."""
+        return (self.path / name).read_bytes().decode()
+
+
+class RepoBuilder(Protocol):
+    """Builds a repository from files; see the ``make_repo`` fixture."""
+
+    def __call__(
+        self,
+        files: Mapping[str, str | bytes],
+        *,
+        tags: tuple[str, ...] = (),
+        branch: str = "main",
+        remote: bool = True,
+    ) -> Repo:
+        """Create the repository and return it."""
+        ...
+
+
+@dataclass
+class Run:
+    """What a run of the installed command produced."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_releasekit(
+    cwd: Path, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None
+) -> Run:
+    """Run the installed ``releasekit`` command as a subprocess, as a user would."""
+    environment = {**os.environ, **(env or {})}
+    result = subprocess.run(
+        [releasekit_command(), *args],
+        cwd=cwd,
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
+    )
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+def snapshot(repo: Repo) -> dict[str, object]:
+    """Everything a rollback must restore: files (bytes and mode), index entries, refs, HEAD."""
+    files = {}
+    for path in sorted(repo.path.rglob("*")):
+        if ".git" in path.relative_to(repo.path).parts or not path.is_file():
+            continue
+        files[str(path.relative_to(repo.path))] = (path.read_bytes(), path.stat().st_mode)
+    return {
+        "files": files,
+        "index": repo.git("ls-files", "--stage"),
+        "staged": repo.git("diff", "--cached", "--name-only"),
+        "refs": repo.git("for-each-ref", "--format=%(refname) %(objectname)"),
+        "head": repo.git("symbolic-ref", "HEAD"),
+        "status": repo.git("status", "--porcelain"),
+        "remote_refs": git(repo.remote, "for-each-ref", "--format=%(refname) %(objectname)")
+        if repo.remote.exists()
+        else "",
+    }

@@ -1,0 +1,159 @@
+"""The command line itself: version, help, usage errors, colour, the prompt, signed tags."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from releasekit import __version__
+from tests.support import RELEASE_DATE, Repo, releasekit_command, run_releasekit, snapshot
+
+
+def test_version(tmp_path: Path) -> None:
+    """--version prints the package version, from any folder."""
+    result = run_releasekit(tmp_path, "--version")
+    assert (0, f"releasekit {__version__}\n") == (result.returncode, result.stdout)
+
+
+def test_help_lists_commands(tmp_path: Path) -> None:
+    """--help lists the commands that exist."""
+    result = run_releasekit(tmp_path, "--help")
+    assert 0 == result.returncode
+    assert "prepare" in result.stdout
+    assert "notes" in result.stdout
+
+
+def test_unknown_command_is_one_line(tmp_path: Path) -> None:
+    """An unknown command is a usage error: one line, exit 2."""
+    result = run_releasekit(tmp_path, "frobnicate")
+    assert 2 == result.returncode
+    assert "error: No such command 'frobnicate'; see 'releasekit --help'\n" == result.stderr
+
+
+def test_no_command_shows_help_and_exits_2(tmp_path: Path) -> None:
+    """Running releasekit without a command shows the help and exits 2."""
+    result = run_releasekit(tmp_path)
+    assert 2 == result.returncode
+    assert "Commands:" in result.stderr
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    """-C with a folder that does not exist is a usage error."""
+    result = run_releasekit(tmp_path, "-C", "nowhere", "notes")
+    assert 2 == result.returncode
+    assert result.stderr.startswith("error: ")
+    assert "nowhere" in result.stderr
+
+
+def test_notes_errors(demo_repo: Repo) -> None:
+    """notes for a version without a section, or an invalid version, is one line, exit 2."""
+    missing = run_releasekit(demo_repo.path, "notes", "9.9")
+    assert 2 == missing.returncode
+    assert (
+        "error: CHANGELOG.md: has no section for 9.9; "
+        "releasekit notes without a version prints the newest release\n"
+    ) == missing.stderr
+    invalid = run_releasekit(demo_repo.path, "notes", "x.y")
+    assert 2 == invalid.returncode
+    assert invalid.stderr.startswith("error: VERSION: 'x.y' is not a valid PEP 440 version")
+
+
+def test_verbose_shows_traceback_on_error(demo_repo: Repo) -> None:
+    """-v adds the traceback to an error; without it there is none."""
+    plain = run_releasekit(demo_repo.path, "notes", "9.9")
+    verbose = run_releasekit(demo_repo.path, "-v", "notes", "9.9")
+    assert "Traceback" not in plain.stderr
+    assert "Traceback" in verbose.stderr
+    assert 2 == verbose.returncode
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "colored"),
+    [
+        ({}, (), False),
+        ({"FORCE_COLOR": "1"}, (), True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": ""}, (), False),
+        ({"FORCE_COLOR": "1"}, ("--no-color",), False),
+    ],
+)
+def test_color_follows_conventions(
+    demo_repo: Repo, env: dict[str, str], args: tuple[str, ...], colored: bool
+) -> None:
+    """Colour is off in pipes, on with FORCE_COLOR, off with NO_COLOR or --no-color."""
+    result = run_releasekit(
+        demo_repo.path, *args, "prepare", "minor", "--dry-run", "--date", RELEASE_DATE, env=env
+    )
+    assert 0 == result.returncode
+    assert colored == ("\033[" in result.stdout)
+
+
+def _run_on_terminal(repo: Repo, answer: bytes) -> tuple[int, str]:
+    """Run prepare with a pseudo-terminal as standard input, answer the prompt, return the result."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [releasekit_command(), "prepare", "minor", "--date", RELEASE_DATE],
+        cwd=repo.path,
+        stdin=follower,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Apply this plan?" not in seen:
+        assert time.monotonic() < deadline, seen
+        ready, _, _ = select.select([leader], [], [], 1)
+        if ready:
+            seen += os.read(leader, 4096)
+    os.write(leader, answer)
+    while process.poll() is None:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(leader, 4096)
+            except OSError:
+                break
+    process.wait(timeout=60)
+    os.close(leader)
+    return process.returncode, seen.decode(errors="replace")
+
+
+def test_prompt_yes_applies(demo_repo: Repo) -> None:
+    """On a terminal, answering y applies the plan."""
+    code, output = _run_on_terminal(demo_repo, b"y\n")
+    assert 0 == code, output
+    assert "v1.3.0" == demo_repo.git("describe", "--exact-match")
+
+
+def test_prompt_no_aborts(demo_repo: Repo) -> None:
+    """On a terminal, answering n changes nothing and exits 1."""
+    before = snapshot(demo_repo)
+    code, output = _run_on_terminal(demo_repo, b"n\n")
+    assert 1 == code
+    assert "declined at the prompt; nothing was changed" in output
+    assert before == snapshot(demo_repo)
+
+
+def test_signed_tag_with_ssh_key(demo_repo: Repo, tmp_path: Path) -> None:
+    """--sign creates a tag signed with the user's configured key (SSH signing here)."""
+    key = tmp_path / "signing_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tester", "-f", str(key)], check=True
+    )
+    demo_repo.git("config", "gpg.format", "ssh")
+    demo_repo.git("config", "user.signingkey", str(key))
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"tester@example.com {key.with_suffix('.pub').read_text()}")
+    demo_repo.git("config", "gpg.ssh.allowedSignersFile", str(allowed))
+    result = run_releasekit(
+        demo_repo.path, "prepare", "minor", "--yes", "--sign", "--date", RELEASE_DATE
+    )
+    assert 0 == result.returncode, result.stderr
+    assert "-----BEGIN SSH SIGNATURE-----" in demo_repo.git("cat-file", "-p", "v1.3.0")
+    demo_repo.git("tag", "--verify", "v1.3.0")

@@ -1,0 +1,93 @@
+"""Configuration: precedence flag > environment > file > default, and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasekit.config import Settings, VersionFileSpec, load_project, resolve_settings
+from releasekit.errors import ConfigError
+
+
+def project(tmp_path: Path, table: str) -> Path:
+    """A pyproject.toml with ``table`` appended."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n' + table)
+    return tmp_path
+
+
+def test_defaults(tmp_path: Path) -> None:
+    """Without configuration every setting has its documented default."""
+    settings = resolve_settings(load_project(project(tmp_path, "")), env={})
+    assert Settings() == settings
+    assert "v1.2" == settings.tag_for("1.2")
+    assert "Release 1.2" == settings.commit_message_for("1.2")
+
+
+def test_precedence(tmp_path: Path) -> None:
+    """A flag beats the environment, which beats the file, which beats the default."""
+    root = project(
+        tmp_path,
+        '[tool.releasekit]\ntag-format = "file-{version}"\nchangelog = "HISTORY.md"\n'
+        'commit-message = "file {version}"\nversion-files = ["a.py", {path = "b", pattern = "={version}"}]\n',
+    )
+    settings = resolve_settings(
+        load_project(root),
+        env={
+            "RELEASEKIT_TAG_FORMAT": "env-{version}",
+            "RELEASEKIT_COMMIT_MESSAGE": "env {version}",
+        },
+        flags={"tag-format": "flag-{version}", "changelog": None},
+    )
+    assert "flag-{version}" == settings.tag_format
+    assert "env {version}" == settings.commit_message
+    assert "HISTORY.md" == settings.changelog
+    assert (VersionFileSpec("a.py"), VersionFileSpec("b", "={version}")) == settings.version_files
+
+
+def test_version_files_from_environment(tmp_path: Path) -> None:
+    """RELEASEKIT_VERSION_FILES is a comma-separated list of paths."""
+    settings = resolve_settings(
+        load_project(project(tmp_path, "")), env={"RELEASEKIT_VERSION_FILES": "a.py,b/c.py"}
+    )
+    assert (VersionFileSpec("a.py"), VersionFileSpec("b/c.py")) == settings.version_files
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[tool.releasekit]\ntag_format = "v{version}"\n', "unknown key 'tag_format'"),
+        ('[tool.releasekit]\ntag-format = "release"\n', "does not contain {version}"),
+        ('[tool.releasekit]\ntag-format = "v{ver}"\n', "uses a placeholder other than {version}"),
+        ("[tool.releasekit]\nchangelog = 3\n", "changelog must be a non-empty string"),
+        ('[tool.releasekit]\nversion-files = "a.py"\n', "version-files must be a list"),
+        ("[tool.releasekit]\nversion-files = [3]\n", "neither a path nor a table"),
+        (
+            '[tool.releasekit]\nversion-files = [{path = "a", regex = "x"}]\n',
+            "unknown key(s) regex",
+        ),
+        ("[tool]\nreleasekit = 3\n", "must be a table"),
+    ],
+)
+def test_invalid_settings(tmp_path: Path, table: str, message: str) -> None:
+    """Invalid settings are configuration errors (exit 2) naming the key and file."""
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings(load_project(project(tmp_path, table)), env={})
+    assert message in caught.value.message
+    assert caught.value.exit_code == 2
+    assert "pyproject.toml" in (caught.value.where or "")
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    """A syntax error in pyproject.toml is reported with TOML's own position."""
+    (tmp_path / "pyproject.toml").write_text("[project\nname = 1\n")
+    with pytest.raises(ConfigError, match=r"invalid TOML: .*line 1"):
+        load_project(tmp_path)
+
+
+def test_missing_pyproject(tmp_path: Path) -> None:
+    """A folder without pyproject.toml is a configuration error with a hint about -C."""
+    with pytest.raises(ConfigError) as caught:
+        load_project(tmp_path)
+    assert "no pyproject.toml found" == caught.value.message
+    assert "-C" in (caught.value.hint or "")
