@@ -6,6 +6,7 @@ import os
 import pty
 import select
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -157,3 +158,29 @@ def test_signed_tag_with_ssh_key(demo_repo: Repo, tmp_path: Path) -> None:
     assert 0 == result.returncode, result.stderr
     assert "-----BEGIN SSH SIGNATURE-----" in demo_repo.git("cat-file", "-p", "v1.3.0")
     demo_repo.git("tag", "--verify", "v1.3.0")
+
+
+def test_help_and_version_import_no_command_modules() -> None:
+    """The CLI module imports no command implementation, so --help and --version stay fast."""
+    code = (
+        "import sys, releasekit.cli; "
+        "heavy = [m for m in ('releasekit.prepare', 'releasekit.sources', 'releasekit.plan', "
+        "'releasekit.changelog', 'packaging.version') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "[]\n" == result.stdout
+
+
+def test_remote_credentials_never_shown(demo_repo: Repo) -> None:
+    """A password in the remote URL appears in no output when fetching fails."""
+    demo_repo.git("remote", "set-url", "origin", "https://releaser:s3cret-pw@127.0.0.1:9/demo.git")
+    result = run_releasekit(
+        demo_repo.path, "-v", "prepare", "minor", "--yes", "--date", RELEASE_DATE
+    )
+    assert 1 == result.returncode
+    assert "cannot fetch from 'origin'" in result.stderr
+    assert "s3cret-pw" not in result.stdout + result.stderr
+    assert "releaser" not in result.stdout + result.stderr

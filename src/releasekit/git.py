@@ -6,11 +6,15 @@ the same command, including pre-commit hooks and signing setup.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.errors import GitError
+
+# `scheme://user:password@host`: the userinfo part is dropped from anything git says.
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 # How long a git child may take to clean up (remove its lock files) after Ctrl-C.
 _INTERRUPT_GRACE_SECONDS = 10
@@ -26,12 +30,17 @@ class Result:
 
     @property
     def last_line(self) -> str:
-        """The most telling line of the output: git and hooks put the reason last."""
+        """The most telling line of output (git and hooks put the reason last), no credentials."""
         for stream in (self.stderr, self.stdout):
             lines = [line.strip() for line in stream.splitlines() if line.strip()]
             if lines:
-                return lines[-1]
+                return redact_credentials(lines[-1])
         return f"exit status {self.returncode}"
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with the user and password removed from every URL in it."""
+    return _URL_USERINFO.sub(r"\g<scheme>", text)
 
 
 class Git:
