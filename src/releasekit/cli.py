@@ -20,6 +20,7 @@ import click
 from releasekit import __version__
 from releasekit.console import Console, wants_color
 from releasekit.errors import (
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -219,6 +220,74 @@ def notes(obj: Context, version: str | None) -> None:
         ) from exc
     _, body = section_notes(parse(text), wanted, where=settings.changelog)
     obj.console.out.write(body)
+
+
+def _distributions(root: Path, given: tuple[str, ...]) -> list[Path]:
+    """The files to check: the arguments (globs allowed), or every distribution in dist/."""
+    from releasekit.dists import kind_of
+
+    patterns = given or ("dist/*",)
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        base = path if path.is_absolute() else root / path
+        matches = (
+            sorted(base.parent.glob(base.name)) if any(c in pattern for c in "*?[") else [base]
+        )
+        for match in matches:
+            if not match.is_file():
+                raise UsageError(
+                    "no such file", where=pattern, hint="build first: releasekit build"
+                )
+            if kind_of(match) is not None or given:
+                found.append(match)
+    if not found:
+        raise UsageError(
+            "no distributions found",
+            where=" ".join(patterns),
+            hint="build them first (releasekit build), or name the files",
+        )
+    return found
+
+
+@cli.command()
+@click.argument("dists", metavar="[DIST ...]", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@click.pass_obj
+def check(obj: Context, dists: tuple[str, ...], as_json: bool) -> int:
+    """Check distributions for everything PyPI would reject, all at once (default: dist/*)."""
+    import json
+
+    from releasekit.check import check_files, summary_counts
+
+    paths = _distributions(obj.root, dists)
+    findings = check_files(paths)
+    counts = summary_counts(findings)
+    console = obj.console
+    if as_json:
+        report = {
+            "files": [str(p) for p in paths],
+            "findings": [f.as_dict() for f in findings],
+            **counts,
+        }
+        console.print(json.dumps(report, indent=2))
+    else:
+        groups: dict[str, list[str]] = {}
+        for finding in findings:
+            colour = "red" if finding.severity == "error" else "yellow"
+            label = console.style(finding.severity, colour, "bold")
+            line = f"  {label} {finding.code}: {finding.message}"
+            groups.setdefault(finding.file, []).append(
+                line + (f" ({finding.hint})" if finding.hint else "")
+            )
+        for name, lines in groups.items():
+            console.print(console.style(name, "bold"))
+            for line in lines:
+                console.print(line)
+        errors, warnings = counts["errors"], counts["warnings"]
+        verdict = f"{errors} error(s), {warnings} warning(s) in {len(paths)} file(s)"
+        console.print(console.style(verdict, "red" if errors else "green", "bold"))
+    return EXIT_FAILED if counts["errors"] else EXIT_OK
 
 
 def _render_error(console: Console, error: ReleaseError) -> None:

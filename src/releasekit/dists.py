@@ -1,0 +1,219 @@
+"""Open wheels and sdists as PyPI would, and report what is wrong with the archive itself.
+
+Reading a distribution yields its member names and the bytes of its core metadata file, plus
+findings about the archive: integrity (zip/gzip-tar), a wheel's RECORD (every file listed, with
+the right hash and size), an sdist's single top-level folder with PKG-INFO, and paths that would
+escape the folder they are unpacked into.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from releasekit.findings import Finding, Severity
+
+DistKind = Literal["wheel", "sdist"]
+_SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
+
+
+@dataclass
+class Dist:
+    """A distribution file opened for checking."""
+
+    path: Path
+    kind: DistKind
+    members: tuple[str, ...] = ()
+    metadata: bytes | None = None
+    metadata_dir: str = ""  # where License-File paths are resolved from, with a trailing slash
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def filename(self) -> str:
+        """The file's name, as an index stores it."""
+        return self.path.name
+
+    def add(self, severity: Severity, code: str, message: str, hint: str | None = None) -> None:
+        """Record a finding about this file."""
+        self.findings.append(Finding(self.filename, severity, code, message, hint))
+
+
+def kind_of(path: Path) -> DistKind | None:
+    """``wheel`` or ``sdist`` by file name, or ``None`` for anything else."""
+    if path.name.endswith(".whl"):
+        return "wheel"
+    if path.name.endswith((".tar.gz", ".zip", ".tar.bz2", ".tgz")):
+        return "sdist"
+    return None
+
+
+def _escapes(name: str) -> bool:
+    """Whether an archive path would land outside the folder it is unpacked into."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return True
+    return ".." in PurePosixPath(name.replace("\\", "/")).parts
+
+
+def _record_digest(data: bytes) -> str:
+    """The RECORD form of a sha256 digest: urlsafe base64 without padding."""
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _check_record(dist: Dist, archive: zipfile.ZipFile, dist_info: str) -> None:
+    """Every file in the wheel is in RECORD with the right hash and size, and nothing more."""
+    record_name = f"{dist_info}RECORD"
+    try:
+        text = archive.read(record_name).decode("utf-8")
+    except KeyError:
+        dist.add("error", "wheel-record-missing", f"{record_name} is missing", "rebuild the wheel")
+        return
+    files = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+    listed = set()
+    for row in csv.reader(io.StringIO(text)):
+        if not row:
+            continue
+        path, digest, size = [*row, "", "", ""][:3]
+        listed.add(path)
+        if path == record_name or path.endswith(_SIGNATURE_FILES):
+            continue
+        if path not in files:
+            dist.add(
+                "error", "wheel-record-extra", f"RECORD lists {path}, which is not in the wheel"
+            )
+            continue
+        data = archive.read(path)
+        if digest != _record_digest(data):
+            dist.add(
+                "error",
+                "wheel-record-hash",
+                f"{path}: hash in RECORD does not match the file",
+                "rebuild the wheel; it was modified after it was built",
+            )
+        if size != str(len(data)):
+            dist.add(
+                "error",
+                "wheel-record-size",
+                f"{path}: size in RECORD is {size!r}, file has {len(data)}",
+            )
+    for name in sorted(set(files) - listed):
+        if not name.endswith(_SIGNATURE_FILES):
+            dist.add("error", "wheel-record-unlisted", f"{name} is in the wheel but not in RECORD")
+
+
+def _read_wheel(dist: Dist) -> None:
+    """Open a wheel: zip integrity, one .dist-info folder with METADATA, RECORD."""
+    try:
+        archive = zipfile.ZipFile(dist.path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        dist.add("error", "archive-corrupt", f"not a valid zip archive: {exc}", "rebuild the wheel")
+        return
+    with archive:
+        names = tuple(info.filename for info in archive.infolist())
+        dist.members = names
+        for name in names:
+            if _escapes(name):
+                dist.add(
+                    "error",
+                    "path-escapes",
+                    f"member {name!r} would be written outside the install folder",
+                )
+        bad = archive.testzip()
+        if bad is not None:
+            dist.add(
+                "error", "archive-corrupt", f"member {bad} fails its CRC check", "rebuild the wheel"
+            )
+            return
+        folders = sorted(
+            {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
+        )
+        if len(folders) != 1:
+            dist.add(
+                "error",
+                "wheel-dist-info",
+                f"expected one .dist-info folder, found {len(folders)}",
+                "rebuild the wheel",
+            )
+            return
+        dist.metadata_dir = f"{folders[0]}/"
+        try:
+            dist.metadata = archive.read(f"{dist.metadata_dir}METADATA")
+        except KeyError:
+            dist.add(
+                "error",
+                "metadata-missing",
+                f"{dist.metadata_dir}METADATA is missing",
+                "rebuild the wheel",
+            )
+        _check_record(dist, archive, dist.metadata_dir)
+        dist.metadata_dir += "licenses/"
+
+
+def _read_sdist(dist: Dist) -> None:
+    """Open an sdist: gzip tar, exactly one top-level folder containing PKG-INFO."""
+    if not dist.filename.endswith(".tar.gz"):
+        return  # the file name check reports it; PyPI accepts only .tar.gz sdists
+    try:
+        archive = tarfile.open(dist.path, "r:gz")  # noqa: SIM115  # closed by `with` below
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        dist.add(
+            "error", "archive-corrupt", f"not a valid gzip tar archive: {exc}", "rebuild the sdist"
+        )
+        return
+    with archive:
+        try:
+            members = archive.getmembers()
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            dist.add("error", "archive-corrupt", f"the archive is truncated or corrupt: {exc}")
+            return
+        dist.members = tuple(member.name for member in members)
+        for member in members:
+            link_escapes = (member.issym() or member.islnk()) and _escapes(
+                str(PurePosixPath(member.name).parent / member.linkname)
+            )
+            if _escapes(member.name) or link_escapes:
+                dist.add(
+                    "error",
+                    "path-escapes",
+                    f"member {member.name!r} would be written outside the unpack folder",
+                )
+        tops = sorted({name.split("/", 1)[0] for name in dist.members})
+        if len(tops) != 1:
+            dist.add(
+                "error",
+                "sdist-top-level",
+                f"expected one top-level folder, found {len(tops)}: {', '.join(tops[:4])}",
+                "build the sdist with a PEP 517 backend",
+            )
+            return
+        dist.metadata_dir = f"{tops[0]}/"
+        pkg_info = f"{tops[0]}/PKG-INFO"
+        extracted = archive.extractfile(pkg_info) if pkg_info in dist.members else None
+        if extracted is None:
+            dist.add(
+                "error",
+                "metadata-missing",
+                f"{pkg_info} is missing",
+                "build the sdist with a PEP 517 backend",
+            )
+            return
+        with extracted:
+            dist.metadata = extracted.read()
+
+
+def open_dist(path: Path) -> Dist:
+    """Open ``path`` and check its archive; the caller checks its name and metadata."""
+    kind = kind_of(path)
+    dist = Dist(path=path, kind=kind or "sdist")
+    if kind == "wheel":
+        _read_wheel(dist)
+    elif kind == "sdist":
+        _read_sdist(dist)
+    return dist

@@ -1,0 +1,23 @@
+"""Findings: what a check says about one file, as data that renders as text or JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of one file: errors fail the check, warnings do not."""
+
+    file: str
+    severity: Severity
+    code: str
+    message: str
+    hint: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The JSON form: file, severity, code, message, hint."""
+        return asdict(self)

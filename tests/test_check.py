@@ -1,0 +1,361 @@
+"""``releasekit check``: a corpus of broken distributions, one defect each, and clean ones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from releasekit.check import check_files
+from tests import distfactory as make
+from tests.support import run_releasekit
+
+Builder = Callable[[Path], Path]
+LONG_RST = "Title\n=====\n\nSome text.\n\n" * 200
+
+
+def _drop_row(name: str) -> Callable[[list[list[str]]], None]:
+    return lambda rows: rows.__setitem__(slice(None), [r for r in rows if not r[0].endswith(name)])
+
+
+def _bad_hash(rows: list[list[str]]) -> None:
+    rows[0][1] = "sha256=" + "A" * 43
+
+
+def _bad_size(rows: list[list[str]]) -> None:
+    rows[0][2] = "999"
+
+
+def _extra_row(rows: list[list[str]]) -> None:
+    rows.insert(0, ["demo_pkg/ghost.py", "sha256=x", "1"])
+
+
+def _corrupt_zip(folder: Path) -> Path:
+    target = folder / "demo_pkg-1.0.0-py3-none-any.whl"
+    target.write_bytes(b"PK\x03\x04 this is not really a zip")
+    return target
+
+
+def _corrupt_gzip(folder: Path) -> Path:
+    target = folder / "demo_pkg-1.0.0.tar.gz"
+    target.write_bytes(b"\x1f\x8b\x08 broken gzip")
+    return target
+
+
+# (defect, builder, expected code). Each builder makes a file with exactly that defect.
+CORPUS: list[tuple[str, Builder, str]] = [
+    ("wheel not a zip", _corrupt_zip, "archive-corrupt"),
+    ("sdist not a gzip tar", _corrupt_gzip, "archive-corrupt"),
+    (
+        "RECORD missing",
+        lambda d: make.wheel(d, omit=["demo_pkg-1.0.0.dist-info/RECORD"]),
+        "wheel-record-missing",
+    ),
+    ("RECORD hash wrong", lambda d: make.wheel(d, edit_record=_bad_hash), "wheel-record-hash"),
+    ("RECORD size wrong", lambda d: make.wheel(d, edit_record=_bad_size), "wheel-record-size"),
+    (
+        "file not in RECORD",
+        lambda d: make.wheel(d, unlisted={"demo_pkg/extra.py": b"x = 1\n"}),
+        "wheel-record-unlisted",
+    ),
+    (
+        "RECORD lists a missing file",
+        lambda d: make.wheel(d, edit_record=_extra_row),
+        "wheel-record-extra",
+    ),
+    (
+        "wheel path escapes",
+        lambda d: make.wheel(d, unlisted={"../evil.py": b""}, edit_record=None),
+        "path-escapes",
+    ),
+    (
+        "sdist symlink escapes",
+        lambda d: make.sdist(d, link=("demo_pkg-1.0.0/link", "../../etc/passwd")),
+        "path-escapes",
+    ),
+    (
+        "two .dist-info folders",
+        lambda d: make.wheel(d, unlisted={"other-1.0.dist-info/METADATA": b""}),
+        "wheel-dist-info",
+    ),
+    (
+        "METADATA missing",
+        lambda d: make.wheel(d, omit=["demo_pkg-1.0.0.dist-info/METADATA"]),
+        "metadata-missing",
+    ),
+    (
+        "sdist two top-level folders",
+        lambda d: make.sdist(d, extra={"stray/file.txt": b"x"}),
+        "sdist-top-level",
+    ),
+    (
+        "sdist without PKG-INFO",
+        lambda d: make.sdist(d, omit=["demo_pkg-1.0.0/PKG-INFO"]),
+        "metadata-missing",
+    ),
+    ("sdist as zip", lambda d: make.wheel(d, filename="demo_pkg-1.0.0.zip"), "sdist-format"),
+    (
+        "wheel name not normalized",
+        lambda d: make.wheel(d, filename="Demo_Pkg-1.0.0-py3-none-any.whl"),
+        "filename-not-normalized",
+    ),
+    (
+        "sdist name not PEP 625",
+        lambda d: make.sdist(d, filename="demo-pkg-1.0.0.tar.gz"),
+        "filename-not-normalized",
+    ),
+    (
+        "invalid wheel file name",
+        lambda d: make.wheel(d, filename="demo_pkg.whl"),
+        "filename-invalid",
+    ),
+    (
+        "file name version differs",
+        lambda d: make.wheel(d, filename="demo_pkg-1.0.1-py3-none-any.whl"),
+        "filename-version-mismatch",
+    ),
+    (
+        "file name project differs",
+        lambda d: make.wheel(d, filename="other_pkg-1.0.0-py3-none-any.whl"),
+        "filename-name-mismatch",
+    ),
+    (
+        "linux_x86_64 platform tag",
+        lambda d: make.wheel(d, tags="cp311-cp311-linux_x86_64"),
+        "wheel-platform-tag",
+    ),
+    (
+        "Metadata-Version 3.0",
+        lambda d: make.wheel(d, fields=make.with_fields(set_={"Metadata-Version": "3.0"})),
+        "metadata-version-unsupported",
+    ),
+    (
+        "Metadata-Version 2.7 (newer)",
+        lambda d: make.wheel(d, fields=make.with_fields(set_={"Metadata-Version": "2.7"})),
+        "metadata-version-newer",
+    ),
+    (
+        "invalid name",
+        lambda d: make.wheel(d, fields=make.with_fields(set_={"Name": "-bad name-"})),
+        "name-invalid",
+    ),
+    (
+        "invalid version",
+        lambda d: make.wheel(d, fields=make.with_fields(set_={"Version": "one"})),
+        "version-invalid",
+    ),
+    (
+        "summary too long",
+        lambda d: make.wheel(d, fields=make.with_fields(set_={"Summary": "x" * 513})),
+        "summary-too-long",
+    ),
+    (
+        "URL label too long",
+        lambda d: make.wheel(
+            d, fields=make.with_fields(add=[("Project-URL", "L" * 33 + ", https://x.org")])
+        ),
+        "project-url-label-too-long",
+    ),
+    (
+        "unknown classifier",
+        lambda d: make.wheel(
+            d, fields=make.with_fields(add=[("Classifier", "Made Up :: Classifier")])
+        ),
+        "classifier-unknown",
+    ),
+    (
+        "deprecated classifier",
+        lambda d: make.wheel(
+            d, fields=make.with_fields(add=[("Classifier", "Framework :: Django CMS :: 4.2")])
+        ),
+        "classifier-deprecated",
+    ),
+    (
+        "local version",
+        lambda d: make.wheel(
+            d,
+            filename="demo_pkg-1.0.0+local-py3-none-any.whl",
+            fields=make.with_fields(set_={"Version": "1.0.0+local"}),
+        ),
+        "local-version",
+    ),
+    (
+        "direct URL requirement",
+        lambda d: make.wheel(
+            d, fields=make.with_fields(add=[("Requires-Dist", "dep @ https://example.org/dep.whl")])
+        ),
+        "direct-url-requirement",
+    ),
+    (
+        "invalid requirement",
+        lambda d: make.wheel(d, fields=make.with_fields(add=[("Requires-Dist", "dep >>> 1")])),
+        "requires-dist-invalid",
+    ),
+    (
+        "License with License-Expression",
+        lambda d: make.wheel(d, fields=make.with_fields(add=[("License", "MIT")])),
+        "license-with-expression",
+    ),
+    (
+        "invalid SPDX expression",
+        lambda d: make.wheel(
+            d, fields=make.with_fields(set_={"License-Expression": "MIT OR Nonsense-1.0"})
+        ),
+        "license-expression-invalid",
+    ),
+    (
+        "License-Expression needs 2.4",
+        lambda d: make.wheel(d, fields=make.with_fields(set_={"Metadata-Version": "2.1"})),
+        "license-expression-needs-2.4",
+    ),
+    (
+        "License-File not in archive",
+        lambda d: make.wheel(d, omit=["demo_pkg-1.0.0.dist-info/licenses/LICENSE"]),
+        "license-file-missing",
+    ),
+    (
+        "sdist License-File missing",
+        lambda d: make.sdist(d, omit=["demo_pkg-1.0.0/LICENSE"]),
+        "license-file-missing",
+    ),
+    (
+        "broken reStructuredText",
+        lambda d: make.wheel(
+            d,
+            fields=make.with_fields(set_={"Description-Content-Type": "text/x-rst"}),
+            body="Title\n=====\n\n`broken link <\n",
+        ),
+        "readme-invalid",
+    ),
+    ("no long description", lambda d: make.wheel(d, body=""), "readme-missing"),
+    (
+        "no content type",
+        lambda d: make.wheel(
+            d, fields=make.with_fields(drop=["Description-Content-Type"]), body=LONG_RST
+        ),
+        "readme-content-type-missing",
+    ),
+    (
+        "Metadata-Version missing",
+        lambda d: make.wheel(d, fields=make.with_fields(drop=["Metadata-Version"])),
+        "metadata-invalid",
+    ),
+    (
+        "unrenderable content type",
+        lambda d: make.wheel(
+            d, fields=make.with_fields(set_={"Description-Content-Type": "text/html"})
+        ),
+        "content-type-invalid",
+    ),
+    (
+        "unknown Markdown variant",
+        lambda d: make.wheel(
+            d,
+            fields=make.with_fields(
+                set_={"Description-Content-Type": "text/markdown; variant=Fancy"}
+            ),
+        ),
+        "content-type-invalid",
+    ),
+]
+
+
+@pytest.mark.parametrize(("defect", "build", "code"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_each_defect_is_found(tmp_path: Path, defect: str, build: Builder, code: str) -> None:
+    """Each broken distribution produces its expected finding code."""
+    path = build(tmp_path)
+    codes = [f.code for f in check_files([path])]
+    assert code in codes, f"{defect}: got {codes}"
+
+
+def test_corpus_is_large_enough() -> None:
+    """The corpus covers at least 25 different kinds of defect."""
+    assert len({code for _, _, code in CORPUS}) >= 25
+
+
+def test_clean_wheel_and_sdist_have_no_findings(tmp_path: Path) -> None:
+    """A correct wheel and sdist pass with no errors and no warnings."""
+    assert [] == check_files([make.wheel(tmp_path), make.sdist(tmp_path)])
+
+
+def test_rst_error_names_the_line(tmp_path: Path) -> None:
+    """A reStructuredText failure says on which line the description breaks."""
+    body = "Title\n=====\n\nFine.\n\n`broken <\n"
+    fields = make.with_fields(set_={"Description-Content-Type": "text/x-rst"})
+    findings = check_files([make.wheel(tmp_path, fields=fields, body=body)])
+    assert ["readme-invalid"] == [f.code for f in findings]
+    assert "line 6:" in findings[0].message
+
+
+def test_batch_consistency(tmp_path: Path) -> None:
+    """Files of two versions, two projects and two sdists in one batch are all reported."""
+    other = tmp_path / "other"
+    other.mkdir()
+    paths = [
+        make.wheel(tmp_path),
+        make.sdist(tmp_path),
+        make.sdist(
+            other,
+            fields=make.with_fields(set_={"Name": "other-pkg", "Version": "2.0"}),
+            filename="other_pkg-2.0.tar.gz",
+            top="other_pkg-2.0",
+            extra={"other_pkg-2.0/LICENSE": b"MIT\n"},
+        ),
+    ]
+    codes = {f.code for f in check_files(paths) if f.file == "(batch)"}
+    assert {"batch-names", "batch-versions", "batch-sdists"} == codes
+
+
+def test_all_problems_of_a_file_reported_at_once(tmp_path: Path) -> None:
+    """A file with several defects gets every finding in one run."""
+    fields = make.with_fields(
+        set_={"Summary": "s" * 600},
+        add=[("Classifier", "Nope :: Nope"), ("License", "MIT")],
+    )
+    codes = [f.code for f in check_files([make.wheel(tmp_path, fields=fields)])]
+    assert {"summary-too-long", "classifier-unknown", "license-with-expression"} <= set(codes)
+
+
+def test_cli_report_and_exit_codes(tmp_path: Path) -> None:
+    """The CLI groups findings per file, exits 1 on errors and 0 on warnings only."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    make.wheel(dist, fields=make.with_fields(add=[("Classifier", "Nope :: Nope")]))
+    result = run_releasekit(tmp_path, "check")
+    assert 1 == result.returncode
+    assert result.stdout.startswith("demo_pkg-1.0.0-py3-none-any.whl\n  error classifier-unknown:")
+    assert result.stdout.endswith("1 error(s), 0 warning(s) in 1 file(s)\n")
+    warned = tmp_path / "warned"
+    warned.mkdir()
+    make.wheel(warned, body="")
+    result = run_releasekit(tmp_path, "check", "warned/*")
+    assert 0 == result.returncode
+    assert "warning readme-missing" in result.stdout
+
+
+def test_cli_json_report(tmp_path: Path) -> None:
+    """--json prints file, severity, code, message and hint for every finding."""
+    path = make.wheel(tmp_path, fields=make.with_fields(set_={"Summary": "x" * 600}))
+    result = run_releasekit(tmp_path, "check", "--json", str(path))
+    report = json.loads(result.stdout)
+    assert 1 == result.returncode
+    assert {"errors": 1, "warnings": 0} == {k: report[k] for k in ("errors", "warnings")}
+    assert [
+        {
+            "file": path.name,
+            "severity": "error",
+            "code": "summary-too-long",
+            "message": "summary has 600 characters, PyPI allows 512",
+            "hint": None,
+        }
+    ] == report["findings"]
+
+
+def test_cli_no_distributions(tmp_path: Path) -> None:
+    """With nothing to check, the error says to build first (exit 2)."""
+    result = run_releasekit(tmp_path, "check")
+    assert 2 == result.returncode
+    assert result.stderr.startswith("error: ")
+    assert "build them first" in result.stderr
