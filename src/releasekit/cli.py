@@ -222,6 +222,42 @@ def notes(obj: Context, version: str | None) -> None:
     obj.console.out.write(body)
 
 
+@cli.command()
+@click.option(
+    "--outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    help="Where to put the files (default: dist).",
+)
+@click.pass_obj
+def build(obj: Context, outdir: Path) -> None:
+    """Build the sdist and the wheel (from the sdist) in isolated environments, then verify them."""
+    from releasekit.build import build_project
+    from releasekit.config import load_project, resolve_settings
+    from releasekit.git import Git
+    from releasekit.prepare import release_tag_versions
+    from releasekit.sources import current_version, find_sources
+
+    project = load_project(obj.root)
+    settings = resolve_settings(project, env=os.environ)
+    git = Git(obj.root)
+    in_git = git.toplevel() is not None
+    tags = release_tag_versions(git.tags(), settings) if in_git else {}
+    at_head = release_tag_versions(git.tags_at_head(), settings) if in_git else {}
+    sources = find_sources(project, settings, latest_tag=max(tags) if tags else None)
+    tag_derived = all(source.path is None for source in sources)
+    result = build_project(
+        obj.root,
+        outdir if outdir.is_absolute() else obj.root / outdir,
+        obj.console,
+        expected=None if tag_derived else current_version(sources, project),
+        tag_version=max(at_head) if at_head else None,
+    )
+    for path in (result.sdist, result.wheel):
+        shown = path.relative_to(obj.root) if path.is_relative_to(obj.root) else path
+        obj.console.print(f"Built {shown} ({path.stat().st_size / 1024:.1f} KiB)")
+
+
 def _distributions(root: Path, given: tuple[str, ...]) -> list[Path]:
     """The files to check: the arguments (globs allowed), or every distribution in dist/."""
     from releasekit.dists import kind_of
@@ -291,7 +327,13 @@ def check(obj: Context, dists: tuple[str, ...], as_json: bool) -> int:
 
 
 def _render_error(console: Console, error: ReleaseError) -> None:
-    """One line per error; a preflight failure lists each failed check on its own line."""
+    """One line per error; a preflight failure lists each failed check on its own line.
+
+    A build error first shows what the build backend printed, as the backend wrote it.
+    """
+    output = getattr(error, "output", "")
+    if output:
+        console.err.write(output if output.endswith("\n") else output + "\n")
     if isinstance(error, PreflightError) and len(error.problems) == 1:
         console.error(error.problems[0].one_line())
         return

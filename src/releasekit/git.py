@@ -153,6 +153,10 @@ class Git:
         """Every tag name in the repository."""
         return self.output("tag", "--list").splitlines()
 
+    def tags_at_head(self) -> list[str]:
+        """The tags that point at HEAD."""
+        return self.output("tag", "--points-at", "HEAD").splitlines()
+
     def git_path(self, name: str) -> Path:
         """Where a file inside the git directory lives (``index``, hooks, ...)."""
         return self.root / self.output("rev-parse", "--git-path", name)

@@ -55,7 +55,7 @@ class ReleasePlan:
     branch: str | None
 
 
-def _release_tags(tags: list[str], settings: Settings) -> dict[Version, str]:
+def release_tag_versions(tags: list[str], settings: Settings) -> dict[Version, str]:
     """Tags that match ``tag-format`` and hold a valid version, keyed by version."""
     prefix, _, suffix = settings.tag_format.partition("{version}")
     found = {}
@@ -70,7 +70,7 @@ def _release_tags(tags: list[str], settings: Settings) -> dict[Version, str]:
 
 def latest_release_tag(git: Git, settings: Settings) -> tuple[Version, str] | None:
     """The highest released version among the tags, with its tag name."""
-    tags = _release_tags(git.tags(), settings)
+    tags = release_tag_versions(git.tags(), settings)
     if not tags:
         return None
     latest = max(tags)

@@ -1,0 +1,107 @@
+"""``releasekit build`` with real build backends from the package index, then ``check``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import RepoBuilder, git, run_releasekit
+
+README = "# pkg\n\nA small project built by the tests.\n"
+LICENSE = "MIT License\n"
+BACKENDS = {
+    "hatchling": '[build-system]\nrequires = ["hatchling>=1.27"]\nbuild-backend = "hatchling.build"\n',
+    "setuptools": '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n',
+    "flit_core": '[build-system]\nrequires = ["flit_core>=3.12,<5"]\nbuild-backend = "flit_core.buildapi"\n',
+    "uv_build": '[build-system]\nrequires = ["uv_build>=0.8,<0.14"]\nbuild-backend = "uv_build"\n',
+}
+
+
+def write_project(folder: Path, backend: str, *, version: str = "0.3.0") -> Path:
+    """A minimal, correct project for ``backend`` in ``folder``."""
+    package = folder / "src" / "tiny_pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(f'"""Tiny."""\n\n__version__ = "{version}"\n')
+    (folder / "README.md").write_text(README)
+    (folder / "LICENSE").write_text(LICENSE)
+    (folder / "pyproject.toml").write_text(
+        BACKENDS[backend] + f'\n[project]\nname = "tiny-pkg"\nversion = "{version}"\n'
+        'description = "A tiny package."\nreadme = "README.md"\nlicense = "MIT"\n'
+        'license-files = ["LICENSE"]\nrequires-python = ">=3.11"\n'
+        'classifiers = ["Programming Language :: Python :: 3"]\n'
+    )
+    return folder
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_clean_build_passes_check(tmp_path: Path, backend: str) -> None:
+    """Each backend's sdist and wheel build, carry the project version, and check clean."""
+    root = write_project(tmp_path, backend)
+    built = run_releasekit(root, "build")
+    assert 0 == built.returncode, built.stderr
+    assert [
+        "Built dist/tiny_pkg-0.3.0.tar.gz",
+        "Built dist/tiny_pkg-0.3.0-py3-none-any.whl",
+    ] == [line.split(" (")[0] for line in built.stdout.splitlines()]
+    checked = run_releasekit(root, "check")
+    assert 0 == checked.returncode, checked.stdout
+    assert "0 error(s), 0 warning(s) in 2 file(s)\n" == checked.stdout
+
+
+def test_backend_failure_shows_its_output(tmp_path: Path) -> None:
+    """A failing backend's own output is shown, then one line naming the failed step (exit 1)."""
+    root = write_project(tmp_path, "setuptools")
+    (root / "setup.py").write_text('raise SystemExit("boom from setup.py")\n')
+    result = run_releasekit(root, "build")
+    assert 1 == result.returncode
+    assert "boom from setup.py" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "error: building the sdist failed in the build backend; "
+        "the backend's output is above; fix the project and run again"
+    )
+
+
+def test_other_versions_in_outdir_are_reported(tmp_path: Path) -> None:
+    """Files of other versions in the output folder are reported, not silently kept."""
+    root = write_project(tmp_path, "hatchling")
+    (root / "dist").mkdir()
+    (root / "dist" / "tiny_pkg-0.2.0-py3-none-any.whl").write_bytes(b"old")
+    result = run_releasekit(root, "build")
+    assert 0 == result.returncode, result.stderr
+    assert "warning: tiny_pkg-0.2.0-py3-none-any.whl in " in result.stderr
+    assert "is from another version" in result.stderr
+
+
+def test_tag_on_head_must_match(make_repo: RepoBuilder, tmp_path: Path) -> None:
+    """A build whose version differs from the release tag on HEAD fails."""
+    scratch = write_project(tmp_path / "project", "hatchling")
+    repo = make_repo(
+        {str(p.relative_to(scratch)): p.read_bytes() for p in scratch.rglob("*") if p.is_file()}
+    )
+    git(repo.path, "tag", "-a", "v0.4.0", "-m", "v0.4.0")
+    result = run_releasekit(repo.path, "build")
+    assert 1 == result.returncode
+    assert "error: the built version 0.3.0 differs from the tag on HEAD (0.4.0)" in result.stderr
+
+
+def test_untagged_tag_derived_version_is_refused(make_repo: RepoBuilder) -> None:
+    """hatch-vcs without a release tag on HEAD builds a dev+local version: refused with a hint."""
+    repo = make_repo(
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+            'build-backend = "hatchling.build"\n'
+            '[project]\nname = "vcs-pkg"\ndynamic = ["version"]\n'
+            '[tool.hatch.version]\nsource = "vcs"\n'
+            '[tool.hatch.build.targets.wheel]\npackages = ["src/vcs_pkg"]\n',
+            "src/vcs_pkg/__init__.py": "",
+        },
+        tags=("v1.0.0",),
+    )
+    repo.write({"src/vcs_pkg/extra.py": "x = 1\n"})
+    repo.commit("after the tag")
+    result = run_releasekit(repo.path, "build")
+    assert 1 == result.returncode
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: the built version is 1.0.1.dev1+g")
+    assert "HEAD has no release tag or the working tree is dirty" in last
