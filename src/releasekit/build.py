@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Literal
 
 from packaging.metadata import parse_email
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from releasekit.dists import kind_of, open_dist
+from releasekit.dists import kind_of, name_and_version, open_dist
 from releasekit.errors import ReleaseError
 from releasekit.plan import Reporter
 
@@ -112,16 +111,6 @@ def _metadata_version(path: Path) -> Version:
     return Version(str(raw.get("version", "0")))
 
 
-def _file_version(path: Path) -> Version | None:
-    """The version in a distribution's file name, or ``None`` when it cannot be read."""
-    try:
-        if path.name.endswith(".whl"):
-            return parse_wheel_filename(path.name)[1]
-        return parse_sdist_filename(path.name)[1]
-    except (ValueError, InvalidVersion):
-        return None
-
-
 def build_project(
     root: Path,
     outdir: Path,
@@ -164,7 +153,7 @@ def build_project(
     stale = tuple(
         path
         for path in sorted(outdir.iterdir())
-        if kind_of(path) is not None and _file_version(path) != version
+        if kind_of(path) is not None and (name_and_version(path.name) or ("", None))[1] != version
     )
     for path in stale:
         reporter.warn(

@@ -420,4 +420,5 @@ def check_files(paths: Iterable[Path]) -> list[Finding]:
 def summary_counts(findings: Sequence[Finding]) -> dict[str, Any]:
     """Error and warning counts, for the report's last line and the JSON form."""
     errors = sum(1 for f in findings if f.severity == "error")
-    return {"errors": errors, "warnings": len(findings) - errors}
+    warnings = sum(1 for f in findings if f.severity == "warning")
+    return {"errors": errors, "warnings": warnings}

@@ -288,9 +288,14 @@ def _distributions(root: Path, given: tuple[str, ...]) -> list[Path]:
 
 @cli.command()
 @click.argument("dists", metavar="[DIST ...]", nargs=-1)
+@click.option(
+    "--against-index",
+    is_flag=True,
+    help="Also compare with the files the target index already has.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @click.pass_obj
-def check(obj: Context, dists: tuple[str, ...], as_json: bool) -> int:
+def check(obj: Context, dists: tuple[str, ...], against_index: bool, as_json: bool) -> int:
     """Check distributions for everything PyPI would reject, all at once (default: dist/*)."""
     import json
 
@@ -298,6 +303,14 @@ def check(obj: Context, dists: tuple[str, ...], as_json: bool) -> int:
 
     paths = _distributions(obj.root, dists)
     findings = check_files(paths)
+    if against_index:
+        from releasekit.config import load_settings
+        from releasekit.index.simple import simple_url_for
+        from releasekit.index_check import check_against_index
+
+        settings = load_settings(obj.root, os.environ)
+        index_url = simple_url_for(settings.repository, settings.index_url)
+        findings += check_against_index(paths, index_url)
     counts = summary_counts(findings)
     console = obj.console
     if as_json:
@@ -310,7 +323,7 @@ def check(obj: Context, dists: tuple[str, ...], as_json: bool) -> int:
     else:
         groups: dict[str, list[str]] = {}
         for finding in findings:
-            colour = "red" if finding.severity == "error" else "yellow"
+            colour = {"error": "red", "warning": "yellow"}.get(finding.severity, "cyan")
             label = console.style(finding.severity, colour, "bold")
             line = f"  {label} {finding.code}: {finding.message}"
             groups.setdefault(finding.file, []).append(

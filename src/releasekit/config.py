@@ -40,6 +40,7 @@ class Settings:
     release_branch: str | None = None  # None: main or master
     commit_message: str = "Release {version}"
     repository: str = "pypi"
+    index_url: str | None = None  # simple API base; derived for pypi and testpypi
 
     def tag_for(self, version: object) -> str:
         """The tag name of ``version`` under ``tag_format``."""
@@ -71,6 +72,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "release-branch": ("release_branch", "RELEASEKIT_RELEASE_BRANCH"),
     "commit-message": ("commit_message", "RELEASEKIT_COMMIT_MESSAGE"),
     "repository": ("repository", "RELEASEKIT_REPOSITORY"),
+    "index-url": ("index_url", "RELEASEKIT_INDEX_URL"),
 }
 
 
@@ -196,3 +198,13 @@ def resolve_settings(
             continue
         values[attribute] = _validate(key, raw, where)
     return Settings(**values)  # type: ignore[arg-type]  # each value was validated for its field
+
+
+def load_settings(root: Path, env: Mapping[str, str]) -> Settings:
+    """Settings for commands that also run outside a project (``check``, ``publish``).
+
+    Without a pyproject.toml only the environment and the defaults apply.
+    """
+    if not (root / PYPROJECT).exists():
+        return resolve_settings(Project(root=root, pyproject={}), env=env)
+    return resolve_settings(load_project(root), env=env)

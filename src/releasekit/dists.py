@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
 from releasekit.findings import Finding, Severity
 
 DistKind = Literal["wheel", "sdist"]
@@ -52,6 +55,18 @@ def kind_of(path: Path) -> DistKind | None:
     if path.name.endswith((".tar.gz", ".zip", ".tar.bz2", ".tgz")):
         return "sdist"
     return None
+
+
+def name_and_version(filename: str) -> tuple[str, Version] | None:
+    """The project name and version a distribution's file name states, if it can be read."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _build, _tags = parse_wheel_filename(filename)
+            return name, version
+        name, version = parse_sdist_filename(filename)
+    except (ValueError, InvalidVersion):
+        return None
+    return name, version
 
 
 def _escapes(name: str) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem of one file: errors fail the check, warnings do not."""
+    """What a check says of one file: errors fail the check, warnings and infos do not."""
 
     file: str
     severity: Severity

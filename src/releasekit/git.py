@@ -6,15 +6,12 @@ the same command, including pre-commit hooks and signing setup.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.errors import GitError
-
-# `scheme://user:password@host`: the userinfo part is dropped from anything git says.
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+from releasekit.redaction import redact_credentials
 
 # How long a git child may take to clean up (remove its lock files) after Ctrl-C.
 _INTERRUPT_GRACE_SECONDS = 10
@@ -36,11 +33,6 @@ class Result:
             if lines:
                 return redact_credentials(lines[-1])
         return f"exit status {self.returncode}"
-
-
-def redact_credentials(text: str) -> str:
-    """``text`` with the user and password removed from every URL in it."""
-    return _URL_USERINFO.sub(r"\g<scheme>", text)
 
 
 class Git:

@@ -1,0 +1,1 @@
+"""Talking to package indexes: simple-API lookups (and, later, uploads and credentials)."""

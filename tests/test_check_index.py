@@ -1,0 +1,131 @@
+"""``releasekit check --against-index`` against a real pypiserver and a PEP 691 JSON index."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from tests import distfactory as make
+from tests.servers import free_port, json_index, pypiserver
+from tests.support import run_releasekit
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+def against(folder: Path, index_url: str, *files: Path) -> tuple[int, list[dict[str, str]], str]:
+    """Run check --against-index --json; return the exit code, the findings and stderr."""
+    result = run_releasekit(
+        folder,
+        "check",
+        "--against-index",
+        "--json",
+        *map(str, files),
+        env={"RELEASEKIT_INDEX_URL": index_url},
+    )
+    findings = json.loads(result.stdout)["findings"] if result.stdout else []
+    return result.returncode, findings, result.stderr
+
+
+def test_identical_file_on_pypiserver_is_already_published(tmp_path: Path) -> None:
+    """A file the index serves with the same sha256 is reported as already published (exit 0)."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    wheel = make.wheel(tmp_path)
+    shutil.copy(wheel, packages)
+    with pypiserver(packages) as url:
+        code, findings, _ = against(tmp_path, url + "simple/", wheel)
+    assert 0 == code
+    assert [("already-published", "info")] == [(f["code"], f["severity"]) for f in findings]
+
+
+def test_same_name_other_content_on_pypiserver_is_an_error(tmp_path: Path) -> None:
+    """The same file name with another hash on the index is an error: it can never be uploaded."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    make.wheel(packages, body="# Other content\n")
+    local = tmp_path / "local"
+    local.mkdir()
+    wheel = make.wheel(local)
+    with pypiserver(packages) as url:
+        code, findings, _ = against(tmp_path, url + "simple/", wheel)
+    assert 1 == code
+    assert ["filename-exists"] == [f["code"] for f in findings]
+    assert "never accepted twice" in (findings[0]["hint"] or "")
+
+
+def test_absent_file_on_pypiserver_is_fine(tmp_path: Path) -> None:
+    """A project the index does not have gives no finding."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    with pypiserver(packages) as url:
+        code, findings, _ = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert (0, []) == (code, findings)
+
+
+def test_release_older_than_14_days_is_warned(tmp_path: Path) -> None:
+    """New files for a release first uploaded over 14 days ago get a warning (PEP 691 upload-time)."""
+    uploaded = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)
+    page = {
+        "meta": {"api-version": "1.1"},
+        "name": "demo-pkg",
+        "files": [
+            {
+                "filename": "demo_pkg-1.0.0.tar.gz",
+                "url": "../../files/demo_pkg-1.0.0.tar.gz",
+                "hashes": {"sha256": "0" * 64},
+                "upload-time": uploaded.isoformat().replace("+00:00", "Z"),
+            }
+        ],
+    }
+    pages = {"/simple/demo-pkg/": (200, JSON_TYPE, json.dumps(page).encode())}
+    with json_index(pages) as (url, requests):
+        code, findings, _ = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert 0 == code
+    assert ["release-too-old"] == [f["code"] for f in findings]
+    assert "first uploaded 30 days ago" in findings[0]["message"]
+    assert requests[0][1].startswith(JSON_TYPE)
+
+
+def test_json_page_with_identical_hash(tmp_path: Path) -> None:
+    """PEP 691 JSON hashes are compared with the local file's sha256."""
+    wheel = make.wheel(tmp_path)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    page = {"files": [{"filename": wheel.name, "url": "x", "hashes": {"sha256": digest}}]}
+    with json_index({"/simple/demo-pkg/": (200, JSON_TYPE, json.dumps(page).encode())}) as (url, _):
+        code, findings, _ = against(tmp_path, url + "simple/", wheel)
+    assert (0, ["already-published"]) == (code, [f["code"] for f in findings])
+
+
+def test_index_refusing_access_is_not_absent(tmp_path: Path) -> None:
+    """A 401 means the files' presence is unknown: an error, never "not there"."""
+    with json_index({"/simple/demo-pkg/": (401, "text/plain", b"auth required")}) as (url, _):
+        code, findings, _ = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert 1 == code
+    assert ["index-unreachable"] == [f["code"] for f in findings]
+    assert "the index answered 401" in findings[0]["message"]
+
+
+def test_unreachable_index_hides_credentials(tmp_path: Path) -> None:
+    """A closed port is reported as unreachable, and credentials in the URL are never shown."""
+    url = f"http://releaser:s3cret-pw@127.0.0.1:{free_port()}/simple/"
+    code, findings, stderr = against(tmp_path, url, make.wheel(tmp_path))
+    assert 1 == code
+    assert ["index-unreachable"] == [f["code"] for f in findings]
+    assert "could not ask the index" in findings[0]["message"]
+    assert "s3cret-pw" not in json.dumps(findings) + stderr
+    assert "releaser" not in json.dumps(findings) + stderr
+
+
+def test_unknown_repository_needs_index_url(tmp_path: Path) -> None:
+    """A repository other than pypi/testpypi without index-url is a configuration error (exit 2)."""
+    make.wheel(tmp_path)
+    result = run_releasekit(
+        tmp_path, "check", "--against-index", "*.whl", env={"RELEASEKIT_REPOSITORY": "private"}
+    )
+    assert 2 == result.returncode
+    assert result.stderr.startswith(
+        "error: cannot tell the simple API address of repository 'private'; set index-url"
+    )
