@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up releasekit and releases examples/demo-package in a throwaway git repository with a
-# bare remote: first a dry run, then the real release (commit, tag, atomic push), then its notes.
+# bare remote: a dry run, the real release (commit, tag, atomic push), its notes, then the
+# build of its sdist and wheel and the check of both as PyPI would see them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -33,3 +34,7 @@ say git ls-remote --tags origin
 git ls-remote --tags origin
 say releasekit notes
 "$releasekit" notes
+say releasekit build
+"$releasekit" build
+say releasekit check
+"$releasekit" check

@@ -289,6 +289,27 @@ def test_rst_error_names_the_line(tmp_path: Path) -> None:
     assert "line 6:" in findings[0].message
 
 
+def test_several_broken_descriptions_each_reported(tmp_path: Path) -> None:
+    """Distinct descriptions (rendered in parallel) each get their own finding and line."""
+    fields = make.with_fields(set_={"Description-Content-Type": "text/x-rst"})
+    first = tmp_path / "first"
+    second = tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    paths = [
+        make.wheel(first, fields=fields, body="Fine.\n\n`broken <\n"),
+        make.wheel(second, fields=fields, body="Fine.\n\nMore.\n\nStill fine.\n\n`broken <\n"),
+        make.sdist(tmp_path, fields=fields, body="All good here.\n"),
+    ]
+    found = [
+        (f.code, f.message.rsplit(": ", 1)[0]) for f in check_files(paths) if f.file != "(batch)"
+    ]
+    assert [
+        ("readme-invalid", "the description does not render as reStructuredText: line 3"),
+        ("readme-invalid", "the description does not render as reStructuredText: line 7"),
+    ] == found
+
+
 def test_batch_consistency(tmp_path: Path) -> None:
     """Files of two versions, two projects and two sdists in one batch are all reported."""
     other = tmp_path / "other"
@@ -359,3 +380,17 @@ def test_cli_no_distributions(tmp_path: Path) -> None:
     assert 2 == result.returncode
     assert result.stderr.startswith("error: ")
     assert "build them first" in result.stderr
+
+
+def test_file_over_100_mib_is_warned(tmp_path: Path) -> None:
+    """A file over PyPI's default size limit gets a warning with the limit-increase link."""
+    small = make.wheel(tmp_path)
+    data = small.read_bytes()
+    big = tmp_path / "big" / small.name
+    big.parent.mkdir()
+    with big.open("wb") as handle:  # a sparse hole, then a valid zip: readers find it at the end
+        handle.seek(101 * 1024 * 1024)
+        handle.write(data)
+    findings = check_files([big])
+    assert [("file-too-large", "warning")] == [(f.code, f.severity) for f in findings]
+    assert "storage-limits" in (findings[0].hint or "")

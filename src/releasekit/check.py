@@ -9,7 +9,9 @@ file is reported in one run; nothing stops at the first.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -305,13 +307,18 @@ def _description(raw: RawMetadata, body: str) -> str:
 
 
 class ReadmeRenderer:
-    """Renders each distinct description once: a wheel and an sdist usually share one."""
+    """Collects descriptions while files are checked, then renders each distinct one once.
+
+    Rendering reStructuredText with docutils is by far the slowest part of a check, so distinct
+    texts are rendered in parallel processes when there are several and more than one core.
+    """
 
     def __init__(self) -> None:
-        self._results: dict[tuple[str, str], tuple[str, str, str] | None] = {}
+        self._texts: dict[str, str] = {}
+        self._waiting: list[tuple[Dist, str]] = []
 
     def check(self, dist: Dist, raw: RawMetadata, description: str) -> None:
-        """Report a description PyPI would not render, or a missing one."""
+        """Report a missing description or content type now; queue reStructuredText to render."""
         content_type = raw.get("description_content_type")
         if not description.strip():
             dist.add("warning", "readme-missing", "no long description", "set readme in [project]")
@@ -323,26 +330,29 @@ class ReadmeRenderer:
                 "no Description-Content-Type; PyPI will render the description as reStructuredText",
                 "set readme to a file ending in .md or .rst in [project]",
             )
-        key = (content_type or "", hashlib.sha256(description.encode()).hexdigest())
-        if key not in self._results:
-            self._results[key] = self._render(content_type or "text/x-rst", description)
-        result = self._results[key]
-        if result is not None:
-            dist.add(*result)  # type: ignore[arg-type]  # (severity, code, message) in that order
+        # Markdown and plain text always render; invalid types are reported by field validation.
+        if media_type(content_type or "text/x-rst") != "text/x-rst":
+            return
+        key = hashlib.sha256(description.encode()).hexdigest()
+        self._texts.setdefault(key, description)
+        self._waiting.append((dist, key))
 
-    @staticmethod
-    def _render(content_type: str, text: str) -> tuple[str, str, str] | None:
-        """Render reStructuredText as PyPI does; Markdown and plain text always render.
-
-        Invalid content types and Markdown variants are field errors, reported by validation.
-        """
-        if media_type(content_type) != "text/x-rst":
-            return None
-        problem = rst_problem(text)
-        if problem is None:
-            return None
-        message = f"the description does not render as reStructuredText: {problem}"
-        return ("error", "readme-invalid", message)
+    def finish(self) -> None:
+        """Render every queued text once and report those PyPI would show as plain text."""
+        keys = list(self._texts)
+        texts = [self._texts[key] for key in keys]
+        workers = min(len(texts), os.cpu_count() or 1)
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                problems = list(pool.map(rst_problem, texts))
+        else:
+            problems = [rst_problem(text) for text in texts]
+        results = dict(zip(keys, problems, strict=True))
+        for dist, key in self._waiting:
+            problem = results[key]
+            if problem is not None:
+                message = f"the description does not render as reStructuredText: {problem}"
+                dist.add("error", "readme-invalid", message)
 
 
 def _check_one(dist: Dist, readme: ReadmeRenderer) -> Checked:
@@ -413,6 +423,7 @@ def check_files(paths: Iterable[Path]) -> list[Finding]:
     """Check every file and the batch; return every finding, grouped by file in input order."""
     readme = ReadmeRenderer()
     checked = [_check_one(open_dist(path), readme) for path in paths]
+    readme.finish()
     findings = [finding for item in checked for finding in item.dist.findings]
     return findings + _check_batch(checked)
 
