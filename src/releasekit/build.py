@@ -22,7 +22,7 @@ from typing import Literal
 from packaging.metadata import parse_email
 from packaging.version import Version
 
-from releasekit.dists import kind_of, name_and_version, open_dist
+from releasekit.dists import kind_of, open_dist, version_of
 from releasekit.errors import ReleaseError
 from releasekit.plan import Reporter
 
@@ -153,7 +153,7 @@ def build_project(
     stale = tuple(
         path
         for path in sorted(outdir.iterdir())
-        if kind_of(path) is not None and (name_and_version(path.name) or ("", None))[1] != version
+        if kind_of(path) is not None and version_of(path.name) != version
     )
     for path in stale:
         reporter.warn(

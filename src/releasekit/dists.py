@@ -69,6 +69,12 @@ def name_and_version(filename: str) -> tuple[str, Version] | None:
     return name, version
 
 
+def version_of(filename: str) -> Version | None:
+    """The version a distribution's file name states, if it can be read."""
+    parsed = name_and_version(filename)
+    return parsed[1] if parsed else None
+
+
 def _escapes(name: str) -> bool:
     """Whether an archive path would land outside the folder it is unpacked into."""
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):

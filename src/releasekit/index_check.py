@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from releasekit.dists import name_and_version
+from releasekit.dists import name_and_version, version_of
 from releasekit.findings import Finding
 from releasekit.index.simple import IndexFile, IndexLookupError, project_files
 
@@ -54,12 +54,11 @@ def _compare(path: Path, files: Sequence[IndexFile], now: datetime.datetime) -> 
             f"(sha256 {served.sha256[:12]}..., local {local[:12]}...)",
             f"a file name is never accepted twice; release a new version: {REUSE_HELP}",
         )
-    parsed = name_and_version(name)
-    version = parsed[1] if parsed else None
+    version = version_of(name)
     times = [
         f.upload_time
         for f in files
-        if f.upload_time is not None and (name_and_version(f.filename) or ("", None))[1] == version
+        if f.upload_time is not None and version_of(f.filename) == version
     ]
     if version is not None and times and now - min(times) > RELEASE_WINDOW:
         return Finding(
