@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,19 +23,19 @@ from typing import Literal
 from packaging.metadata import parse_email
 from packaging.version import Version
 
-from releasekit.dists import kind_of, open_dist, version_of
+from releasekit.config import load_project, resolve_settings
+from releasekit.dists import kind_of, version_of
 from releasekit.errors import ReleaseError
+from releasekit.git import Git
 from releasekit.plan import Reporter
+from releasekit.sources import current_version, find_sources
+from releasekit.tags import latest_release_tag, release_at_head
 
 Distribution = Literal["sdist", "wheel"]
 
 
 class BuildError(ReleaseError):
-    """A build step failed; ``output`` holds what the build backend printed (exit 1)."""
-
-    def __init__(self, message: str, *, output: str = "", hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.output = output
+    """A build step failed; ``details`` holds what the build backend printed (exit 1)."""
 
 
 @dataclass(frozen=True)
@@ -93,22 +94,42 @@ def _build_one(source: Path, distribution: Distribution, outdir: Path, reporter:
     except BuildBackendException as exc:
         raise BuildError(
             f"building the {distribution} failed in the build backend",
-            output="".join(runner.output),
+            details="".join(runner.output),
             hint="the backend's output is above; fix the project and run again",
         ) from exc
     except (BuildException, subprocess.CalledProcessError) as exc:
         raise BuildError(
             f"setting up the {distribution} build failed: {exc}",
-            output=getattr(exc, "stderr", "") or "",
+            details=getattr(exc, "stderr", "") or "",
             hint="check [build-system] in pyproject.toml and the network to the package index",
         ) from exc
 
 
-def _metadata_version(path: Path) -> Version:
-    """The version in a built file's core metadata."""
-    dist = open_dist(path)
-    raw, _ = parse_email(dist.metadata or b"")
+def _built_version(wheel: Path) -> Version:
+    """The version in a built wheel's METADATA (only that file is read)."""
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        raw, _ = parse_email(archive.read(name))
     return Version(str(raw.get("version", "0")))
+
+
+def expected_versions(root: Path, env: Mapping[str, str]) -> tuple[Version | None, Version | None]:
+    """(the version the sources declare, the release tagged on HEAD), each if there is one.
+
+    A tag-derived project declares no version: the build must then come out as a clean release.
+    """
+    project = load_project(root)
+    settings = resolve_settings(project, env=env)
+    git = Git(root)
+    if git.toplevel() is None:
+        latest, at_head = None, None
+    else:
+        found = latest_release_tag(git, settings)
+        latest, at_head = (found[0] if found else None), release_at_head(git, settings)
+    sources = find_sources(project, settings, latest_tag=latest)
+    if all(source.path is None for source in sources):
+        return None, at_head
+    return current_version(sources, project), at_head
 
 
 def build_project(
@@ -133,7 +154,7 @@ def build_project(
         archive.extractall(scratch, filter="data")
         (unpacked,) = Path(scratch).iterdir()
         wheel = _build_one(unpacked, "wheel", outdir, reporter)
-    version = _metadata_version(wheel)
+    version = _built_version(wheel)
     if version.local is not None or (expected is None and version.is_devrelease):
         raise BuildError(
             f"the built version is {version}",

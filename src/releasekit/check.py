@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.requirements import InvalidRequirement, Requirement
@@ -301,11 +300,6 @@ def _check_limits(dist: Dist, raw: RawMetadata, version: Version | None) -> None
         )
 
 
-def _description(raw: RawMetadata, body: str) -> str:
-    """The long description: the Description field, or the message body (metadata 2.1+)."""
-    return raw.get("description") or body
-
-
 class ReadmeRenderer:
     """Collects descriptions while files are checked, then renders each distinct one once.
 
@@ -373,8 +367,8 @@ def _check_one(dist: Dist, readme: ReadmeRenderer) -> Checked:
     _check_requirements(dist, raw)
     _check_classifiers(dist, raw)
     _check_limits(dist, raw, version)
-    body = dist.metadata.decode("utf-8", "replace").partition("\n\n")[2]
-    readme.check(dist, raw, _description(raw, body))
+    # parse_email gives the message body (metadata 2.1+) as the description too.
+    readme.check(dist, raw, raw.get("description", ""))
     return Checked(dist, name, version)
 
 
@@ -428,7 +422,7 @@ def check_files(paths: Iterable[Path]) -> list[Finding]:
     return findings + _check_batch(checked)
 
 
-def summary_counts(findings: Sequence[Finding]) -> dict[str, Any]:
+def summary_counts(findings: Sequence[Finding]) -> dict[str, int]:
     """Error and warning counts, for the report's last line and the JSON form."""
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = sum(1 for f in findings if f.severity == "warning")

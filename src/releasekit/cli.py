@@ -232,26 +232,15 @@ def notes(obj: Context, version: str | None) -> None:
 @click.pass_obj
 def build(obj: Context, outdir: Path) -> None:
     """Build the sdist and the wheel (from the sdist) in isolated environments, then verify them."""
-    from releasekit.build import build_project
-    from releasekit.config import load_project, resolve_settings
-    from releasekit.git import Git
-    from releasekit.prepare import release_tag_versions
-    from releasekit.sources import current_version, find_sources
+    from releasekit.build import build_project, expected_versions
 
-    project = load_project(obj.root)
-    settings = resolve_settings(project, env=os.environ)
-    git = Git(obj.root)
-    in_git = git.toplevel() is not None
-    tags = release_tag_versions(git.tags(), settings) if in_git else {}
-    at_head = release_tag_versions(git.tags_at_head(), settings) if in_git else {}
-    sources = find_sources(project, settings, latest_tag=max(tags) if tags else None)
-    tag_derived = all(source.path is None for source in sources)
+    expected, tagged = expected_versions(obj.root, os.environ)
     result = build_project(
         obj.root,
         outdir if outdir.is_absolute() else obj.root / outdir,
         obj.console,
-        expected=None if tag_derived else current_version(sources, project),
-        tag_version=max(at_head) if at_head else None,
+        expected=expected,
+        tag_version=tagged,
     )
     for path in (result.sdist, result.wheel):
         shown = path.relative_to(obj.root) if path.is_relative_to(obj.root) else path
@@ -342,11 +331,10 @@ def check(obj: Context, dists: tuple[str, ...], against_index: bool, as_json: bo
 def _render_error(console: Console, error: ReleaseError) -> None:
     """One line per error; a preflight failure lists each failed check on its own line.
 
-    A build error first shows what the build backend printed, as the backend wrote it.
+    An error carrying another program's output (a build backend's) shows it first.
     """
-    output = getattr(error, "output", "")
-    if output:
-        console.err.write(output if output.endswith("\n") else output + "\n")
+    if error.details:
+        console.err.write(error.details if error.details.endswith("\n") else error.details + "\n")
     if isinstance(error, PreflightError) and len(error.problems) == 1:
         console.error(error.problems[0].one_line())
         return

@@ -19,16 +19,25 @@ class ReleaseError(Exception):
     """Root of every error releasekit reports to a user.
 
     ``where`` names the place (a path, ``path:line``, a field, a URL without credentials);
-    ``hint`` says what to do next. Both are optional but most errors have them.
+    ``hint`` says what to do next. Both are optional but most errors have them. ``details`` is
+    another program's own output (a build backend's), shown as it was before the error line.
     """
 
     exit_code: int = EXIT_FAILED
 
-    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        details: str = "",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.where = where
         self.hint = hint
+        self.details = details
 
     def one_line(self) -> str:
         """Render as the single line users see: ``where: message; hint``."""

@@ -60,12 +60,13 @@ def _compare(path: Path, files: Sequence[IndexFile], now: datetime.datetime) -> 
         for f in files
         if f.upload_time is not None and version_of(f.filename) == version
     ]
-    if version is not None and times and now - min(times) > RELEASE_WINDOW:
+    age = now - min(times) if times else None
+    if version is not None and age is not None and age > RELEASE_WINDOW:
         return Finding(
             name,
             "warning",
             "release-too-old",
-            f"release {version} was first uploaded {(now - min(times)).days} days ago; "
+            f"release {version} was first uploaded {age.days} days ago; "
             "PyPI refuses new files for releases older than 14 days",
             "release a new version instead",
         )

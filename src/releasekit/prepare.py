@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from releasekit import changelog as changelog_module
 from releasekit.config import Project, Settings, load_project, resolve_settings
@@ -19,6 +19,7 @@ from releasekit.errors import ChangelogError, GitError, PreflightError, ReleaseE
 from releasekit.git import Git
 from releasekit.plan import Action, Commit, Push, Reporter, Tag, WriteFile, apply_actions
 from releasekit.sources import FileEdit, current_version, file_edits, find_sources
+from releasekit.tags import latest_release_tag
 from releasekit.versioning import target_version
 
 DEFAULT_RELEASE_BRANCHES = ("main", "master")
@@ -53,28 +54,6 @@ class ReleasePlan:
     push_remote: str | None
     remote_url: str | None
     branch: str | None
-
-
-def release_tag_versions(tags: list[str], settings: Settings) -> dict[Version, str]:
-    """Tags that match ``tag-format`` and hold a valid version, keyed by version."""
-    prefix, _, suffix = settings.tag_format.partition("{version}")
-    found = {}
-    for tag in tags:
-        if tag.startswith(prefix) and tag.endswith(suffix) and len(tag) > len(prefix) + len(suffix):
-            try:
-                found[Version(tag[len(prefix) : len(tag) - len(suffix)])] = tag
-            except InvalidVersion:
-                continue
-    return found
-
-
-def latest_release_tag(git: Git, settings: Settings) -> tuple[Version, str] | None:
-    """The highest released version among the tags, with its tag name."""
-    tags = release_tag_versions(git.tags(), settings)
-    if not tags:
-        return None
-    latest = max(tags)
-    return latest, tags[latest]
 
 
 def _push_target(git: Git) -> tuple[str, str] | None:
