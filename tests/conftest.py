@@ -22,8 +22,14 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Release Tester")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "tester@example.com")
     for name in list(os.environ):
-        if name.startswith("RELEASEKIT_") or name in {"NO_COLOR", "FORCE_COLOR"}:
+        if name.startswith(("RELEASEKIT_", "GITHUB_", "ACTIONS_")) or name in {
+            "NO_COLOR",
+            "FORCE_COLOR",
+            "CI",
+        }:
             monkeypatch.delenv(name)
+    # keyring, when consulted, must never reach the machine's own keyring.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 
 @pytest.fixture

@@ -122,3 +122,30 @@ def sdist(
             info.linkname = link[1]
             archive.addfile(info)
     return target
+
+
+_PYTHONS = ("cp39", "cp310", "cp311", "cp312", "cp313", "cp314")
+_PLATFORMS = (
+    "manylinux_2_17_x86_64",
+    "manylinux_2_17_aarch64",
+    "musllinux_1_2_x86_64",
+    "macosx_11_0_arm64",
+    "macosx_10_9_x86_64",
+    "win_amd64",
+    "win32",
+)
+
+
+def release(
+    folder: Path, *, wheels: int = 3, sdist_too: bool = True, body: str = BODY
+) -> list[Path]:
+    """A whole release: ``wheels`` wheels with distinct tags, then (by default) the sdist."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(wheels):
+        python = _PYTHONS[number % len(_PYTHONS)]
+        platform = _PLATFORMS[number // len(_PYTHONS) % len(_PLATFORMS)]
+        paths.append(wheel(folder, body=body, tags=f"{python}-{python}-{platform}"))
+    if sdist_too:
+        paths.append(sdist(folder, body=body))
+    return paths

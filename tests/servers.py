@@ -26,9 +26,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def pypiserver(packages: Path) -> Iterator[str]:
-    """A real pypiserver serving ``packages`` without authentication; yields its base URL."""
+def pypiserver(packages: Path, *, htpasswd: Path | None = None) -> Iterator[str]:
+    """A real pypiserver serving ``packages``; yields its base URL.
+
+    Without ``htpasswd`` anyone may upload; with it, uploads need a login from that file.
+    """
     port = free_port()
+    auth = ["-a", "update", "-P", str(htpasswd)] if htpasswd else ["-a", ".", "-P", "."]
     command = [
         str(Path(sys.executable).parent / "pypi-server"),
         "run",
@@ -36,10 +40,7 @@ def pypiserver(packages: Path) -> Iterator[str]:
         str(port),
         "-i",
         "127.0.0.1",
-        "-a",
-        ".",
-        "-P",
-        ".",
+        *auth,
         "--disable-fallback",
         str(packages),
     ]

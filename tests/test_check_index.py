@@ -129,3 +129,15 @@ def test_unknown_repository_needs_index_url(tmp_path: Path) -> None:
     assert result.stderr.startswith(
         "error: cannot tell the simple API address of repository 'private'; set index-url"
     )
+
+
+def test_project_page_404_counts_as_absent_only_when_the_index_answers(tmp_path: Path) -> None:
+    """A 404 for the project is "no files" only if the simple root exists; else a wrong URL."""
+    wheel = make.wheel(tmp_path)
+    with json_index({"/simple/": (200, JSON_TYPE, b'{"projects": []}')}) as (url, _):
+        code, findings, _ = against(tmp_path, url + "simple/", wheel)
+        assert (0, []) == (code, findings)
+        code, findings, _ = against(tmp_path, url + "wrong/", wheel)
+    assert 1 == code
+    assert ["index-unreachable"] == [f["code"] for f in findings]
+    assert "neither the project page nor the index itself was found" in findings[0]["message"]

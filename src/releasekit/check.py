@@ -415,8 +415,13 @@ def _check_batch(checked: Sequence[Checked]) -> list[Finding]:
 
 def check_files(paths: Iterable[Path]) -> list[Finding]:
     """Check every file and the batch; return every finding, grouped by file in input order."""
+    return check_dists([open_dist(path) for path in paths])
+
+
+def check_dists(dists: Iterable[Dist]) -> list[Finding]:
+    """``check_files`` for distributions already opened (``publish`` keeps their metadata)."""
     readme = ReadmeRenderer()
-    checked = [_check_one(open_dist(path), readme) for path in paths]
+    checked = [_check_one(dist, readme) for dist in dists]
     readme.finish()
     findings = [finding for item in checked for finding in item.dist.findings]
     return findings + _check_batch(checked)

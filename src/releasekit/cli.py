@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from releasekit import __version__
-from releasekit.console import Console, wants_color
+from releasekit.console import Console, MaskedStream, wants_color
 from releasekit.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -29,9 +29,12 @@ from releasekit.errors import (
     ReleaseError,
     UsageError,
 )
+from releasekit.redaction import SecretMasker
 
 if TYPE_CHECKING:
+    from releasekit.findings import Finding
     from releasekit.prepare import ReleasePlan
+    from releasekit.publish import FileResult, PublishReport
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Context:
     root: Path
     console: Console
     verbose: int
+    masker: SecretMasker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,13 +66,15 @@ def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool, no_color
     """Cut, check, publish and rehearse Python package releases safely."""
     if not directory.is_dir():
         raise UsageError("no such directory", where=str(directory), hint="check the -C argument")
+    masker = ctx.obj if isinstance(ctx.obj, SecretMasker) else SecretMasker()
     console = Console(
-        out=sys.stdout,
-        err=sys.stderr,
+        out=MaskedStream(sys.stdout, masker),
+        err=MaskedStream(sys.stderr, masker),
         color=wants_color(sys.stdout, os.environ, disabled=no_color),
         quiet=quiet,
+        verbose=verbose,
     )
-    ctx.obj = Context(root=directory.resolve(), console=console, verbose=verbose)
+    ctx.obj = Context(root=directory.resolve(), console=console, verbose=verbose, masker=masker)
 
 
 def _release_date(value: str | None) -> str:
@@ -310,22 +316,247 @@ def check(obj: Context, dists: tuple[str, ...], against_index: bool, as_json: bo
         }
         console.print(json.dumps(report, indent=2))
     else:
-        groups: dict[str, list[str]] = {}
-        for finding in findings:
-            colour = {"error": "red", "warning": "yellow"}.get(finding.severity, "cyan")
-            label = console.style(finding.severity, colour, "bold")
-            line = f"  {label} {finding.code}: {finding.message}"
-            groups.setdefault(finding.file, []).append(
-                line + (f" ({finding.hint})" if finding.hint else "")
-            )
-        for name, lines in groups.items():
-            console.print(console.style(name, "bold"))
-            for line in lines:
-                console.print(line)
+        _print_findings(console, findings)
         errors, warnings = counts["errors"], counts["warnings"]
         verdict = f"{errors} error(s), {warnings} warning(s) in {len(paths)} file(s)"
         console.print(console.style(verdict, "red" if errors else "green", "bold"))
     return EXIT_FAILED if counts["errors"] else EXIT_OK
+
+
+def _print_findings(console: Console, findings: list[Finding]) -> None:
+    """Findings grouped by file, one line each: severity, code, message and hint."""
+    groups: dict[str, list[str]] = {}
+    for finding in findings:
+        colour = {"error": "red", "warning": "yellow"}.get(finding.severity, "cyan")
+        label = console.style(finding.severity, colour, "bold")
+        line = f"  {label} {finding.code}: {finding.message}"
+        groups.setdefault(finding.file, []).append(
+            line + (f" ({finding.hint})" if finding.hint else "")
+        )
+    for name, lines in groups.items():
+        console.print(console.style(name, "bold"))
+        for line in lines:
+            console.print(line)
+
+
+def _size(size: int) -> str:
+    """A file size for people: KiB below a MiB, else MiB."""
+    return f"{size / 1024:.1f} KiB" if size < 1 << 20 else f"{size / (1 << 20):.1f} MiB"
+
+
+class _PublishLines:
+    """Publish progress as one line per event: for CI logs and pipes."""
+
+    def __init__(self, console: Console, *, results_to_err: bool) -> None:
+        self.console = console
+        self._line = console.step if results_to_err else console.print
+
+    def step(self, message: str) -> None:
+        self.console.step(message)
+
+    def warn(self, message: str) -> None:
+        self.console.warn(message)
+
+    def detail(self, message: str) -> None:
+        self.console.detail(message)
+
+    def started(self, result: FileResult) -> None:
+        self.console.detail(f"uploading {result.file} ({_size(result.size)})")
+
+    def progress(self, result: FileResult, sent: int) -> None:
+        """Lines carry no progress; the finished line says how long it took."""
+
+    def retrying(self, result: FileResult, attempt: int, delay: float, reason: str) -> None:
+        self.console.warn(
+            f"{result.file}: attempt {attempt} failed ({reason}); retrying in {delay:.1f} s"
+        )
+
+    def finished(self, result: FileResult) -> None:
+        console = self.console
+        if result.status == "uploaded":
+            note = f"; {result.message}" if result.message else ""
+            self._line(
+                f"{console.style('uploaded', 'green')} {result.file} "
+                f"({_size(result.size)} in {result.seconds:.2f} s{note})"
+            )
+        else:
+            self._line(f"{console.style('failed', 'red')} {result.file}: {result.message}")
+
+
+class _PublishBars(_PublishLines):
+    """Publish progress as a bar per file, for a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console, results_to_err=False)
+        from rich.console import Console as RichConsole
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TaskID,
+            TextColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=RichConsole(stderr=True, no_color=not console.color),
+            transient=True,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _PublishBars:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._progress.stop()
+
+    def started(self, result: FileResult) -> None:
+        self._tasks[result.file] = self._progress.add_task(result.file, total=result.size)
+
+    def progress(self, result: FileResult, sent: int) -> None:
+        self._progress.update(self._tasks[result.file], completed=sent)
+
+    def finished(self, result: FileResult) -> None:
+        task = self._tasks.pop(result.file, None)
+        if task is not None:
+            self._progress.remove_task(task)
+        self._progress.console.print(
+            ("[green]uploaded[/green] " if result.status == "uploaded" else "[red]failed[/red] ")
+            + result.file
+            + (f": {result.message}" if result.status != "uploaded" else ""),
+            markup=True,
+            highlight=False,
+        )
+
+
+def _print_publish(console: Console, report: PublishReport) -> None:
+    """The closing lines of a publish: skipped files, what did not go, and the verdict."""
+    for result in report.files:
+        if result.status == "skipped":
+            console.print(f"{console.style('skipped', 'cyan')} {result.file}: {result.message}")
+        elif result.status == "would-upload":
+            console.print(f"would upload {result.file} ({_size(result.size)})")
+        elif result.status in {"not-attempted", "unverified"}:
+            console.print(
+                f"{console.style(result.status, 'yellow')} {result.file}: {result.message}"
+            )
+        elif result.status == "failed" and result.attempts == 0:
+            console.print(f"{console.style('failed', 'red')} {result.file}: {result.message}")
+    uploaded, skipped = report.count("uploaded"), report.count("skipped")
+    if report.dry_run:
+        verdict = f"Dry run: {report.count('would-upload')} file(s) would be uploaded"
+        console.print(console.style(f"{verdict}, {skipped} skipped; nothing was sent.", "bold"))
+    elif report.ok:
+        verified = " and verified" if report.verified else ""
+        verdict = (
+            f"Published to {report.repository}: {uploaded} uploaded{verified}, {skipped} skipped."
+        )
+        console.print(console.style(verdict, "green", "bold"))
+    else:
+        bad = len(report.files) - uploaded - skipped
+        console.print(
+            console.style(
+                f"{bad} of {len(report.files)} file(s) did not make it "
+                f"({uploaded} uploaded, {skipped} skipped).",
+                "red",
+                "bold",
+            )
+        )
+        if uploaded or skipped:
+            console.print(
+                "Fix the cause, then complete the release: releasekit publish --skip-existing"
+            )
+
+
+@cli.command()
+@click.argument("dists", metavar="[DIST ...]", nargs=-1)
+@click.option("--repository", "-r", metavar="NAME", help="pypi, testpypi or a ~/.pypirc name.")
+@click.option("--repository-url", metavar="URL", help="A legacy upload API URL.")
+@click.option(
+    "--skip-existing", is_flag=True, help="Skip files the index has, identical by sha256."
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Wheels uploaded at once.",
+)
+@click.option("--no-verify", is_flag=True, help="Do not confirm the files on the index afterwards.")
+@click.option("--dry-run", is_flag=True, help="Check and look up everything; upload nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@click.pass_obj
+def publish(
+    obj: Context,
+    dists: tuple[str, ...],
+    repository: str | None,
+    repository_url: str | None,
+    skip_existing: bool,
+    jobs: int,
+    no_verify: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> int:
+    """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
+    import contextlib
+    import json
+
+    from releasekit.config import Project as ProjectConfig
+    from releasekit.config import load_project, resolve_settings
+    from releasekit.index.target import resolve_target
+    from releasekit.publish import CheckFailed, PublishOptions
+    from releasekit.publish import publish as publish_files
+
+    paths = _distributions(obj.root, dists)
+    has_project = (obj.root / "pyproject.toml").exists()
+    project = load_project(obj.root) if has_project else ProjectConfig(obj.root, {})
+    settings = resolve_settings(project, env=os.environ, flags={"repository": repository})
+    target = resolve_target(
+        repository=settings.repository,
+        repository_url=repository_url,
+        index_url=settings.index_url,
+        env=os.environ,
+        home=Path.home(),
+    )
+    if target.credentials is not None:
+        obj.masker.add(target.credentials.secrets())
+        obj.console.detail(f"credentials from {target.credentials.source}")
+    options = PublishOptions(
+        skip_existing=skip_existing,
+        jobs=jobs,
+        verify=not no_verify,
+        verify_timeout=settings.verify_timeout,
+        dry_run=dry_run,
+    )
+    console = obj.console
+    bars = not as_json and not console.quiet and sys.stderr.isatty() and not obj.verbose
+    reporter = _PublishBars(console) if bars else _PublishLines(console, results_to_err=as_json)
+    try:
+        with reporter if isinstance(reporter, _PublishBars) else contextlib.nullcontext():
+            report = publish_files(paths, target, options, reporter, masker=obj.masker)
+    except CheckFailed as failure:
+        if as_json:
+            console.print(
+                json.dumps(
+                    {"ok": False, "findings": [f.as_dict() for f in failure.findings]}, indent=2
+                )
+            )
+        else:
+            _print_findings(console, failure.findings)
+        raise
+    for finding in report.warnings:
+        console.warn(f"{finding.file}: {finding.message}")
+    if as_json:
+        console.print(json.dumps(report.as_dict(), indent=2))
+    else:
+        _print_publish(console, report)
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _render_error(console: Console, error: ReleaseError) -> None:
@@ -344,19 +575,40 @@ def _render_error(console: Console, error: ReleaseError) -> None:
             console.err.write(f"  - {problem.one_line()}\n")
 
 
+def _interrupted(args: list[str]) -> str:
+    """What an interrupt left behind, for the command that was running."""
+    words = iter(args)
+    command = ""
+    for word in words:
+        if word == "-C":
+            next(words, None)
+        elif not word.startswith("-"):
+            command = word
+            break
+    if command == "publish":
+        return (
+            "interrupted; files already uploaded stay on the index: "
+            "complete the release with releasekit publish --skip-existing"
+        )
+    return "interrupted; any change already made was rolled back"
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the command line and exit with its documented code."""
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
     no_color = "--no-color" in args
+    masker = SecretMasker()
     console = Console(
-        out=sys.stdout, err=sys.stderr, color=wants_color(sys.stderr, os.environ, disabled=no_color)
+        out=MaskedStream(sys.stdout, masker),
+        err=MaskedStream(sys.stderr, masker),
+        color=wants_color(sys.stderr, os.environ, disabled=no_color),
     )
     try:
-        code = cli.main(args=args, prog_name="releasekit", standalone_mode=False)
+        code = cli.main(args=args, prog_name="releasekit", standalone_mode=False, obj=masker)
     except ReleaseError as error:
         if verbose:
-            traceback.print_exc()
+            console.err.write(traceback.format_exc())
         _render_error(console, error)
         sys.exit(error.exit_code)
     except click.exceptions.NoArgsIsHelpError as error:  # `releasekit` alone: show help, exit 2
@@ -371,6 +623,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
         console.error(f"{error.format_message().rstrip('.')}; see 'releasekit{command} --help'")
         sys.exit(EXIT_USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        console.error("interrupted; any change already made was rolled back")
+        console.error(_interrupted(args))
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -41,6 +41,7 @@ class Settings:
     commit_message: str = "Release {version}"
     repository: str = "pypi"
     index_url: str | None = None  # simple API base; derived for pypi and testpypi
+    verify_timeout: float = 60.0  # seconds publish waits for the index to serve a new file
 
     def tag_for(self, version: object) -> str:
         """The tag name of ``version`` under ``tag_format``."""
@@ -73,6 +74,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "commit-message": ("commit_message", "RELEASEKIT_COMMIT_MESSAGE"),
     "repository": ("repository", "RELEASEKIT_REPOSITORY"),
     "index-url": ("index_url", "RELEASEKIT_INDEX_URL"),
+    "verify-timeout": ("verify_timeout", "RELEASEKIT_VERIFY_TIMEOUT"),
 }
 
 
@@ -145,6 +147,21 @@ def _version_files(value: object, *, where: str) -> tuple[VersionFileSpec, ...]:
     return tuple(specs)
 
 
+def _seconds(key: str, value: object, *, where: str) -> float:
+    """A positive number of seconds, from the file (a number) or the environment (text)."""
+    try:
+        seconds = float(value) if isinstance(value, int | float | str) else -1.0
+    except ValueError:
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 < seconds < float("inf"):
+        raise ConfigError(
+            f"{key} must be a positive number of seconds, not {value!r}",
+            where=where,
+            hint="for example 60",
+        )
+    return seconds
+
+
 def _validate(key: str, value: object, where: str) -> object:
     """Check one setting's type and form, returning the value as ``Settings`` stores it."""
     if key == "version-files":
@@ -153,6 +170,8 @@ def _validate(key: str, value: object, where: str) -> object:
         return _placeholder_text(key, value, where=where, required=True)
     if key == "commit-message":
         return _placeholder_text(key, value, where=where, required=False)
+    if key == "verify-timeout":
+        return _seconds(key, value, where=where)
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{key} must be a non-empty string", where=where)
     return value

@@ -7,8 +7,9 @@ terminal gets colour and a pipe does not. Plain ANSI codes keep start-up fast.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TextIO
 
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -23,14 +24,43 @@ def wants_color(stream: TextIO, env: Mapping[str, str], *, disabled: bool) -> bo
     return stream.isatty()
 
 
+class MaskedStream:
+    """A text stream that passes everything through a secret masker before writing it.
+
+    The console writes only through these, so a secret that slipped into a message (a server
+    echoing a header, say) is still masked on the terminal, in CI logs and in tracebacks.
+    """
+
+    def __init__(self, stream: TextIO, mask: Callable[[str], str]) -> None:
+        self._stream = stream
+        self._mask = mask
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with every known secret masked."""
+        return self._stream.write(self._mask(text))
+
+    def flush(self) -> None:
+        """Flush the underlying stream."""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        """Whether the underlying stream is a terminal."""
+        return self._stream.isatty()
+
+
 @dataclass
 class Console:
-    """Writes styled lines: results to ``out``, progress and errors to ``err``."""
+    """Writes styled lines: results to ``out``, progress and errors to ``err``.
 
-    out: TextIO
-    err: TextIO
+    Safe to call from several threads: each line is written whole.
+    """
+
+    out: TextIO | MaskedStream
+    err: TextIO | MaskedStream
     color: bool = False
     quiet: bool = False
+    verbose: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def style(self, text: str, *styles: str) -> str:
         """``text`` wrapped in ANSI styles when colour is on."""
@@ -41,8 +71,13 @@ class Console:
 
     def print(self, text: str = "") -> None:
         """A result line on standard output (always shown: it is what the user asked for)."""
-        self.out.write(text + "\n")
-        self.out.flush()
+        self._write(self.out, text)
+
+    def _write(self, stream: TextIO | MaskedStream, line: str) -> None:
+        """One whole line, even when threads report at once."""
+        with self._lock:
+            stream.write(line + "\n")
+            stream.flush()
 
     def info(self, text: str = "") -> None:
         """An informational line on standard output, hidden by ``-q``."""
@@ -52,18 +87,20 @@ class Console:
     def step(self, message: str) -> None:
         """Progress of a running step, on standard error (part of the Reporter protocol)."""
         if not self.quiet:
-            self.err.write(self.style("  -> ", "cyan") + message + "\n")
-            self.err.flush()
+            self._write(self.err, self.style("  -> ", "cyan") + message)
+
+    def detail(self, message: str) -> None:
+        """Detail for ``-v`` (requests and answers), on standard error."""
+        if self.verbose:
+            self._write(self.err, self.style(message, "dim"))
 
     def warn(self, message: str) -> None:
         """A warning on standard error (part of the Reporter protocol)."""
-        self.err.write(self.style("warning: ", "yellow", "bold") + message + "\n")
-        self.err.flush()
+        self._write(self.err, self.style("warning: ", "yellow", "bold") + message)
 
     def error(self, message: str) -> None:
         """An error line on standard error."""
-        self.err.write(self.style("error: ", "red", "bold") + message + "\n")
-        self.err.flush()
+        self._write(self.err, self.style("error: ", "red", "bold") + message)
 
     def diff(self, text: str) -> None:
         """A unified diff, coloured like ``git diff``."""

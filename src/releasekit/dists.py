@@ -14,6 +14,7 @@ import hashlib
 import io
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -82,13 +83,39 @@ def _escapes(name: str) -> bool:
     return ".." in PurePosixPath(name.replace("\\", "/")).parts
 
 
-def _record_digest(data: bytes) -> str:
-    """The RECORD form of a sha256 digest: urlsafe base64 without padding."""
-    digest = hashlib.sha256(data).digest()
-    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+def _member_digests(dist: Dist, archive: zipfile.ZipFile) -> dict[str, tuple[str, int]] | None:
+    """Every file member's RECORD-form sha256 and size, read in chunks in one pass.
+
+    Reading each member to its end also checks its CRC, so this pass is the integrity check
+    too; memory stays flat however large the members are. ``None`` when a member is corrupt.
+    """
+    digests: dict[str, tuple[str, int]] = {}
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            dist.add(
+                "error",
+                "archive-corrupt",
+                f"member {info.filename} is corrupt: {exc}",
+                "rebuild the wheel",
+            )
+            return None
+        encoded = base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+        digests[info.filename] = (f"sha256={encoded}", size)
+    return digests
 
 
-def _check_record(dist: Dist, archive: zipfile.ZipFile, dist_info: str) -> None:
+def _check_record(
+    dist: Dist, archive: zipfile.ZipFile, dist_info: str, files: dict[str, tuple[str, int]]
+) -> None:
     """Every file in the wheel is in RECORD with the right hash and size, and nothing more."""
     record_name = f"{dist_info}RECORD"
     try:
@@ -96,7 +123,6 @@ def _check_record(dist: Dist, archive: zipfile.ZipFile, dist_info: str) -> None:
     except KeyError:
         dist.add("error", "wheel-record-missing", f"{record_name} is missing", "rebuild the wheel")
         return
-    files = {info.filename: info for info in archive.infolist() if not info.is_dir()}
     listed = set()
     for row in csv.reader(io.StringIO(text)):
         if not row:
@@ -110,19 +136,19 @@ def _check_record(dist: Dist, archive: zipfile.ZipFile, dist_info: str) -> None:
                 "error", "wheel-record-extra", f"RECORD lists {path}, which is not in the wheel"
             )
             continue
-        data = archive.read(path)
-        if digest != _record_digest(data):
+        actual_digest, actual_size = files[path]
+        if digest != actual_digest:
             dist.add(
                 "error",
                 "wheel-record-hash",
                 f"{path}: hash in RECORD does not match the file",
                 "rebuild the wheel; it was modified after it was built",
             )
-        if size != str(len(data)):
+        if size != str(actual_size):
             dist.add(
                 "error",
                 "wheel-record-size",
-                f"{path}: size in RECORD is {size!r}, file has {len(data)}",
+                f"{path}: size in RECORD is {size!r}, file has {actual_size}",
             )
     for name in sorted(set(files) - listed):
         if not name.endswith(_SIGNATURE_FILES):
@@ -146,11 +172,8 @@ def _read_wheel(dist: Dist) -> None:
                     "path-escapes",
                     f"member {name!r} would be written outside the install folder",
                 )
-        bad = archive.testzip()
-        if bad is not None:
-            dist.add(
-                "error", "archive-corrupt", f"member {bad} fails its CRC check", "rebuild the wheel"
-            )
+        files = _member_digests(dist, archive)
+        if files is None:
             return
         folders = sorted(
             {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
@@ -173,7 +196,7 @@ def _read_wheel(dist: Dist) -> None:
                 f"{dist.metadata_dir}METADATA is missing",
                 "rebuild the wheel",
             )
-        _check_record(dist, archive, dist.metadata_dir)
+        _check_record(dist, archive, dist.metadata_dir, files)
         dist.metadata_dir += "licenses/"
 
 

@@ -20,7 +20,7 @@ RELEASE_WINDOW = datetime.timedelta(days=14)
 REUSE_HELP = "https://pypi.org/help/#file-name-reuse"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     """The file's sha256, read in chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -29,12 +29,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _compare(path: Path, files: Sequence[IndexFile], now: datetime.datetime) -> Finding | None:
-    """What the index's files say about one local file."""
-    name = path.name
+def compare_file(
+    name: str, local: str, files: Sequence[IndexFile], now: datetime.datetime
+) -> Finding | None:
+    """What the index's files say about one local file, given the file's sha256."""
     served = next((f for f in files if f.filename == name), None)
     if served is not None:
-        local = _sha256(path)
         if served.sha256 is None:
             return Finding(
                 name,
@@ -94,5 +94,6 @@ def check_against_index(
         except IndexLookupError as exc:
             findings.append(Finding("(index)", "error", "index-unreachable", exc.one_line()))
             continue
-        findings.extend(f for f in (_compare(p, files, moment) for p in members) if f is not None)
+        compared = (compare_file(p.name, file_sha256(p), files, moment) for p in members)
+        findings.extend(f for f in compared if f is not None)
     return findings

@@ -41,6 +41,7 @@ class IndexFile:
     filename: str
     sha256: str | None
     upload_time: datetime.datetime | None
+    url: str | None = None
 
 
 class _AnchorParser(HTMLParser):
@@ -77,14 +78,15 @@ def _parse_time(value: object) -> datetime.datetime | None:
         return None
 
 
-def parse_json_page(body: bytes) -> list[IndexFile]:
-    """Files of a PEP 691 JSON project page."""
+def parse_json_page(body: bytes, base_url: str) -> list[IndexFile]:
+    """Files of a PEP 691 JSON project page; relative file URLs are resolved (devpi uses them)."""
     data = json.loads(body)
     return [
         IndexFile(
             filename=str(entry["filename"]),
             sha256=(entry.get("hashes") or {}).get("sha256"),
             upload_time=_parse_time(entry.get("upload-time")),
+            url=urljoin(base_url, str(entry["url"])) if entry.get("url") else None,
         )
         for entry in data.get("files", [])
     ]
@@ -99,7 +101,7 @@ def parse_html_page(body: bytes, base_url: str) -> list[IndexFile]:
         url, fragment = urldefrag(urljoin(base_url, href))
         name = text or url.rsplit("/", 1)[-1]
         digest = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
-        files.append(IndexFile(filename=name, sha256=digest, upload_time=None))
+        files.append(IndexFile(filename=name, sha256=digest, upload_time=None, url=url))
     return files
 
 
@@ -115,17 +117,22 @@ def simple_url_for(repository: str, index_url: str | None) -> str:
     )
 
 
-def project_files(index_url: str, project: str) -> list[IndexFile]:
-    """Every file the index at ``index_url`` serves for ``project``; [] when it has none."""
-    url = urljoin(index_url, f"{canonicalize_name(project)}/")
-    shown = redact_credentials(url)
-    if urlsplit(url).scheme not in {"http", "https"}:
-        raise IndexLookupError("the index URL must be http or https", where=shown)
+def _get(
+    url: str,
+    headers: dict[str, str],
+    pool: urllib3.PoolManager | None,
+    *,
+    method: str = "GET",
+    preload: bool = True,
+) -> urllib3.BaseHTTPResponse:
+    """One request, retried for 429 and 5xx; a network failure raises ``IndexLookupError``."""
+    requester = pool or urllib3.PoolManager()
     try:
-        response = urllib3.request(
-            "GET",
+        return requester.request(
+            method,
             url,
-            headers={"Accept": ACCEPT, "User-Agent": "releasekit"},
+            headers={"User-Agent": "releasekit", **headers},
+            preload_content=preload,
             timeout=TIMEOUT_SECONDS,
             retries=urllib3.Retry(
                 total=3, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504)
@@ -134,21 +141,62 @@ def project_files(index_url: str, project: str) -> list[IndexFile]:
     except urllib3.exceptions.HTTPError as exc:
         raise IndexLookupError(
             f"could not ask the index: {redact_credentials(str(exc.__cause__ or exc))}",
-            where=shown,
+            where=redact_credentials(url),
             hint="check the address and the network; the files' presence is unknown",
         ) from exc
+
+
+def _index_answers(url: str, headers: dict[str, str], pool: urllib3.PoolManager | None) -> bool:
+    """Whether the simple API root exists; HEAD first, as PyPI's root page is huge."""
+    head = _get(url, headers, pool, method="HEAD")
+    if head.status not in {HTTPStatus.METHOD_NOT_ALLOWED, HTTPStatus.NOT_IMPLEMENTED}:
+        return head.status == HTTPStatus.OK
+    response = _get(url, headers, pool, preload=False)
+    response.close()
+    return response.status == HTTPStatus.OK
+
+
+def _unknown(status: int, where: str) -> IndexLookupError:
+    """The error for an index that answered, but not with a project page."""
+    hint = "check the address and your access; the files' presence is unknown"
+    if status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}:
+        hint = "the index wants credentials for reading; the files' presence is unknown"
+    return IndexLookupError(f"the index answered {status}", where=where, hint=hint)
+
+
+def project_files(
+    index_url: str,
+    project: str,
+    *,
+    headers: dict[str, str] | None = None,
+    pool: urllib3.PoolManager | None = None,
+) -> list[IndexFile]:
+    """Every file the index at ``index_url`` serves for ``project``; [] when it has none.
+
+    A 404 for the project page means "no such project" only if the index itself answers: a
+    wrong ``index_url`` 404s too, and reading that as "nothing published" would fail open.
+    ``headers`` carries credentials for indexes that want them for reading.
+    """
+    url = urljoin(index_url, f"{canonicalize_name(project)}/")
+    shown = redact_credentials(url)
+    if urlsplit(url).scheme not in {"http", "https"}:
+        raise IndexLookupError("the index URL must be http or https", where=shown)
+    extra = headers or {}
+    response = _get(url, {"Accept": ACCEPT, **extra}, pool)
     if response.status == HTTPStatus.NOT_FOUND:
+        if not _index_answers(index_url, {"Accept": ACCEPT, **extra}, pool):
+            raise IndexLookupError(
+                "neither the project page nor the index itself was found",
+                where=redact_credentials(index_url),
+                hint="check the simple API address (index-url); the files' presence is unknown",
+            )
         return []
     if response.status != HTTPStatus.OK:
-        raise IndexLookupError(
-            f"the index answered {response.status}",
-            where=shown,
-            hint="check the address and your access; the files' presence is unknown",
-        )
+        raise _unknown(response.status, shown)
     content_type = response.headers.get("Content-Type", "")
     try:
         if content_type.startswith(JSON_TYPE) or content_type.startswith("application/json"):
-            return parse_json_page(response.data)
+            return parse_json_page(response.data, url)
         return parse_html_page(response.data, url)
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexLookupError(

@@ -1,0 +1,235 @@
+"""Where an upload goes and who it is sent as: repositories, ``~/.pypirc``, credentials.
+
+Credentials are looked up in the documented order, ``RELEASEKIT_TOKEN``, then
+``RELEASEKIT_USERNAME``/``RELEASEKIT_PASSWORD``, then ``~/.pypirc``, then keyring when it is
+installed; the first source that has them wins. Trusted publishing will be the next source
+after these, for CI runs with none of them. A password never appears in a ``repr``, a message
+or a URL, and it is never sent over plain HTTP except to this machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from releasekit.errors import ConfigError, UsageError
+from releasekit.redaction import redact_credentials
+
+UPLOAD_URLS = {
+    "pypi": "https://upload.pypi.org/legacy/",
+    "testpypi": "https://test.pypi.org/legacy/",
+}
+# Upload host -> simple API of the same index.
+SIMPLE_URLS = {
+    "upload.pypi.org": "https://pypi.org/simple/",
+    "test.pypi.org": "https://test.pypi.org/simple/",
+}
+_PYPIRC_KEYS = ("repository", "username", "password", "ca_cert", "client_cert")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A username and password (or ``__token__`` and a token), and where they came from."""
+
+    username: str
+    password: str = field(repr=False)
+    source: str = ""
+
+    def authorization(self) -> str:
+        """The ``Authorization`` header value for HTTP Basic authentication."""
+        pair = f"{self.username}:{self.password}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every form in which the secret could travel back in a server's answer."""
+        header = self.authorization()
+        return (self.password, header, header.removeprefix("Basic "))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to upload: the legacy upload URL, the simple API for lookups, TLS files, login."""
+
+    name: str
+    upload_url: str
+    simple_url: str | None
+    credentials: Credentials | None = field(default=None, repr=False)
+    ca_cert: str | None = None
+    client_cert: str | None = None
+
+    @property
+    def is_pypi(self) -> bool:
+        """Whether this is PyPI or TestPyPI, which never accept anonymous uploads."""
+        return urlsplit(self.upload_url).hostname in SIMPLE_URLS
+
+
+def read_pypirc(path: Path) -> dict[str, dict[str, str]]:
+    """Repositories in a ``.pypirc`` file, read as twine reads it.
+
+    ``[distutils] index-servers`` names the sections (default ``pypi testpypi``); each may set
+    repository, username, password, ca_cert and client_cert; the obsolete ``[server-login]``
+    gives defaults for username and password. pypi and testpypi need no repository line.
+    """
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"cannot read it: {message}", where=str(path), hint="fix the file's INI syntax"
+        ) from exc
+    defaults = {
+        key: parser.get("server-login", key)
+        for key in ("username", "password")
+        if parser.has_option("server-login", key)
+    }
+    servers = parser.get("distutils", "index-servers", fallback="pypi testpypi").split()
+    config = {name: {**defaults, "repository": url} for name, url in UPLOAD_URLS.items()}
+    for name in servers:
+        entry = config.setdefault(name, dict(defaults))
+        for key in _PYPIRC_KEYS:
+            if parser.has_option(name, key):
+                entry[key] = parser.get(name, key)
+    return config
+
+
+def _same_url(first: str, second: str) -> bool:
+    """Whether two upload URLs name the same endpoint, ignoring a trailing slash."""
+    return first.rstrip("/") == second.rstrip("/")
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (the one place plain HTTP may carry a secret)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _environment_credentials(env: Mapping[str, str]) -> Credentials | None:
+    """``RELEASEKIT_TOKEN``, else ``RELEASEKIT_USERNAME`` with ``RELEASEKIT_PASSWORD``."""
+    if env.get("RELEASEKIT_TOKEN"):
+        return Credentials("__token__", env["RELEASEKIT_TOKEN"], "RELEASEKIT_TOKEN")
+    username, password = env.get("RELEASEKIT_USERNAME"), env.get("RELEASEKIT_PASSWORD")
+    if username and password:
+        return Credentials(username, password, "RELEASEKIT_USERNAME/RELEASEKIT_PASSWORD")
+    if username or password:
+        given, missing = (
+            ("RELEASEKIT_USERNAME", "RELEASEKIT_PASSWORD")
+            if username
+            else ("RELEASEKIT_PASSWORD", "RELEASEKIT_USERNAME")
+        )
+        raise ConfigError(
+            f"{given} is set but {missing} is not",
+            where="environment",
+            hint=f"set both, or use RELEASEKIT_TOKEN for an API token (unset {given})",
+        )
+    return None
+
+
+def _keyring_credentials(url: str, username: str | None) -> Credentials | None:
+    """What keyring holds for ``url`` (and ``username``), if keyring is installed and answers."""
+    try:
+        import keyring  # noqa: PLC0415  # optional, and slow to import
+    except ImportError:
+        return None
+    try:
+        if username:
+            password = keyring.get_password(url, username)
+            return Credentials(username, password, "keyring") if password else None
+        found = keyring.get_credential(url, None)
+    except Exception:  # keyring backends raise anything; no answer is no credential
+        return None
+    if found is None or not found.password:
+        return None
+    return Credentials(found.username or "__token__", found.password, "keyring")
+
+
+def _validate_upload_url(url: str, where: str) -> str:
+    """An http(s) URL without credentials in it."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UsageError(
+            f"{redact_credentials(url)!r} is not an http(s) URL",
+            where=where,
+            hint="for example https://upload.pypi.org/legacy/",
+        )
+    if parts.username or parts.password:
+        raise UsageError(
+            "the repository URL must not contain credentials",
+            where=where,
+            hint="use RELEASEKIT_TOKEN, RELEASEKIT_USERNAME/RELEASEKIT_PASSWORD or ~/.pypirc",
+        )
+    return url
+
+
+def resolve_target(
+    *,
+    repository: str,
+    repository_url: str | None,
+    index_url: str | None,
+    env: Mapping[str, str],
+    home: Path,
+) -> Target:
+    """The upload target and its credentials, from the flags, settings and ``~/.pypirc``.
+
+    ``repository_url`` (``--repository-url``) wins over the ``repository`` name; its
+    credentials come from a ``~/.pypirc`` section with the same URL, if there is one. The simple
+    API is ``index_url`` when set, else derived for PyPI and TestPyPI, else unknown (``None``).
+    """
+    pypirc_path = home / ".pypirc"
+    pypirc = read_pypirc(pypirc_path)
+    if repository_url is not None:
+        url = _validate_upload_url(repository_url, "--repository-url")
+        name = next((n for n, e in pypirc.items() if _same_url(e.get("repository", ""), url)), url)
+        section = pypirc.get(name, {})
+    else:
+        if repository not in pypirc:
+            raise ConfigError(
+                f"repository {repository!r} is not in {pypirc_path}",
+                where="--repository",
+                hint=f"add a [{repository}] section with repository = URL, or use --repository-url",
+            )
+        section = pypirc[repository]
+        if "repository" not in section:
+            raise ConfigError(
+                f"section [{repository}] has no repository URL",
+                where=str(pypirc_path),
+                hint="add repository = https://.../legacy/",
+            )
+        url = _validate_upload_url(section["repository"], f"{pypirc_path} [{repository}]")
+        name = repository
+    credentials = _environment_credentials(env)
+    if credentials is None and section.get("username") and section.get("password"):
+        credentials = Credentials(
+            section["username"], section["password"], f"{pypirc_path} [{name}]"
+        )
+    if credentials is None:
+        credentials = _keyring_credentials(url, section.get("username"))
+    if credentials is not None and urlsplit(url).scheme == "http" and not is_loopback(url):
+        raise ConfigError(
+            "refusing to send credentials over plain HTTP",
+            where=url,
+            hint="use an https:// address (plain http is allowed only to this machine)",
+        )
+    simple = index_url or SIMPLE_URLS.get(urlsplit(url).hostname or "")
+    if simple is not None and not simple.endswith("/"):
+        simple += "/"
+    return Target(
+        name=name,
+        upload_url=url,
+        simple_url=simple,
+        credentials=credentials,
+        ca_cert=section.get("ca_cert"),
+        client_cert=section.get("client_cert"),
+    )

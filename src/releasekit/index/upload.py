@@ -1,0 +1,306 @@
+"""One file to the legacy upload API: streamed, retried with care, answered in plain words.
+
+Connection errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter,
+honouring ``Retry-After``. An attempt that failed after the request went out may still have
+landed, so before sending the file again the index is asked for it by hash; that is what lets
+every file land exactly once. A 4xx is final: the server's own message is shown (JSON errors
+are asked for; a status line without a reason sends us to the body) with a hint for the
+statuses people meet most. Every message passes through the secret masker first.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urljoin
+
+import urllib3
+
+from releasekit import __version__
+from releasekit.index.multipart import MultipartBody
+from releasekit.index.target import Target
+from releasekit.redaction import SecretMasker
+
+Status = Literal["uploaded", "skipped", "failed"]
+# What a lookup by file name says: the sha256 the index serves, "" for a file it serves
+# without a hash, None for no such file. It raises IndexLookupError when it cannot tell.
+Lookup = Callable[[str], "str | None"]
+REUSE_HELP = "https://pypi.org/help/#file-name-reuse"
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+_SUCCESS, _REDIRECT = 2, 3  # status classes
+_MESSAGE_LIMIT = 300
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait: exponential backoff with jitter, capped."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 300.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before attempt ``attempt + 1``; the server's wish wins when given."""
+        if retry_after is not None:
+            return retry_after
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311  # jitter, not crypto
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one upload ended."""
+
+    status: Status
+    message: str | None = None
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class UploadEvents:
+    """Callbacks for progress: bytes of the file sent, a retry about to wait, a request done."""
+
+    progress: Callable[[int], None]
+    retrying: Callable[[int, float, str], None]
+    detail: Callable[[str], None]
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way that a later attempt may not; ``landed``: may have arrived."""
+
+    def __init__(self, reason: str, *, landed: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.landed = landed
+        self.retry_after = retry_after
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds, from either of its forms (seconds or an HTTP date)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def server_message(response: urllib3.BaseHTTPResponse) -> str:
+    """What the server said: its JSON ``message``, its reason phrase, or its body's text."""
+    if "json" in response.headers.get("Content-Type", ""):
+        try:
+            data = json.loads(response.data)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("message"), str):
+            return str(data["message"]).strip()
+    reason = (response.reason or "").strip()
+    try:
+        standard = HTTPStatus(response.status).phrase
+    except ValueError:
+        standard = ""
+    if reason and reason != standard:
+        return reason
+    text = _SPACE.sub(" ", _TAGS.sub(" ", response.data.decode("utf-8", "replace"))).strip()
+    if text:
+        return text[:_MESSAGE_LIMIT] + ("..." if len(text) > _MESSAGE_LIMIT else "")
+    return reason or standard or "no message"
+
+
+def _hint(status: int, message: str, target: Target) -> str | None:
+    """What to do about a final answer, for the statuses people meet most."""
+    lowered = message.lower()
+    if "already exists" in lowered or "previously used" in lowered:
+        return (
+            "a file name is never accepted twice, even after deletion; release a new version "
+            f"({REUSE_HELP}); --skip-existing skips files that are identical"
+        )
+    if "14 days" in lowered:
+        return "release a new version instead"
+    if status == HTTPStatus.UNAUTHORIZED:
+        return (
+            "the index wants credentials: set RELEASEKIT_TOKEN (or RELEASEKIT_USERNAME and "
+            "RELEASEKIT_PASSWORD), or add them to ~/.pypirc"
+        )
+    if status == HTTPStatus.FORBIDDEN:
+        return (
+            "check the token: it must belong to this index, be current, and be scoped to this "
+            "project (a project-scoped token cannot create a new project; PyPI wants username "
+            "__token__)"
+        )
+    if status == HTTPStatus.NOT_FOUND:
+        return "check the repository URL; uploads go to the upload URL, not the simple index"
+    if status == HTTPStatus.METHOD_NOT_ALLOWED:
+        return (
+            "this address does not take uploads; it looks like a simple (download) URL: use the "
+            "upload URL (PyPI: https://upload.pypi.org/legacy/; pypiserver: its root URL)"
+        )
+    if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+        return "the file is larger than this index accepts"
+    if target.is_pypi and status == HTTPStatus.BAD_REQUEST:
+        return "fix what PyPI names, rebuild, and check with: releasekit check"
+    return None
+
+
+class Uploader:
+    """Uploads files to one target over a shared connection pool (safe to use from threads)."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        jobs: int,
+        masker: SecretMasker,
+        policy: RetryPolicy | None = None,
+        lookup: Lookup | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.target = target
+        self.masker = masker
+        self.policy = policy or RetryPolicy()
+        self.lookup = lookup
+        self._sleep = sleep
+        self._pool = urllib3.PoolManager(
+            maxsize=max(1, jobs),
+            block=True,
+            ca_certs=target.ca_cert,
+            cert_file=target.client_cert,
+        )
+        self._headers = {
+            "Accept": "application/json",
+            "User-Agent": f"releasekit/{__version__}",
+        }
+        if target.credentials is not None:
+            self._headers["Authorization"] = target.credentials.authorization()
+
+    def upload(self, path: Path, fields: list[tuple[str, str]], events: UploadEvents) -> Outcome:
+        """Send ``path`` with its form ``fields`` until it lands, fails for good, or runs out."""
+        uncertain = False
+        attempt = 1
+        while True:
+            if uncertain:
+                confirmed = self._confirmed(path.name, dict(fields)["sha256_digest"], events)
+                if confirmed is not None:
+                    return Outcome(confirmed[0], confirmed[1], attempt - 1)
+            try:
+                return self._attempt(path, fields, events, attempt, resent=uncertain)
+            except _Retryable as failure:
+                uncertain = uncertain or failure.landed
+                if attempt >= self.policy.attempts:
+                    return Outcome(
+                        "failed", f"gave up after {attempt} attempts: {failure.reason}", attempt
+                    )
+                if (failure.retry_after or 0) > self.policy.max_retry_after:
+                    return Outcome(
+                        "failed",
+                        f"{failure.reason}; the index asks to wait {failure.retry_after:.0f} s, "
+                        "try again later",
+                        attempt,
+                    )
+                wait = self.policy.delay(attempt, failure.retry_after)
+                events.retrying(attempt, wait, failure.reason)
+                self._sleep(wait)
+                attempt += 1
+
+    def _confirmed(self, name: str, sha256: str, events: UploadEvents) -> tuple[Status, str] | None:
+        """After an attempt that may have landed: is the file there already, and is it ours."""
+        if self.lookup is None:
+            return None
+        try:
+            served = self.lookup(name)
+        except Exception as exc:  # a failed lookup only means we must resend
+            events.detail(self.masker(f"could not look {name} up before resending: {exc}"))
+            return None
+        if served is None:
+            return None
+        if served.lower() == sha256:
+            return "uploaded", "an earlier attempt had landed; confirmed by hash"
+        return "failed", (
+            f"the index now serves another file of this name (sha256 {served[:12]}...); "
+            "an earlier attempt did not land and something else did"
+        )
+
+    def _attempt(
+        self,
+        path: Path,
+        fields: list[tuple[str, str]],
+        events: UploadEvents,
+        attempt: int,
+        *,
+        resent: bool,
+    ) -> Outcome:
+        """One request; a final answer returns, a retryable one raises ``_Retryable``."""
+        body = MultipartBody(fields, path, progress=events.progress)
+        headers = {
+            **self._headers,
+            "Content-Type": body.content_type,
+            "Content-Length": str(body.length),
+        }
+        url = self.target.upload_url
+        started = time.monotonic()
+        try:
+            response = self._pool.request(
+                "POST",
+                url,
+                body=body,
+                headers=headers,
+                redirect=False,
+                retries=False,
+                timeout=urllib3.Timeout(connect=30.0, read=300.0),
+            )
+        except urllib3.exceptions.SSLError as exc:
+            return Outcome(
+                "failed",
+                self.masker(f"TLS failed: {exc}; set ca_cert in ~/.pypirc for a private CA"),
+                attempt,
+            )
+        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as e:
+            raise _Retryable(self.masker(f"could not connect: {e}"), landed=False) from e
+        except urllib3.exceptions.HTTPError as exc:
+            reason = self.masker(f"connection failed: {exc.__cause__ or exc}")
+            raise _Retryable(reason, landed=True) from exc
+        message = self.masker(server_message(response))
+        seconds = time.monotonic() - started
+        events.detail(
+            f"POST {self.masker(url)} {path.name}: {response.status} {message} ({seconds:.2f} s)"
+        )
+        status = response.status
+        if status // 100 == _SUCCESS:
+            return Outcome("uploaded", None, attempt)
+        if status in _RETRY_STATUSES:
+            raise _Retryable(
+                f"{status} {message}",
+                landed=status != HTTPStatus.TOO_MANY_REQUESTS,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+        if status // 100 == _REDIRECT:
+            location = self.masker(urljoin(url, response.headers.get("Location", "")))
+            hint = (
+                f"use {location} (with the trailing slash)"
+                if location == url + "/"
+                else f"use {location} as the repository URL if you trust it"
+            )
+            return Outcome(
+                "failed",
+                f"the index redirects to {location} (credentials are never sent on); {hint}",
+                attempt,
+            )
+        if resent and "already exists" in message.lower():
+            message += " (an earlier attempt may have landed; check the index)"
+        advice = _hint(status, message, self.target)
+        text = f"{status} {message}" + (f"; {advice}" if advice else "")
+        return Outcome("failed", self.masker(text), attempt)

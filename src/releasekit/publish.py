@@ -1,0 +1,415 @@
+"""``releasekit publish``: check, look up, upload and verify a release's files.
+
+Nothing is sent until the whole batch passed: every file is checked as PyPI would check it,
+and the index is asked (by hash) which files it already has, so that a name clash stops the
+release before a partial upload. Wheels go first, in parallel; the sdist goes last, and only
+when every wheel landed, so that a failure never leaves an sdist-only release that installers
+would build from source. Afterwards each file is looked up again and must be served with the
+sha256 that was sent. The result is a report per file that a re-run with ``--skip-existing``
+can complete from.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
+
+import urllib3
+
+from releasekit.check import check_dists
+from releasekit.dists import Dist, name_and_version, open_dist
+from releasekit.errors import ConfigError, PreflightError, ReleaseError
+from releasekit.findings import Finding
+from releasekit.index.form import upload_fields
+from releasekit.index.simple import IndexFile, IndexLookupError, project_files
+from releasekit.index.target import Target
+from releasekit.index.upload import Outcome, RetryPolicy, Uploader, UploadEvents
+from releasekit.index_check import compare_file
+from releasekit.redaction import SecretMasker
+
+FileStatus = Literal["uploaded", "skipped", "failed", "not-attempted", "would-upload", "unverified"]
+_DONE = ("uploaded", "skipped", "would-upload")
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """What the command line asked for."""
+
+    skip_existing: bool = False
+    jobs: int = 4
+    verify: bool = True
+    verify_timeout: float = 60.0
+    dry_run: bool = False
+
+
+@dataclass
+class FileResult:
+    """One file's way through the upload, as the report shows it."""
+
+    path: Path
+    dist: Dist
+    size: int
+    sha256: str
+    blake2_256: str
+    status: FileStatus = "not-attempted"
+    url: str | None = None
+    seconds: float = 0.0
+    message: str | None = None
+    attempts: int = 0
+
+    @property
+    def file(self) -> str:
+        """The file name, as the index stores it."""
+        return self.path.name
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form of one file's result."""
+        return {
+            "file": self.file,
+            "status": self.status,
+            "sha256": self.sha256,
+            "size": self.size,
+            "url": self.url,
+            "seconds": round(self.seconds, 3),
+            "attempts": self.attempts,
+            "message": self.message,
+        }
+
+
+@dataclass
+class PublishReport:
+    """Every file's result, and whether the run as a whole succeeded."""
+
+    repository: str
+    files: list[FileResult]
+    warnings: list[Finding]
+    dry_run: bool
+    verified: bool
+
+    @property
+    def ok(self) -> bool:
+        """Whether every file is uploaded or skipped (or would be, in a dry run)."""
+        return all(result.status in _DONE for result in self.files)
+
+    def count(self, status: FileStatus) -> int:
+        """How many files ended with ``status``."""
+        return sum(1 for result in self.files if result.status == status)
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON report."""
+        return {
+            "repository": self.repository,
+            "dry_run": self.dry_run,
+            "verified": self.verified,
+            "ok": self.ok,
+            "files": [result.as_dict() for result in self.files],
+            "warnings": [finding.as_dict() for finding in self.warnings],
+        }
+
+
+class PublishReporter(Protocol):
+    """What the library tells the command line while it publishes (called from threads)."""
+
+    def step(self, message: str) -> None:
+        """A stage begins."""
+
+    def warn(self, message: str) -> None:
+        """Something the user should know, which does not stop the release."""
+
+    def detail(self, message: str) -> None:
+        """Request-level detail, for ``-v``."""
+
+    def started(self, result: FileResult) -> None:
+        """A file's upload begins."""
+
+    def progress(self, result: FileResult, sent: int) -> None:
+        """``sent`` bytes of the file have gone out."""
+
+    def retrying(self, result: FileResult, attempt: int, delay: float, reason: str) -> None:
+        """Attempt ``attempt`` failed for ``reason``; the next one starts in ``delay`` s."""
+
+    def finished(self, result: FileResult) -> None:
+        """A file's upload ended (see its status)."""
+
+
+class CheckFailed(ReleaseError):
+    """A distribution would be rejected by the index; nothing was uploaded (exit 1)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        errors = sum(1 for f in findings if f.severity == "error")
+        super().__init__(
+            f"the check found {errors} error(s); nothing was uploaded",
+            hint="fix them and rebuild; releasekit check shows them again",
+        )
+        self.findings = list(findings)
+
+
+def _digests(path: Path) -> tuple[str, str]:
+    """sha256 and blake2b-256 of a file, in one pass over it."""
+    sha256 = hashlib.sha256()
+    blake2 = hashlib.blake2b(digest_size=32)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha256.update(chunk)
+            blake2.update(chunk)
+    return sha256.hexdigest(), blake2.hexdigest()
+
+
+def _open_batch(paths: Sequence[Path]) -> tuple[list[FileResult], list[Finding]]:
+    """Open and check every file; errors stop here, before anything is sent."""
+    dists = [open_dist(path) for path in paths]
+    findings = check_dists(dists)
+    if any(f.severity == "error" for f in findings):
+        raise CheckFailed(findings)
+    results = []
+    for dist in sorted(dists, key=lambda d: (d.kind != "wheel", d.filename)):
+        sha256, blake2 = _digests(dist.path)
+        results.append(FileResult(dist.path, dist, dist.path.stat().st_size, sha256, blake2))
+    return results, findings
+
+
+class _Index:
+    """Lookups on the target's simple API, with the upload's credentials on the same origin."""
+
+    def __init__(self, target: Target, project: str) -> None:
+        self.url = target.simple_url
+        self.project = project
+        self._pool = urllib3.PoolManager(ca_certs=target.ca_cert, cert_file=target.client_cert)
+        self._headers: dict[str, str] = {}
+        same_origin = self.url is not None and _origin(self.url) == _origin(target.upload_url)
+        if same_origin and target.credentials is not None:
+            self._headers["Authorization"] = target.credentials.authorization()
+
+    def files(self) -> list[IndexFile]:
+        """What the index serves for the project now (``IndexLookupError`` when unknown)."""
+        if self.url is None:
+            raise IndexLookupError("no simple API address is known for this repository")
+        return project_files(self.url, self.project, headers=self._headers, pool=self._pool)
+
+    def sha256_of(self, filename: str) -> str | None:
+        """The served sha256 of ``filename`` ("" without a hash), or ``None`` if absent."""
+        served = next((f for f in self.files() if f.filename == filename), None)
+        return None if served is None else (served.sha256 or "")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: where credentials may go without leaving the index."""
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def _preflight_lookup(
+    results: list[FileResult],
+    index: _Index,
+    options: PublishOptions,
+    reporter: PublishReporter,
+    warnings: list[Finding],
+) -> None:
+    """Ask the index what it has: skip identical files, stop on clashes, fail closed."""
+    if index.url is None:
+        if options.skip_existing:
+            raise ConfigError(
+                "--skip-existing needs to ask the index, but its simple API address is unknown",
+                where=index.project,
+                hint="set index-url in [tool.releasekit] (or RELEASEKIT_INDEX_URL)",
+            )
+        reporter.warn(
+            "the simple API address of this repository is unknown, so files are neither looked "
+            "up before nor verified after the upload; set index-url (or RELEASEKIT_INDEX_URL)"
+        )
+        return
+    reporter.step(f"Looking up {index.project} on {index.url}")
+    try:
+        served = index.files()
+    except IndexLookupError as exc:
+        if options.skip_existing:
+            raise IndexLookupError(
+                f"--skip-existing cannot tell which files exist: {exc.message}",
+                where=exc.where,
+                hint="nothing was uploaded; fix the access or the address and run again",
+            ) from exc
+        reporter.warn(f"could not look the files up, uploading anyway: {exc.one_line()}")
+        return
+    problems: list[ReleaseError] = []
+    now = datetime.datetime.now(datetime.UTC)
+    for result in results:
+        finding = compare_file(result.file, result.sha256, served, now)
+        match = next((f for f in served if f.filename == result.file), None)
+        if finding is None:
+            continue
+        if finding.code == "already-published" and options.skip_existing:
+            result.status = "skipped"
+            result.url = match.url if match else None
+            result.message = "the identical file is already on the index"
+        elif finding.code == "already-published":
+            problems.append(
+                ReleaseError(
+                    "the identical file is already on the index",
+                    where=result.file,
+                    hint="pass --skip-existing to skip it",
+                )
+            )
+        elif finding.code == "published-unverified":
+            problems.append(
+                ReleaseError(
+                    finding.message,
+                    where=result.file,
+                    hint="whether it is identical is unknown, and a file name is never accepted "
+                    "twice; check the index by hand",
+                )
+            )
+        elif finding.code == "release-too-old":
+            warnings.append(finding)
+        else:
+            problems.append(ReleaseError(finding.message, where=result.file, hint=finding.hint))
+    if problems:
+        raise PreflightError(problems)
+
+
+def _upload_all(
+    todo: list[FileResult], uploader: Uploader, jobs: int, reporter: PublishReporter
+) -> None:
+    """Wheels in parallel, then the sdist once every wheel landed; stop after a failure."""
+    failed = threading.Event()
+
+    def run(result: FileResult) -> None:
+        if failed.is_set():
+            result.message = "not sent: another file failed first"
+            return
+        reporter.started(result)
+        started = time.monotonic()
+        events = UploadEvents(
+            progress=lambda sent: reporter.progress(result, sent),
+            retrying=lambda attempt, delay, reason: reporter.retrying(
+                result, attempt, delay, reason
+            ),
+            detail=reporter.detail,
+        )
+        fields = upload_fields(
+            result.dist.metadata or b"",
+            result.file,
+            sha256=result.sha256,
+            blake2_256=result.blake2_256,
+        )
+        outcome: Outcome = uploader.upload(result.path, fields, events)
+        result.status, result.message, result.attempts = (
+            outcome.status,
+            outcome.message,
+            outcome.attempts,
+        )
+        result.seconds = time.monotonic() - started
+        if outcome.status == "failed":
+            failed.set()
+        reporter.finished(result)
+
+    wheels = [r for r in todo if r.dist.kind == "wheel"]
+    sdists = [r for r in todo if r.dist.kind != "wheel"]
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(run, wheels))
+    except BaseException:
+        failed.set()  # queued files return at once; files in flight finish
+        raise
+    for sdist in sdists:
+        if failed.is_set():
+            sdist.message = "held back: the sdist goes only after every wheel landed"
+        else:
+            run(sdist)
+
+
+def _verify(
+    results: list[FileResult],
+    index: _Index,
+    timeout: float,
+    sleep: Callable[[float], None],
+) -> None:
+    """Each uploaded file must be served with the sha256 that was sent, within ``timeout``."""
+    pending = {r.file: r for r in results if r.status == "uploaded"}
+    deadline = time.monotonic() + timeout
+    delay = 0.5
+    last_error = ""
+    while pending:
+        try:
+            served = {f.filename: f for f in index.files()}
+        except IndexLookupError as exc:
+            last_error = f" (last lookup: {exc.one_line()})"
+            served = {}
+        for name, result in list(pending.items()):
+            found = served.get(name)
+            if found is None:
+                continue
+            del pending[name]
+            result.url = found.url
+            if found.sha256 is None:
+                result.message = "on the index, which gives no hash to compare"
+            elif found.sha256.lower() != result.sha256:
+                result.status = "failed"
+                result.message = (
+                    f"the index serves another file of this name "
+                    f"(sha256 {found.sha256[:12]}..., sent {result.sha256[:12]}...)"
+                )
+        if not pending or time.monotonic() + delay > deadline:
+            break
+        sleep(delay)
+        delay = min(delay * 2, 8.0)
+    for result in pending.values():
+        result.status = "unverified"
+        result.message = (
+            f"uploaded, but the index did not serve it within {timeout:g} s{last_error}; "
+            "run again with --skip-existing to confirm it"
+        )
+
+
+def publish(
+    paths: Sequence[Path],
+    target: Target,
+    options: PublishOptions,
+    reporter: PublishReporter,
+    *,
+    masker: SecretMasker,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PublishReport:
+    """Check, look up, upload (unless a dry run) and verify ``paths`` on ``target``."""
+    if target.credentials is None and target.is_pypi:
+        raise ConfigError(
+            "no credentials for the upload",
+            where=masker(target.upload_url),
+            hint="set RELEASEKIT_TOKEN to an API token (or add it to ~/.pypirc); "
+            "trusted publishing from CI is not available yet",
+        )
+    reporter.step(f"Checking {len(paths)} file(s)")
+    results, findings = _open_batch(paths)
+    warnings = [f for f in findings if f.severity == "warning"]
+    parsed = name_and_version(results[0].file)
+    index = _Index(target, parsed[0] if parsed else results[0].file)
+    _preflight_lookup(results, index, options, reporter, warnings)
+    todo = [r for r in results if r.status != "skipped"]
+    report = PublishReport(masker(target.upload_url), results, warnings, options.dry_run, False)
+    if options.dry_run:
+        for result in todo:
+            result.status = "would-upload"
+        return report
+    uploader = Uploader(
+        target,
+        jobs=options.jobs,
+        masker=masker,
+        policy=policy,
+        lookup=index.sha256_of if index.url is not None else None,
+        sleep=sleep,
+    )
+    reporter.step(f"Uploading {len(todo)} file(s) to {report.repository}")
+    _upload_all(todo, uploader, options.jobs, reporter)
+    if options.verify and index.url is not None and any(r.status == "uploaded" for r in todo):
+        reporter.step("Verifying the files on the index")
+        _verify(todo, index, options.verify_timeout, sleep)
+        report.verified = all(r.status in _DONE for r in results)
+    return report

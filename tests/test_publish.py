@@ -1,0 +1,686 @@
+"""``releasekit publish`` against real local indexes: pypiserver and the strict index."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]  # no stubs
+
+from tests import distfactory as make
+from tests.faultproxy import ProxyState, fault_proxy
+from tests.servers import json_index, pypiserver
+from tests.strict_index import IndexState, strict_index
+from tests.support import Run, run_releasekit
+
+TOKEN = "pypi-AgEIcHlwaS5vcmcCJGRlbW8tdG9rZW4tZm9yLXRlc3RzLW9ubHk"
+
+
+def publish(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    """Run ``releasekit publish`` with ``args``."""
+    return run_releasekit(cwd, "publish", *args, env=env)
+
+
+def report(run: Run) -> dict[str, object]:
+    """The --json report of a run."""
+    data: dict[str, object] = json.loads(run.stdout)
+    return data
+
+
+def files_of(run: Run) -> list[dict[str, Any]]:
+    """The per-file entries of the --json report."""
+    files = report(run)["files"]
+    assert isinstance(files, list)
+    return files
+
+
+def statuses(run: Run) -> dict[str, str]:
+    """File name -> status, from the --json report."""
+    return {entry["file"]: entry["status"] for entry in files_of(run)}
+
+
+def strict_env(url: str, **extra: str) -> dict[str, str]:
+    """The token and the simple API address of a strict index."""
+    return {"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": url + "simple/", **extra}
+
+
+def test_release_lands_on_pypiserver_and_is_verified(tmp_path: Path) -> None:
+    """Three wheels and an sdist to a real pypiserver: all uploaded, served, verified."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    files = make.release(tmp_path / "dist", wheels=3)
+    with pypiserver(packages) as url:
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url,
+            "--json",
+            *map(str, files),
+            env={"RELEASEKIT_INDEX_URL": url + "simple/"},
+        )
+    assert 0 == run.returncode, run.stderr
+    data = report(run)
+    assert data["ok"] is True
+    assert data["verified"] is True
+    assert {f.name: "uploaded" for f in files} == statuses(run)
+    assert sorted(f.name for f in files) == sorted(p.name for p in packages.iterdir())
+    for entry in files_of(run):
+        local = hashlib.sha256((tmp_path / "dist" / entry["file"]).read_bytes()).hexdigest()
+        assert local == entry["sha256"]
+        assert local == hashlib.sha256((packages / entry["file"]).read_bytes()).hexdigest()
+        assert entry["url"].startswith(url)
+
+
+def test_wheels_go_first_and_the_sdist_last(tmp_path: Path) -> None:
+    """With four parallel jobs the sdist still lands after every wheel."""
+    files = make.release(tmp_path / "dist", wheels=6)
+    with strict_index() as (url, state):
+        run = publish(
+            tmp_path, "--repository-url", url + "legacy/", "--jobs", "4", env=strict_env(url)
+        )
+    assert 0 == run.returncode, run.stderr
+    assert 7 == len(state.stored)
+    assert "demo_pkg-1.0.0.tar.gz" == state.stored[-1]
+    assert sorted(f.name for f in files) == sorted(state.stored)
+
+
+def test_form_carries_every_metadata_field_as_warehouse_names_it(tmp_path: Path) -> None:
+    """Multi-use fields repeat, keywords join, project URLs read "Label, URL", UNKNOWN is dropped."""
+    fields = make.with_fields(
+        add=(
+            ("Classifier", "License :: OSI Approved :: MIT License"),
+            ("Requires-Dist", "click>=8"),
+            ("Project-URL", "Changelog, https://example.org/demo/changes"),
+            ("Keywords", "release,packaging"),
+            ("Requires-Python", ">=3.11"),
+            ("Provides-Extra", "cli"),
+            ("Author-email", "Dev <dev@example.org>"),
+            ("Home-page", "UNKNOWN"),
+        )
+    )
+    wheel = make.wheel(tmp_path, fields=fields)
+    with strict_index() as (url, state):
+        run = publish(
+            tmp_path, "--repository-url", url + "legacy/", str(wheel), env=strict_env(url)
+        )
+    assert 0 == run.returncode, run.stderr
+    sent = state.files[wheel.name].fields
+    data = wheel.read_bytes()
+
+    def values(key: str) -> list[str]:
+        return [value for name, value in sent if name == key]
+
+    assert ["file_upload"] == values(":action")
+    assert ["1"] == values("protocol_version")
+    assert ["bdist_wheel"] == values("filetype")
+    assert ["py3"] == values("pyversion")
+    assert [hashlib.sha256(data).hexdigest()] == values("sha256_digest")
+    assert [hashlib.blake2b(data, digest_size=32).hexdigest()] == values("blake2_256_digest")
+    assert ["2.4"] == values("metadata_version")
+    assert ["demo-pkg"] == values("name")
+    assert ["1.0.0"] == values("version")
+    assert ["MIT"] == values("license_expression")
+    assert ["LICENSE"] == values("license_file")
+    assert [
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+    ] == values("classifiers")
+    assert ["packaging>=24", "click>=8"] == values("requires_dist")
+    assert [
+        "Source, https://example.org/demo",
+        "Changelog, https://example.org/demo/changes",
+    ] == values("project_urls")
+    assert ["release, packaging"] == values("keywords")
+    assert [">=3.11"] == values("requires_python")
+    assert ["cli"] == values("provides_extra")
+    assert ["Dev <dev@example.org>"] == values("author_email")
+    assert ["text/markdown"] == values("description_content_type")
+    assert [make.BODY] == values("description")
+    assert [] == values("home_page")
+
+
+def test_sdist_form_says_source(tmp_path: Path) -> None:
+    """An sdist goes as filetype sdist with pyversion source."""
+    sdist = make.sdist(tmp_path)
+    with strict_index() as (url, state):
+        run = publish(
+            tmp_path, "--repository-url", url + "legacy/", str(sdist), env=strict_env(url)
+        )
+    assert 0 == run.returncode, run.stderr
+    sent = dict(state.files[sdist.name].fields)
+    assert ("sdist", "source") == (sent["filetype"], sent["pyversion"])
+
+
+def test_pypiserver_with_htpasswd_accepts_the_right_login_only(tmp_path: Path) -> None:
+    """With auth: no login gets 401 and a hint, a wrong one 403, the right one lands."""
+    htpasswd = HtpasswdFile(str(tmp_path / "htpasswd"), new=True)
+    htpasswd.set_password("releaser", "correct-horse-battery")
+    htpasswd.save()
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    wheel = make.wheel(tmp_path)
+    with pypiserver(packages, htpasswd=tmp_path / "htpasswd") as url:
+        common = ("--repository-url", url, "--no-verify", str(wheel))
+        anonymous = publish(tmp_path, *common)
+        wrong = publish(
+            tmp_path,
+            *common,
+            env={"RELEASEKIT_USERNAME": "releaser", "RELEASEKIT_PASSWORD": "wrong-password"},
+        )
+        right = publish(
+            tmp_path,
+            *common,
+            env={"RELEASEKIT_USERNAME": "releaser", "RELEASEKIT_PASSWORD": "correct-horse-battery"},
+        )
+    assert 1 == anonymous.returncode
+    assert f"failed {wheel.name}: 401" in anonymous.stdout
+    assert "the index wants credentials: set RELEASEKIT_TOKEN" in anonymous.stdout
+    assert 1 == wrong.returncode
+    assert f"failed {wheel.name}: 403" in wrong.stdout
+    assert "check the token" in wrong.stdout
+    assert "wrong-password" not in wrong.stdout + wrong.stderr
+    assert 0 == right.returncode, right.stdout + right.stderr
+    assert [wheel.name] == [p.name for p in packages.iterdir()]
+    assert "correct-horse-battery" not in right.stdout + right.stderr
+
+
+def test_skip_existing_skips_identical_files_and_uploads_the_rest(tmp_path: Path) -> None:
+    """A file the index serves with the same sha256 is skipped; it is not sent again."""
+    files = make.release(tmp_path / "dist", wheels=2)
+    with strict_index() as (url, state):
+        first = publish(
+            tmp_path, "--repository-url", url + "legacy/", str(files[0]), env=strict_env(url)
+        )
+        assert 0 == first.returncode, first.stderr
+        posts = state.posts
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--skip-existing",
+            "--json",
+            *map(str, files),
+            env=strict_env(url),
+        )
+    assert 0 == run.returncode, run.stderr
+    assert {
+        files[0].name: "skipped",
+        files[1].name: "uploaded",
+        files[2].name: "uploaded",
+    } == statuses(run)
+    assert posts + 2 == state.posts
+    assert [files[0].name, files[1].name, files[2].name] == state.stored
+
+
+def test_same_name_with_other_content_stops_before_the_first_byte(tmp_path: Path) -> None:
+    """A clash found by hash in the preflight stops the whole release: nothing is sent."""
+    (tmp_path / "other").mkdir()
+    other = make.wheel(tmp_path / "other", body="# Other\n")
+    (tmp_path / "dist").mkdir()
+    files = [make.wheel(tmp_path / "dist"), make.sdist(tmp_path / "dist")]
+    with strict_index() as (url, state):
+        assert (
+            0
+            == publish(
+                tmp_path, "--repository-url", url + "legacy/", str(other), env=strict_env(url)
+            ).returncode
+        )
+        posts = state.posts
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--skip-existing",
+            *map(str, files),
+            env=strict_env(url),
+        )
+    assert 1 == run.returncode
+    assert posts == state.posts
+    assert f"error: {other.name}: the index already has a different file of this name" in run.stderr
+    assert "release a new version" in run.stderr
+
+
+def test_identical_file_without_skip_existing_is_an_error(tmp_path: Path) -> None:
+    """Without --skip-existing, a file already there stops the release with the way out."""
+    wheel = make.wheel(tmp_path)
+    with strict_index() as (url, state):
+        publish(tmp_path, "--repository-url", url + "legacy/", str(wheel), env=strict_env(url))
+        posts = state.posts
+        run = publish(
+            tmp_path, "--repository-url", url + "legacy/", str(wheel), env=strict_env(url)
+        )
+    assert 1 == run.returncode
+    assert posts == state.posts
+    assert (
+        f"error: {wheel.name}: the identical file is already on the index; "
+        "pass --skip-existing to skip it"
+    ) == run.stderr.splitlines()[-1]
+
+
+def test_skip_existing_fails_closed_when_the_index_refuses_lookups(tmp_path: Path) -> None:
+    """A 401 from the simple page means "unknown": nothing is uploaded (exit 1)."""
+    wheel = make.wheel(tmp_path)
+    pages = {"/simple/demo-pkg/": (401, "text/plain", b"login required")}
+    with json_index(pages) as (lookup_url, _), strict_index() as (url, state):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--skip-existing",
+            str(wheel),
+            env={"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": lookup_url + "simple/"},
+        )
+    assert 1 == run.returncode
+    assert 0 == state.posts
+    line = run.stderr.splitlines()[-1]
+    assert line.startswith("error: ")
+    assert "--skip-existing cannot tell which files exist: the index answered 401" in line
+    assert "nothing was uploaded" in line
+
+
+def test_skip_existing_fails_closed_on_a_wrong_simple_address(tmp_path: Path) -> None:
+    """A 404 for the project and for the index root is a wrong address, not "absent"."""
+    wheel = make.wheel(tmp_path)
+    with strict_index() as (url, state):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--skip-existing",
+            str(wheel),
+            env={"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": url + "nothing-here/"},
+        )
+    assert 1 == run.returncode
+    assert 0 == state.posts
+    assert "neither the project page nor the index itself was found" in run.stderr
+
+
+def test_skip_existing_needs_a_simple_address(tmp_path: Path) -> None:
+    """For an index whose simple API is unknown, --skip-existing is a configuration error."""
+    wheel = make.wheel(tmp_path)
+    with strict_index() as (url, state):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--skip-existing",
+            str(wheel),
+            env={"RELEASEKIT_TOKEN": TOKEN},
+        )
+    assert 2 == run.returncode
+    assert 0 == state.posts
+    assert (
+        "error: demo-pkg: --skip-existing needs to ask the index, but its simple API address is "
+        "unknown; set index-url in [tool.releasekit] (or RELEASEKIT_INDEX_URL)"
+    ) == run.stderr.splitlines()[-1]
+
+
+def test_check_errors_stop_the_upload(tmp_path: Path) -> None:
+    """A file PyPI would reject stops the whole batch before anything is sent."""
+    good = make.release(tmp_path / "dist", wheels=1, sdist_too=False)[0]
+    bad = make.sdist(tmp_path / "dist", fields=make.with_fields(drop=("Version",)))
+    with strict_index() as (url, state):
+        run = publish(
+            tmp_path, "--repository-url", url + "legacy/", str(good), str(bad), env=strict_env(url)
+        )
+    assert 1 == run.returncode
+    assert 0 == state.posts
+    assert "error: the check found" in run.stderr
+    assert "nothing was uploaded" in run.stderr
+    assert bad.name in run.stdout
+
+
+def test_rejected_upload_is_final_and_holds_the_rest_back(tmp_path: Path) -> None:
+    """A 403 is not retried; later wheels are not sent and the sdist is held back."""
+    files = make.release(tmp_path / "dist", wheels=3)
+    with strict_index(IndexState(token="pypi-the-right-token")) as (url, state):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--jobs",
+            "1",
+            "--json",
+            *map(str, files),
+            env=strict_env(url),
+        )
+    assert 1 == run.returncode
+    assert 1 == state.posts
+    assert [] == state.stored
+    result = statuses(run)
+    assert ["failed", "not-attempted", "not-attempted", "not-attempted"] == list(result.values())
+    failed = files_of(run)[0]
+    assert failed["message"].startswith(
+        "403 Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.; check the token"
+    )
+    assert files_of(run)[-1]["message"].startswith("held back")
+
+
+def test_partial_release_is_completed_by_a_rerun_with_skip_existing(tmp_path: Path) -> None:
+    """After a failure mid-way, the report names what landed and --skip-existing finishes it."""
+    files = make.release(tmp_path / "dist", wheels=3)
+    with (
+        strict_index() as (url, state),
+        fault_proxy(url, ProxyState(faults=["ok", "400"])) as (
+            proxy,
+            _,
+        ),
+    ):
+        env = {"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": proxy + "simple/"}
+        args = ("--repository-url", proxy + "legacy/", "--jobs", "1", "--json")
+        first = publish(tmp_path, *args, *map(str, files), env=env)
+        second = publish(tmp_path, *args, "--skip-existing", *map(str, files), env=env)
+    assert 1 == first.returncode
+    assert ["uploaded", "failed", "not-attempted", "not-attempted"] == list(
+        statuses(first).values()
+    )
+    assert "400 Invalid distribution file (injected)." in files_of(first)[1]["message"]
+    assert 0 == second.returncode, second.stderr
+    assert ["skipped", "uploaded", "uploaded", "uploaded"] == list(statuses(second).values())
+    assert sorted(f.name for f in files) == sorted(state.stored)
+
+
+def test_every_file_lands_exactly_once_under_faults(tmp_path: Path) -> None:
+    """503s, a 429 with Retry-After, cut requests, a lost answer and slow replies: exit 0."""
+    files = make.release(tmp_path / "dist", wheels=5)
+    faults = ["503", "429:1", "cut-request", "cut-response", "slow:0.5", "500", "cut-response"]
+    with (
+        strict_index() as (url, state),
+        fault_proxy(url, ProxyState(faults=list(faults))) as (
+            proxy,
+            proxy_state,
+        ),
+    ):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            proxy + "legacy/",
+            "--jobs",
+            "2",
+            "--json",
+            *map(str, files),
+            env={"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": proxy + "simple/"},
+        )
+    assert 0 == run.returncode, run.stderr
+    assert faults == proxy_state.applied[: len(faults)]
+    assert sorted(f.name for f in files) == sorted(state.stored)  # each exactly once
+    for path in files:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == state.files[path.name].sha256
+    assert set(statuses(run).values()) == {"uploaded"}
+    assert "retrying in" in run.stderr
+    confirmed = [f for f in files_of(run) if "confirmed by hash" in (f["message"] or "")]
+    assert 2 == len(confirmed)
+
+
+def test_405_from_a_simple_url_gets_a_hint(tmp_path: Path) -> None:
+    """pypiserver answers 405 on /legacy/: the hint says which URL takes uploads."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    wheel = make.wheel(tmp_path)
+    with pypiserver(packages) as url:
+        run = publish(tmp_path, "--repository-url", url + "legacy/", "--no-verify", str(wheel))
+    assert 1 == run.returncode
+    assert f"failed {wheel.name}: 405" in run.stdout
+    assert "this address does not take uploads" in run.stdout
+
+
+def test_redirect_to_legacy_with_slash_is_not_followed(tmp_path: Path) -> None:
+    """A 308 from /legacy to /legacy/ is reported with the address to use; nothing is resent."""
+    wheel = make.wheel(tmp_path)
+    with strict_index() as (url, state):
+        run = publish(tmp_path, "--repository-url", url + "legacy", str(wheel), env=strict_env(url))
+    assert 1 == run.returncode
+    assert 1 == state.posts
+    assert f"use {url}legacy/ (with the trailing slash)" in run.stdout
+
+
+def test_credentials_never_go_over_plain_http_to_another_machine(tmp_path: Path) -> None:
+    """With a token, an http:// URL that is not loopback is refused before any connection."""
+    wheel = make.wheel(tmp_path)
+    run = publish(
+        tmp_path,
+        "--repository-url",
+        "http://upload.example.invalid/legacy/",
+        str(wheel),
+        env={"RELEASEKIT_TOKEN": TOKEN},
+    )
+    assert 2 == run.returncode
+    assert (
+        "error: http://upload.example.invalid/legacy/: refusing to send credentials over plain "
+        "HTTP; use an https:// address (plain http is allowed only to this machine)"
+    ) == run.stderr.strip()
+
+
+def test_credentials_in_the_url_are_refused_and_not_shown(tmp_path: Path) -> None:
+    """A URL with user:password is refused (secrets never on the command line)."""
+    wheel = make.wheel(tmp_path)
+    run = publish(
+        tmp_path, "--repository-url", "https://me:hunter22@upload.example.org/legacy/", str(wheel)
+    )
+    assert 2 == run.returncode
+    assert "hunter22" not in run.stderr
+    assert run.stderr.startswith(
+        "error: --repository-url: the repository URL must not contain credentials"
+    )
+
+
+def test_pypi_without_credentials_is_a_configuration_error(tmp_path: Path) -> None:
+    """PyPI never takes anonymous uploads: say where credentials go, before any network."""
+    wheel = make.wheel(tmp_path)
+    run = publish(tmp_path, "--repository", "testpypi", str(wheel))
+    assert 2 == run.returncode
+    assert run.stderr.strip().startswith(
+        "error: https://test.pypi.org/legacy/: no credentials for the upload; set RELEASEKIT_TOKEN"
+    )
+
+
+def test_half_a_login_in_the_environment_is_an_error(tmp_path: Path) -> None:
+    """RELEASEKIT_USERNAME without RELEASEKIT_PASSWORD is named, not silently ignored."""
+    run = publish(tmp_path, str(make.wheel(tmp_path)), env={"RELEASEKIT_USERNAME": "me"})
+    assert 2 == run.returncode
+    assert (
+        "error: environment: RELEASEKIT_USERNAME is set but RELEASEKIT_PASSWORD is not; set both, "
+        "or use RELEASEKIT_TOKEN for an API token (unset RELEASEKIT_USERNAME)"
+    ) == run.stderr.strip()
+
+
+def test_pypirc_names_the_repository_and_its_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ~/.pypirc section gives the URL and the login, as with twine."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    wheel = make.wheel(tmp_path)
+    with strict_index(IndexState(token=TOKEN)) as (url, state):
+        (home / ".pypirc").write_text(
+            "[distutils]\nindex-servers =\n    pypi\n    private\n\n"
+            f"[private]\nrepository = {url}legacy/\nusername = __token__\npassword = {TOKEN}\n"
+        )
+        run = run_releasekit(
+            tmp_path,
+            "-v",
+            "publish",
+            "--repository",
+            "private",
+            str(wheel),
+            env={"RELEASEKIT_INDEX_URL": url + "simple/"},
+        )
+    assert 0 == run.returncode, run.stderr
+    assert [wheel.name] == state.stored
+    assert f"credentials from {home}/.pypirc [private]" in run.stderr
+    assert TOKEN not in run.stdout + run.stderr
+
+
+def test_unknown_pypirc_repository_and_broken_pypirc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repository name that is nowhere, and a .pypirc that is not INI, are one-line errors."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    wheel = make.wheel(tmp_path)
+    missing = publish(tmp_path, "--repository", "private", str(wheel))
+    assert 2 == missing.returncode
+    assert (
+        f"error: --repository: repository 'private' is not in {home}/.pypirc; add a [private] "
+        "section with repository = URL, or use --repository-url"
+    ) == missing.stderr.strip()
+    (home / ".pypirc").write_text("[pypi\nusername = x\n")
+    broken = publish(tmp_path, str(wheel))
+    assert 2 == broken.returncode
+    assert broken.stderr.startswith(f"error: {home}/.pypirc: cannot read it: ")
+    assert 1 == len(broken.stderr.splitlines())
+
+
+def test_keyring_provides_the_login(tmp_path: Path) -> None:
+    """Without other credentials, keyring is asked for the upload URL (through its real API)."""
+    wheel = make.wheel(tmp_path)
+    keyring_file = tmp_path / "keyring.json"
+    with strict_index(IndexState(token=TOKEN)) as (url, state):
+        keyring_file.write_text(json.dumps({url + "legacy/": {"__token__": TOKEN}}))
+        run = run_releasekit(
+            tmp_path,
+            "-v",
+            "publish",
+            "--repository-url",
+            url + "legacy/",
+            str(wheel),
+            env={
+                "RELEASEKIT_INDEX_URL": url + "simple/",
+                "PYTHON_KEYRING_BACKEND": "tests.keyring_backend.FileKeyring",
+                "RELEASEKIT_TEST_KEYRING": str(keyring_file),
+                "PYTHONPATH": str(Path(__file__).parent.parent),
+            },
+        )
+    assert 0 == run.returncode, run.stderr
+    assert "credentials from keyring" in run.stderr
+    assert [wheel.name] == state.stored
+    assert TOKEN not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("verbose", [(), ("-v",), ("-vv",)])
+def test_token_echoed_by_the_server_never_appears(tmp_path: Path, verbose: tuple[str, ...]) -> None:
+    """A server that repeats the Authorization header in its errors: masked everywhere."""
+    wheel = make.wheel(tmp_path)
+    header = base64.b64encode(f"__token__:{TOKEN}".encode()).decode()
+    with strict_index(IndexState(echo_authorization=True)) as (url, state):
+        runs = [
+            run_releasekit(
+                tmp_path,
+                *verbose,
+                "publish",
+                "--repository-url",
+                url + "legacy/",
+                *extra,
+                str(wheel),
+                env=strict_env(url),
+            )
+            for extra in ((), ("--json",), ("--skip-existing",))
+        ]
+    assert state.authorizations[0] == f"Basic {header}"  # it really was sent, and echoed
+    for run in runs:
+        assert 1 == run.returncode
+        output = run.stdout + run.stderr
+        assert TOKEN not in output
+        assert header not in output
+        assert TOKEN[10:30] not in output
+    assert "you sent Authorization: ********" in runs[0].stdout
+
+
+def test_dry_run_checks_and_looks_up_but_sends_nothing(tmp_path: Path) -> None:
+    """--dry-run reports what would happen; the index sees lookups only."""
+    files = make.release(tmp_path / "dist", wheels=2)
+    with strict_index() as (url, state):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--dry-run",
+            "--json",
+            *map(str, files),
+            env=strict_env(url),
+        )
+    assert 0 == run.returncode, run.stderr
+    assert 0 == state.posts
+    assert {"would-upload"} == set(statuses(run).values())
+    assert report(run)["dry_run"] is True
+
+
+def test_files_the_index_does_not_serve_afterwards_fail_verification(tmp_path: Path) -> None:
+    """An upload the index never shows is "unverified" after the bounded wait (exit 1)."""
+    wheel = make.wheel(tmp_path)
+    with strict_index(IndexState(hide_files=True)) as (url, _):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--json",
+            str(wheel),
+            env=strict_env(url, RELEASEKIT_VERIFY_TIMEOUT="1"),
+        )
+    assert 1 == run.returncode
+    assert {wheel.name: "unverified"} == statuses(run)
+    assert "the index did not serve it within 1 s" in files_of(run)[0]["message"]
+
+
+def test_index_serving_another_hash_fails_verification(tmp_path: Path) -> None:
+    """An index that serves another sha256 than the one sent is a failed release."""
+    wheel = make.wheel(tmp_path)
+    with strict_index(IndexState(serve_wrong_hash=True)) as (url, _):
+        run = publish(
+            tmp_path, "--repository-url", url + "legacy/", "--json", str(wheel), env=strict_env(url)
+        )
+        unchecked = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--no-verify",
+            "--skip-existing",
+            str(wheel),
+            env=strict_env(url),
+        )
+    assert 1 == run.returncode
+    assert {wheel.name: "failed"} == statuses(run)
+    assert "the index serves another file of this name" in files_of(run)[0]["message"]
+    assert 1 == unchecked.returncode  # the preflight lookup sees the clash too
+
+
+def test_no_verify_skips_the_check_afterwards(tmp_path: Path) -> None:
+    """--no-verify: the upload's 200 is taken as it is."""
+    wheel = make.wheel(tmp_path)
+    with strict_index(IndexState(hide_files=True)) as (url, _):
+        run = publish(
+            tmp_path,
+            "--repository-url",
+            url + "legacy/",
+            "--no-verify",
+            "--json",
+            str(wheel),
+            env=strict_env(url),
+        )
+    assert 0 == run.returncode, run.stderr
+    assert report(run)["verified"] is False
+
+
+def test_jobs_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    """--jobs 0 is refused by the command line with exit 2."""
+    run = publish(tmp_path, "--jobs", "0", str(make.wheel(tmp_path)))
+    assert 2 == run.returncode
+    assert "--jobs" in run.stderr
+    assert 1 == len(run.stderr.splitlines())
+
+
+def test_default_dist_folder_is_used(tmp_path: Path) -> None:
+    """Without arguments, publish takes dist/* like check does."""
+    files = make.release(tmp_path / "dist", wheels=1)
+    shutil.copy(files[0], tmp_path / "dist" / "notes.txt")
+    with strict_index() as (url, state):
+        run = publish(tmp_path, "--repository-url", url + "legacy/", env=strict_env(url))
+    assert 0 == run.returncode, run.stderr
+    assert sorted(f.name for f in files) == sorted(state.stored)
