@@ -67,6 +67,9 @@ def test_version_files_from_environment(tmp_path: Path) -> None:
             "unknown key(s) regex",
         ),
         ("[tool]\nreleasekit = 3\n", "must be a table"),
+        ("[tool.releasekit]\nverify-timeout = 0\n", "verify-timeout must be a positive number"),
+        ("[tool.releasekit]\nverify-timeout = true\n", "verify-timeout must be a positive"),
+        ('[tool.releasekit]\nverify-timeout = "soon"\n', "not 'soon'"),
     ],
 )
 def test_invalid_settings(tmp_path: Path, table: str, message: str) -> None:
@@ -91,3 +94,14 @@ def test_missing_pyproject(tmp_path: Path) -> None:
         load_project(tmp_path)
     assert "no pyproject.toml found" == caught.value.message
     assert "-C" in (caught.value.hint or "")
+
+
+def test_verify_timeout_from_file_and_environment(tmp_path: Path) -> None:
+    """verify-timeout takes a number in the file and text in the environment."""
+    root = project(tmp_path, "[tool.releasekit]\nverify-timeout = 90\n")
+    assert 90.0 == resolve_settings(load_project(root), env={}).verify_timeout
+    env = {"RELEASEKIT_VERIFY_TIMEOUT": "2.5"}
+    assert 2.5 == resolve_settings(load_project(root), env=env).verify_timeout
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings(load_project(root), env={"RELEASEKIT_VERIFY_TIMEOUT": "-1"})
+    assert "environment variable RELEASEKIT_VERIFY_TIMEOUT" == caught.value.where

@@ -115,7 +115,8 @@ def server_message(response: urllib3.BaseHTTPResponse) -> str:
         standard = ""
     if reason and reason != standard:
         return reason
-    text = _SPACE.sub(" ", _TAGS.sub(" ", response.data.decode("utf-8", "replace"))).strip()
+    body = (response.data or b"").decode("utf-8", "replace")
+    text = _SPACE.sub(" ", _TAGS.sub(" ", body)).strip()
     if text:
         return text[:_MESSAGE_LIMIT] + ("..." if len(text) > _MESSAGE_LIMIT else "")
     return reason or standard or "no message"

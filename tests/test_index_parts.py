@@ -1,0 +1,199 @@
+"""The parts of an upload on their own: ~/.pypirc, the form, the multipart body, answers, masks."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import email.utils
+import time
+from pathlib import Path
+
+import pytest
+import urllib3
+from hypothesis import given
+from hypothesis import strategies as st
+
+from releasekit.index.form import metadata_fields, python_tag
+from releasekit.index.multipart import MultipartBody
+from releasekit.index.target import UPLOAD_URLS, Credentials, is_loopback, read_pypirc
+from releasekit.index.upload import RetryPolicy, _retry_after, server_message
+from releasekit.redaction import MASK, SecretMasker
+
+
+def test_pypirc_missing_gives_pypi_and_testpypi(tmp_path: Path) -> None:
+    """Without a file, pypi and testpypi are known with their upload URLs and no login."""
+    config = read_pypirc(tmp_path / ".pypirc")
+    assert {
+        "pypi": {"repository": UPLOAD_URLS["pypi"]},
+        "testpypi": {"repository": UPLOAD_URLS["testpypi"]},
+    } == config
+
+
+def test_pypirc_sections_and_server_login_defaults(tmp_path: Path) -> None:
+    """index-servers names sections; [server-login] fills in usernames and passwords."""
+    path = tmp_path / ".pypirc"
+    path.write_text(
+        "[distutils]\nindex-servers =\n  pypi\n  corp\n\n"
+        "[server-login]\nusername = olduser\npassword = oldpass\n\n"
+        "[pypi]\nusername = __token__\npassword = pypi-abc\n\n"
+        "[corp]\nrepository = https://corp.example/legacy/\nca_cert = /etc/corp.pem\n\n"
+        "[ignored]\nrepository = https://ignored.example/\n"
+    )
+    config = read_pypirc(path)
+    assert "__token__" == config["pypi"]["username"]
+    assert "pypi-abc" == config["pypi"]["password"]
+    assert "https://corp.example/legacy/" == config["corp"]["repository"]
+    assert ("olduser", "oldpass") == (config["corp"]["username"], config["corp"]["password"])
+    assert "/etc/corp.pem" == config["corp"]["ca_cert"]
+    assert "ignored" not in config
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8080/", True),
+        ("http://127.8.9.10/", True),
+        ("http://[::1]:3141/", True),
+        ("http://localhost/", True),
+        ("http://10.0.0.1/", False),
+        ("http://localhost.example.org/", False),
+    ],
+)
+def test_loopback(url: str, expected: bool) -> None:
+    """Only this machine's addresses may receive credentials over plain HTTP."""
+    assert expected == is_loopback(url)
+
+
+def test_credentials_never_show_the_password() -> None:
+    """A Credentials repr carries no secret; its secrets() list every form of it."""
+    credentials = Credentials("__token__", "pypi-secret-value", "RELEASEKIT_TOKEN")
+    assert "pypi-secret-value" not in repr(credentials)
+    assert "Basic X190b2tlbl9fOnB5cGktc2VjcmV0LXZhbHVl" == credentials.authorization()
+    assert "pypi-secret-value" in credentials.secrets()
+
+
+def test_masker_masks_every_form_and_urls() -> None:
+    """Secrets are masked longest first; credentials in URLs are dropped."""
+    mask = SecretMasker(["pypi-secret-value", "Basic abc123", "abc"])
+    text = mask("token pypi-secret-value, header Basic abc123, url https://u:p@host/x abc")
+    assert f"token {MASK}, header {MASK}, url https://host/x abc" == text
+
+
+@pytest.mark.parametrize(
+    ("filename", "tag"),
+    [
+        ("demo-1.0-py3-none-any.whl", "py3"),
+        ("demo-1.0-py2.py3-none-any.whl", "py2.py3"),
+        ("demo-1.0-1-cp311-cp311-manylinux_2_17_x86_64.whl", "cp311"),
+        ("demo-1.0.tar.gz", "source"),
+    ],
+)
+def test_python_tag(filename: str, tag: str) -> None:
+    """pyversion is the wheel's python tag (build tag or not), or "source"."""
+    assert tag == python_tag(filename)
+
+
+def test_metadata_fields_drop_unknown_and_rename() -> None:
+    """Platform and Supported-Platform take warehouse's singular names; UNKNOWN is dropped."""
+    metadata = (
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nPlatform: linux\nPlatform: UNKNOWN\n"
+        b"Supported-Platform: RedHat 9\nLicense: UNKNOWN\nDynamic: Requires-Dist\n\nbody\n"
+    )
+    fields = metadata_fields(metadata)
+    assert ("platform", "linux") in fields
+    assert ("platform", "UNKNOWN") not in fields
+    assert ("supported_platform", "RedHat 9") in fields
+    assert ("dynamic", "Requires-Dist") in fields
+    assert all(name != "license" for name, _ in fields)
+    assert ("description", "body\n") in fields
+
+
+def _parse(body: MultipartBody) -> tuple[list[tuple[str, str]], bytes, str]:
+    """The fields, the file bytes and the file name, parsed back by the email library."""
+    data = b"".join(body)
+    assert body.length == len(data)
+    head = f"Content-Type: {body.content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + data)
+    fields: list[tuple[str, str]] = []
+    content, filename = b"", ""
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        name = part.get_param("name", header="content-disposition")
+        if name == "content":
+            content = payload
+            filename = str(part.get_param("filename", header="content-disposition"))
+        else:
+            fields.append((str(name), payload.decode()))
+    return fields, content, filename
+
+
+@given(
+    values=st.lists(
+        st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40), max_size=5
+    ),
+    data=st.binary(max_size=3000),
+)
+def test_multipart_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str], data: bytes
+) -> None:
+    """Whatever the values and file bytes, the body parses back to exactly what was sent."""
+    path = tmp_path_factory.mktemp("mp") / "demo-1.0-py3-none-any.whl"
+    path.write_bytes(data)
+    fields = [("classifiers", value) for value in values]
+    sent: list[int] = []
+    body = MultipartBody(fields, path, progress=sent.append)
+    parsed_fields, content, filename = _parse(body)
+    # email's parser normalizes line endings inside text parts; compare modulo that.
+    assert [(k, v.replace("\r\n", "\n").replace("\r", "\n")) for k, v in fields] == [
+        (k, v.replace("\r\n", "\n").replace("\r", "\n")) for k, v in parsed_fields
+    ]
+    assert data == content
+    assert path.name == filename
+    assert ([len(data)] if data else []) == sent
+
+
+def _response(status: int, reason: str, body: bytes, content_type: str) -> urllib3.HTTPResponse:
+    return urllib3.HTTPResponse(
+        body=body,
+        status=status,
+        reason=reason,
+        headers={"Content-Type": content_type},
+        preload_content=True,
+    )
+
+
+def test_server_message_prefers_json_then_reason_then_body() -> None:
+    """JSON message first; a custom reason next; the body's text when the reason is stock."""
+    json_answer = _response(
+        400, "Bad Request", b'{"message": "File too large."}', "application/json"
+    )
+    assert "File too large." == server_message(json_answer)
+    reason_answer = _response(400, "File already exists.", b"<html>x</html>", "text/html")
+    assert "File already exists." == server_message(reason_answer)
+    http2_answer = _response(
+        403, "", b"<html><body><h1>403</h1>\n Invalid token </body></html>", "text/html"
+    )
+    assert "403 Invalid token" == server_message(http2_answer)
+    empty = _response(502, "Bad Gateway", b"", "text/plain")
+    assert "Bad Gateway" == server_message(empty)
+
+
+def test_retry_after_in_seconds_and_as_a_date() -> None:
+    """Retry-After is honoured in both of its forms; garbage is ignored."""
+    assert 7.0 == _retry_after("7")
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    seconds = _retry_after(later)
+    assert seconds is not None
+    assert 25 < seconds <= 30
+    assert _retry_after("soon") is None
+    assert _retry_after(None) is None
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    """Each wait lies in [ceiling/2, ceiling], the ceiling doubling up to max_delay."""
+    policy = RetryPolicy(base_delay=1.0, max_delay=8.0)
+    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (6, 8.0)]:
+        waits = [policy.delay(attempt, None) for _ in range(50)]
+        assert all(ceiling / 2 <= wait <= ceiling for wait in waits)
+    assert 12.0 == policy.delay(1, 12.0)
