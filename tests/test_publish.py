@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import pty
+import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,7 @@ from tests import distfactory as make
 from tests.faultproxy import ProxyState, fault_proxy
 from tests.servers import json_index, pypiserver
 from tests.strict_index import IndexState, strict_index
-from tests.support import Run, run_releasekit
+from tests.support import Run, releasekit_command, run_releasekit
 
 TOKEN = "pypi-AgEIcHlwaS5vcmcCJGRlbW8tdG9rZW4tZm9yLXRlc3RzLW9ubHk"
 
@@ -684,3 +688,46 @@ def test_default_dist_folder_is_used(tmp_path: Path) -> None:
         run = publish(tmp_path, "--repository-url", url + "legacy/", env=strict_env(url))
     assert 0 == run.returncode, run.stderr
     assert sorted(f.name for f in files) == sorted(state.stored)
+
+
+def test_terminal_gets_progress_bars_and_no_secret(tmp_path: Path) -> None:
+    """On a terminal, each file in flight has a bar; the finished lines stay; no token shows."""
+    files = make.release(tmp_path / "dist", wheels=2)
+    controller, terminal = pty.openpty()
+    with (
+        strict_index() as (url, state),
+        fault_proxy(url, ProxyState(delay=0.3)) as (proxy, _),
+    ):
+        process = subprocess.Popen(
+            [
+                releasekit_command(),
+                "publish",
+                "--repository-url",
+                proxy + "legacy/",
+                *map(str, files),
+            ],
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=terminal,
+            env={**os.environ, **strict_env(url), "TERM": "xterm-256color", "COLUMNS": "120"},
+        )
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait(timeout=60)
+        os.close(controller)
+    output = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    assert 0 == code, output
+    assert 3 == len(state.stored)
+    assert "kB" in output  # rich's transfer column, drawn while a file is in flight
+    for path in files:
+        assert f"uploaded {path.name}" in output
+    assert TOKEN not in output

@@ -403,10 +403,21 @@ class _PublishBars(_PublishLines):
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
-            console=RichConsole(stderr=True, no_color=not console.color),
+            # Through the masked stream, like every other line releasekit writes.
+            console=RichConsole(file=console.err, no_color=not console.color),  # type: ignore[arg-type]
             transient=True,
         )
         self._tasks: dict[str, TaskID] = {}
+
+    def _above(self, text: str) -> None:
+        """A line printed above the bars (writing around rich would tear them)."""
+        self._progress.console.print(text, markup=False, highlight=False)
+
+    def step(self, message: str) -> None:
+        self._above(self.console.style("  -> ", "cyan") + message)
+
+    def warn(self, message: str) -> None:
+        self._above(self.console.style("warning: ", "yellow", "bold") + message)
 
     def __enter__(self) -> _PublishBars:
         self._progress.start()
@@ -425,13 +436,11 @@ class _PublishBars(_PublishLines):
         task = self._tasks.pop(result.file, None)
         if task is not None:
             self._progress.remove_task(task)
-        self._progress.console.print(
-            ("[green]uploaded[/green] " if result.status == "uploaded" else "[red]failed[/red] ")
-            + result.file
-            + (f": {result.message}" if result.status != "uploaded" else ""),
-            markup=True,
-            highlight=False,
-        )
+        if result.status == "uploaded":
+            line = f"{self.console.style('uploaded', 'green')} {result.file} ({_size(result.size)})"
+        else:
+            line = f"{self.console.style('failed', 'red')} {result.file}: {result.message}"
+        self._above(line)
 
 
 def _print_publish(console: Console, report: PublishReport) -> None:

@@ -406,8 +406,9 @@ def publish(
         lookup=index.sha256_of if index.url is not None else None,
         sleep=sleep,
     )
-    reporter.step(f"Uploading {len(todo)} file(s) to {report.repository}")
-    _upload_all(todo, uploader, options.jobs, reporter)
+    if todo:
+        reporter.step(f"Uploading {len(todo)} file(s) to {report.repository}")
+        _upload_all(todo, uploader, options.jobs, reporter)
     if options.verify and index.url is not None and any(r.status == "uploaded" for r in todo):
         reporter.step("Verifying the files on the index")
         _verify(todo, index, options.verify_timeout, sleep)
