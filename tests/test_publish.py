@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -731,3 +732,59 @@ def test_terminal_gets_progress_bars_and_no_secret(tmp_path: Path) -> None:
     for path in files:
         assert f"uploaded {path.name}" in output
     assert TOKEN not in output
+
+
+def test_without_lookups_the_index_is_the_judge(tmp_path: Path) -> None:
+    """No simple API known: a warning; an identical re-upload gets 200, another file 400."""
+    wheel = make.wheel(tmp_path)
+    (tmp_path / "other").mkdir()
+    other = make.wheel(tmp_path / "other", body="# Other\n")
+    with strict_index() as (url, state):
+        env = {"RELEASEKIT_TOKEN": TOKEN}
+        first = publish(tmp_path, "--repository-url", url + "legacy/", str(wheel), env=env)
+        again = publish(tmp_path, "--repository-url", url + "legacy/", str(wheel), env=env)
+        clash = publish(tmp_path, "--repository-url", url + "legacy/", str(other), env=env)
+    assert (0, 0, 1) == (first.returncode, again.returncode, clash.returncode)
+    assert "files are neither looked up before nor verified after the upload" in first.stderr
+    assert [wheel.name] == state.stored
+    assert 3 == state.posts
+    assert (
+        f"failed {other.name}: 400 File already exists ('{other.name}', with blake2_256 hash"
+        in clash.stdout
+    )
+    assert "a file name is never accepted twice" in clash.stdout
+
+
+def test_interrupt_keeps_what_landed_and_says_how_to_finish(tmp_path: Path) -> None:
+    """Ctrl-C during an upload: exit 130, and the one line says how to complete the release."""
+    files = make.release(tmp_path / "dist", wheels=2)
+    with strict_index() as (url, _), fault_proxy(url, ProxyState(delay=2.0)) as (proxy, _):
+        process = subprocess.Popen(
+            [
+                releasekit_command(),
+                "publish",
+                "--repository-url",
+                proxy + "legacy/",
+                "--jobs",
+                "1",
+                *map(str, files),
+            ],
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **strict_env(url)},
+        )
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Uploading" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    assert 130 == process.returncode
+    assert (
+        "error: interrupted; files already uploaded stay on the index: complete the release with "
+        "releasekit publish --skip-existing"
+    ) == stderr.strip().splitlines()[-1]
+    assert "Traceback" not in stderr
