@@ -18,8 +18,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.servers import serve
 
 _PASSED_HEADERS = ("Content-Type", "Content-Length", "Location", "Retry-After")
 
@@ -55,8 +57,10 @@ def _handler(upstream: str, state: ProxyState) -> type[BaseHTTPRequestHandler]:
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
 
-        def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
+        def _answer(
+            self, status: int, headers: dict[str, str], body: bytes, reason: str | None = None
+        ) -> None:
+            self.send_response(status, reason)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
@@ -81,13 +85,7 @@ def _handler(upstream: str, state: ProxyState) -> type[BaseHTTPRequestHandler]:
 
         def _relay(self, body: bytes | None) -> None:
             status, reason, headers, data = self._forward(body)
-            self.send_response(status, reason)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
+            self._answer(status, headers, data, reason)
 
         def do_GET(self) -> None:  # the name http.server dispatches to
             self._relay(None)
@@ -128,12 +126,5 @@ def _handler(upstream: str, state: ProxyState) -> type[BaseHTTPRequestHandler]:
 def fault_proxy(upstream: str, state: ProxyState | None = None) -> Iterator[tuple[str, ProxyState]]:
     """Run the proxy in front of ``upstream``; yields its base URL and its state."""
     current = state or ProxyState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream, current))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", current
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(_handler(upstream, current)) as url:
+        yield url, current

@@ -89,12 +89,22 @@ def json_index(pages: dict[str, Page]) -> Iterator[tuple[str, list[tuple[str, st
 
     Handler.pages = pages
     Handler.requests = seen
-    handler = Handler
+    with serve(Handler) as url:
+        yield url, seen
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free port of 127.0.0.1 in a thread; yields the base URL.
+
+    The server stops when the block ends, and its threads never outlive the test run.
+    """
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", seen
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.servers import serve
 
 REUSE = "See https://pypi.org/help/#file-name-reuse for more information."
 INVALID_AUTH = (
@@ -290,12 +292,5 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
 def strict_index(state: IndexState | None = None) -> Iterator[tuple[str, IndexState]]:
     """Run the strict index on 127.0.0.1; yields its base URL and its state."""
     current = state or IndexState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(current))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", current
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(_handler(current)) as url:
+        yield url, current

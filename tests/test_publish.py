@@ -31,6 +31,11 @@ def publish(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
     return run_releasekit(cwd, "publish", *args, env=env)
 
 
+def upload(cwd: Path, index: str, *args: str, env: dict[str, str] | None = None) -> Run:
+    """``releasekit publish`` to the legacy upload URL of a strict index at ``index``."""
+    return publish(cwd, "--repository-url", index + "legacy/", *args, env=env)
+
+
 def report(run: Run) -> dict[str, object]:
     """The --json report of a run."""
     data: dict[str, object] = json.loads(run.stdout)
@@ -85,9 +90,7 @@ def test_wheels_go_first_and_the_sdist_last(tmp_path: Path) -> None:
     """With four parallel jobs the sdist still lands after every wheel."""
     files = make.release(tmp_path / "dist", wheels=6)
     with strict_index() as (url, state):
-        run = publish(
-            tmp_path, "--repository-url", url + "legacy/", "--jobs", "4", env=strict_env(url)
-        )
+        run = upload(tmp_path, url, "--jobs", "4", env=strict_env(url))
     assert 0 == run.returncode, run.stderr
     assert 7 == len(state.stored)
     assert "demo_pkg-1.0.0.tar.gz" == state.stored[-1]
@@ -110,9 +113,7 @@ def test_form_carries_every_metadata_field_as_warehouse_names_it(tmp_path: Path)
     )
     wheel = make.wheel(tmp_path, fields=fields)
     with strict_index() as (url, state):
-        run = publish(
-            tmp_path, "--repository-url", url + "legacy/", str(wheel), env=strict_env(url)
-        )
+        run = upload(tmp_path, url, str(wheel), env=strict_env(url))
     assert 0 == run.returncode, run.stderr
     sent = state.files[wheel.name].fields
     data = wheel.read_bytes()
@@ -153,9 +154,7 @@ def test_sdist_form_says_source(tmp_path: Path) -> None:
     """An sdist goes as filetype sdist with pyversion source."""
     sdist = make.sdist(tmp_path)
     with strict_index() as (url, state):
-        run = publish(
-            tmp_path, "--repository-url", url + "legacy/", str(sdist), env=strict_env(url)
-        )
+        run = upload(tmp_path, url, str(sdist), env=strict_env(url))
     assert 0 == run.returncode, run.stderr
     sent = dict(state.files[sdist.name].fields)
     assert ("sdist", "source") == (sent["filetype"], sent["pyversion"])
@@ -198,15 +197,12 @@ def test_skip_existing_skips_identical_files_and_uploads_the_rest(tmp_path: Path
     """A file the index serves with the same sha256 is skipped; it is not sent again."""
     files = make.release(tmp_path / "dist", wheels=2)
     with strict_index() as (url, state):
-        first = publish(
-            tmp_path, "--repository-url", url + "legacy/", str(files[0]), env=strict_env(url)
-        )
+        first = upload(tmp_path, url, str(files[0]), env=strict_env(url))
         assert 0 == first.returncode, first.stderr
         posts = state.posts
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--skip-existing",
             "--json",
             *map(str, files),
@@ -229,17 +225,11 @@ def test_same_name_with_other_content_stops_before_the_first_byte(tmp_path: Path
     (tmp_path / "dist").mkdir()
     files = [make.wheel(tmp_path / "dist"), make.sdist(tmp_path / "dist")]
     with strict_index() as (url, state):
-        assert (
-            0
-            == publish(
-                tmp_path, "--repository-url", url + "legacy/", str(other), env=strict_env(url)
-            ).returncode
-        )
+        assert 0 == publish(tmp_path, url, str(other), env=strict_env(url)).returncode
         posts = state.posts
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--skip-existing",
             *map(str, files),
             env=strict_env(url),
@@ -254,11 +244,9 @@ def test_identical_file_without_skip_existing_is_an_error(tmp_path: Path) -> Non
     """Without --skip-existing, a file already there stops the release with the way out."""
     wheel = make.wheel(tmp_path)
     with strict_index() as (url, state):
-        publish(tmp_path, "--repository-url", url + "legacy/", str(wheel), env=strict_env(url))
+        upload(tmp_path, url, str(wheel), env=strict_env(url))
         posts = state.posts
-        run = publish(
-            tmp_path, "--repository-url", url + "legacy/", str(wheel), env=strict_env(url)
-        )
+        run = upload(tmp_path, url, str(wheel), env=strict_env(url))
     assert 1 == run.returncode
     assert posts == state.posts
     assert (
@@ -272,10 +260,9 @@ def test_skip_existing_fails_closed_when_the_index_refuses_lookups(tmp_path: Pat
     wheel = make.wheel(tmp_path)
     pages = {"/simple/demo-pkg/": (401, "text/plain", b"login required")}
     with json_index(pages) as (lookup_url, _), strict_index() as (url, state):
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--skip-existing",
             str(wheel),
             env={"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": lookup_url + "simple/"},
@@ -292,10 +279,9 @@ def test_skip_existing_fails_closed_on_a_wrong_simple_address(tmp_path: Path) ->
     """A 404 for the project and for the index root is a wrong address, not "absent"."""
     wheel = make.wheel(tmp_path)
     with strict_index() as (url, state):
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--skip-existing",
             str(wheel),
             env={"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": url + "nothing-here/"},
@@ -309,10 +295,9 @@ def test_skip_existing_needs_a_simple_address(tmp_path: Path) -> None:
     """For an index whose simple API is unknown, --skip-existing is a configuration error."""
     wheel = make.wheel(tmp_path)
     with strict_index() as (url, state):
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--skip-existing",
             str(wheel),
             env={"RELEASEKIT_TOKEN": TOKEN},
@@ -330,9 +315,7 @@ def test_check_errors_stop_the_upload(tmp_path: Path) -> None:
     good = make.release(tmp_path / "dist", wheels=1, sdist_too=False)[0]
     bad = make.sdist(tmp_path / "dist", fields=make.with_fields(drop=("Version",)))
     with strict_index() as (url, state):
-        run = publish(
-            tmp_path, "--repository-url", url + "legacy/", str(good), str(bad), env=strict_env(url)
-        )
+        run = upload(tmp_path, url, str(good), str(bad), env=strict_env(url))
     assert 1 == run.returncode
     assert 0 == state.posts
     assert "error: the check found" in run.stderr
@@ -344,10 +327,9 @@ def test_rejected_upload_is_final_and_holds_the_rest_back(tmp_path: Path) -> Non
     """A 403 is not retried; later wheels are not sent and the sdist is held back."""
     files = make.release(tmp_path / "dist", wheels=3)
     with strict_index(IndexState(token="pypi-the-right-token")) as (url, state):
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--jobs",
             "1",
             "--json",
@@ -428,7 +410,7 @@ def test_405_from_a_simple_url_gets_a_hint(tmp_path: Path) -> None:
     packages.mkdir()
     wheel = make.wheel(tmp_path)
     with pypiserver(packages) as url:
-        run = publish(tmp_path, "--repository-url", url + "legacy/", "--no-verify", str(wheel))
+        run = upload(tmp_path, url, "--no-verify", str(wheel))
     assert 1 == run.returncode
     assert f"failed {wheel.name}: 405" in run.stdout
     assert "this address does not take uploads" in run.stdout
@@ -602,10 +584,9 @@ def test_dry_run_checks_and_looks_up_but_sends_nothing(tmp_path: Path) -> None:
     """--dry-run reports what would happen; the index sees lookups only."""
     files = make.release(tmp_path / "dist", wheels=2)
     with strict_index() as (url, state):
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--dry-run",
             "--json",
             *map(str, files),
@@ -621,10 +602,9 @@ def test_files_the_index_does_not_serve_afterwards_fail_verification(tmp_path: P
     """An upload the index never shows is "unverified" after the bounded wait (exit 1)."""
     wheel = make.wheel(tmp_path)
     with strict_index(IndexState(hide_files=True)) as (url, _):
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--json",
             str(wheel),
             env=strict_env(url, RELEASEKIT_VERIFY_TIMEOUT="1"),
@@ -638,13 +618,10 @@ def test_index_serving_another_hash_fails_verification(tmp_path: Path) -> None:
     """An index that serves another sha256 than the one sent is a failed release."""
     wheel = make.wheel(tmp_path)
     with strict_index(IndexState(serve_wrong_hash=True)) as (url, _):
-        run = publish(
-            tmp_path, "--repository-url", url + "legacy/", "--json", str(wheel), env=strict_env(url)
-        )
-        unchecked = publish(
+        run = upload(tmp_path, url, "--json", str(wheel), env=strict_env(url))
+        unchecked = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--no-verify",
             "--skip-existing",
             str(wheel),
@@ -660,10 +637,9 @@ def test_no_verify_skips_the_check_afterwards(tmp_path: Path) -> None:
     """--no-verify: the upload's 200 is taken as it is."""
     wheel = make.wheel(tmp_path)
     with strict_index(IndexState(hide_files=True)) as (url, _):
-        run = publish(
+        run = upload(
             tmp_path,
-            "--repository-url",
-            url + "legacy/",
+            url,
             "--no-verify",
             "--json",
             str(wheel),
@@ -686,7 +662,7 @@ def test_default_dist_folder_is_used(tmp_path: Path) -> None:
     files = make.release(tmp_path / "dist", wheels=1)
     shutil.copy(files[0], tmp_path / "dist" / "notes.txt")
     with strict_index() as (url, state):
-        run = publish(tmp_path, "--repository-url", url + "legacy/", env=strict_env(url))
+        run = upload(tmp_path, url, env=strict_env(url))
     assert 0 == run.returncode, run.stderr
     assert sorted(f.name for f in files) == sorted(state.stored)
 
@@ -741,9 +717,9 @@ def test_without_lookups_the_index_is_the_judge(tmp_path: Path) -> None:
     other = make.wheel(tmp_path / "other", body="# Other\n")
     with strict_index() as (url, state):
         env = {"RELEASEKIT_TOKEN": TOKEN}
-        first = publish(tmp_path, "--repository-url", url + "legacy/", str(wheel), env=env)
-        again = publish(tmp_path, "--repository-url", url + "legacy/", str(wheel), env=env)
-        clash = publish(tmp_path, "--repository-url", url + "legacy/", str(other), env=env)
+        first = upload(tmp_path, url, str(wheel), env=env)
+        again = upload(tmp_path, url, str(wheel), env=env)
+        clash = upload(tmp_path, url, str(other), env=env)
     assert (0, 0, 1) == (first.returncode, again.returncode, clash.returncode)
     assert "files are neither looked up before nor verified after the upload" in first.stderr
     assert [wheel.name] == state.stored
