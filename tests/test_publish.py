@@ -225,7 +225,7 @@ def test_same_name_with_other_content_stops_before_the_first_byte(tmp_path: Path
     (tmp_path / "dist").mkdir()
     files = [make.wheel(tmp_path / "dist"), make.sdist(tmp_path / "dist")]
     with strict_index() as (url, state):
-        assert 0 == publish(tmp_path, url, str(other), env=strict_env(url)).returncode
+        assert 0 == upload(tmp_path, url, str(other), env=strict_env(url)).returncode
         posts = state.posts
         run = upload(
             tmp_path,
