@@ -351,6 +351,12 @@ class _PublishLines:
         self.console = console
         self._line = console.step if results_to_err else console.print
 
+    def __enter__(self) -> _PublishLines:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Lines need no cleaning up; bars do."""
+
     def step(self, message: str) -> None:
         self.console.step(message)
 
@@ -444,42 +450,40 @@ class _PublishBars(_PublishLines):
 
 
 def _print_publish(console: Console, report: PublishReport) -> None:
-    """The closing lines of a publish: skipped files, what did not go, and the verdict."""
+    """The closing lines of a publish: skipped files, what did not make it, and the verdict."""
     for result in report.files:
         if result.status == "skipped":
             console.print(f"{console.style('skipped', 'cyan')} {result.file}: {result.message}")
         elif result.status == "would-upload":
             console.print(f"would upload {result.file} ({_size(result.size)})")
-        elif result.status in {"not-attempted", "unverified"}:
-            console.print(
-                f"{console.style(result.status, 'yellow')} {result.file}: {result.message}"
-            )
-        elif result.status == "failed" and result.attempts == 0:
-            console.print(f"{console.style('failed', 'red')} {result.file}: {result.message}")
     uploaded, skipped = report.count("uploaded"), report.count("skipped")
     if report.dry_run:
         verdict = f"Dry run: {report.count('would-upload')} file(s) would be uploaded"
         console.print(console.style(f"{verdict}, {skipped} skipped; nothing was sent.", "bold"))
-    elif report.ok:
+        return
+    if report.ok:
         verified = " and verified" if report.verified else ""
         verdict = (
             f"Published to {report.repository}: {uploaded} uploaded{verified}, {skipped} skipped."
         )
         console.print(console.style(verdict, "green", "bold"))
-    else:
-        bad = len(report.files) - uploaded - skipped
-        console.print(
-            console.style(
-                f"{bad} of {len(report.files)} file(s) did not make it "
-                f"({uploaded} uploaded, {skipped} skipped).",
-                "red",
-                "bold",
-            )
+        return
+    missing = [r for r in report.files if r.status not in {"uploaded", "skipped"}]
+    console.print(
+        console.style(
+            f"{len(missing)} of {len(report.files)} file(s) did not make it "
+            f"({uploaded} uploaded, {skipped} skipped):",
+            "red",
+            "bold",
         )
-        if uploaded or skipped:
-            console.print(
-                "Fix the cause, then complete the release: releasekit publish --skip-existing"
-            )
+    )
+    for result in missing:
+        colour = "red" if result.status == "failed" else "yellow"
+        console.print(f"  {console.style(result.status, colour)} {result.file}: {result.message}")
+    if uploaded or skipped:
+        console.print(
+            "Fix the cause, then complete the release: releasekit publish --skip-existing"
+        )
 
 
 @cli.command()
@@ -513,19 +517,15 @@ def publish(
     as_json: bool,
 ) -> int:
     """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
-    import contextlib
     import json
 
-    from releasekit.config import Project as ProjectConfig
-    from releasekit.config import load_project, resolve_settings
+    from releasekit.config import load_settings
     from releasekit.index.target import resolve_target
     from releasekit.publish import CheckFailed, PublishOptions
     from releasekit.publish import publish as publish_files
 
     paths = _distributions(obj.root, dists)
-    has_project = (obj.root / "pyproject.toml").exists()
-    project = load_project(obj.root) if has_project else ProjectConfig(obj.root, {})
-    settings = resolve_settings(project, env=os.environ, flags={"repository": repository})
+    settings = load_settings(obj.root, os.environ, flags={"repository": repository})
     target = resolve_target(
         repository=settings.repository,
         repository_url=repository_url,
@@ -547,7 +547,7 @@ def publish(
     bars = not as_json and not console.quiet and sys.stderr.isatty() and not obj.verbose
     reporter = _PublishBars(console) if bars else _PublishLines(console, results_to_err=as_json)
     try:
-        with reporter if isinstance(reporter, _PublishBars) else contextlib.nullcontext():
+        with reporter:
             report = publish_files(paths, target, options, reporter, masker=obj.masker)
     except CheckFailed as failure:
         if as_json:

@@ -219,11 +219,13 @@ def resolve_settings(
     return Settings(**values)  # type: ignore[arg-type]  # each value was validated for its field
 
 
-def load_settings(root: Path, env: Mapping[str, str]) -> Settings:
+def load_settings(
+    root: Path, env: Mapping[str, str], flags: Mapping[str, object] | None = None
+) -> Settings:
     """Settings for commands that also run outside a project (``check``, ``publish``).
 
-    Without a pyproject.toml only the environment and the defaults apply.
+    Without a pyproject.toml only the flags, the environment and the defaults apply.
     """
     if not (root / PYPROJECT).exists():
-        return resolve_settings(Project(root=root, pyproject={}), env=env)
-    return resolve_settings(load_project(root), env=env)
+        return resolve_settings(Project(root=root, pyproject={}), env=env, flags=flags)
+    return resolve_settings(load_project(root), env=env, flags=flags)

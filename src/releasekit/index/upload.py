@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 import urllib3
 
 from releasekit import __version__
+from releasekit.errors import ReleaseError
 from releasekit.index.multipart import MultipartBody
 from releasekit.index.target import Target
 from releasekit.redaction import SecretMasker
@@ -223,7 +224,7 @@ class Uploader:
             return None
         try:
             served = self.lookup(name)
-        except Exception as exc:  # a failed lookup only means we must resend
+        except ReleaseError as exc:  # the lookup failed: all we can do is send it again
             events.detail(self.masker(f"could not look {name} up before resending: {exc}"))
             return None
         if served is None:
