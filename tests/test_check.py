@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,20 @@ def _corrupt_zip(folder: Path) -> Path:
     return target
 
 
+def _corrupt_member(folder: Path) -> Path:
+    """A wheel whose one member's bytes no longer match their CRC (a flipped byte)."""
+    payload = b"corrupt me " * 50
+    target = make.wheel(folder, files={"demo_pkg/data.txt": payload})
+    with zipfile.ZipFile(target) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    raw = target.read_bytes()
+    target.write_bytes(raw.replace(payload, payload[:-1] + b"!", 1))
+    return target
+
+
 def _corrupt_gzip(folder: Path) -> Path:
     target = folder / "demo_pkg-1.0.0.tar.gz"
     target.write_bytes(b"\x1f\x8b\x08 broken gzip")
@@ -47,6 +62,7 @@ def _corrupt_gzip(folder: Path) -> Path:
 # (defect, builder, expected code). Each builder makes a file with exactly that defect.
 CORPUS: list[tuple[str, Builder, str]] = [
     ("wheel not a zip", _corrupt_zip, "archive-corrupt"),
+    ("wheel member fails its CRC", _corrupt_member, "archive-corrupt"),
     ("sdist not a gzip tar", _corrupt_gzip, "archive-corrupt"),
     (
         "RECORD missing",
