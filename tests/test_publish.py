@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -734,7 +735,7 @@ def test_without_lookups_the_index_is_the_judge(tmp_path: Path) -> None:
 def test_interrupt_keeps_what_landed_and_says_how_to_finish(tmp_path: Path) -> None:
     """Ctrl-C during an upload: exit 130, and the one line says how to complete the release."""
     files = make.release(tmp_path / "dist", wheels=2)
-    with strict_index() as (url, _), fault_proxy(url, ProxyState(delay=2.0)) as (proxy, _):
+    with strict_index() as (url, _), fault_proxy(url, ProxyState(delay=2.0)) as (proxy, held):
         process = subprocess.Popen(
             [
                 releasekit_command(),
@@ -753,11 +754,12 @@ def test_interrupt_keeps_what_landed_and_says_how_to_finish(tmp_path: Path) -> N
             env={**os.environ, **strict_env(url)},
         )
         assert process.stderr is not None
-        for line in process.stderr:
-            if "Uploading" in line:
-                break
+        deadline = time.monotonic() + 60
+        while not held.applied and time.monotonic() < deadline:  # until an upload is in flight
+            time.sleep(0.02)
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
+        stderr = process.stderr.read()  # through the file object: nothing buffered is lost
+        process.wait(timeout=60)
     assert 130 == process.returncode
     assert (
         "error: interrupted; files already uploaded stay on the index: complete the release with "

@@ -300,7 +300,7 @@ def check(obj: Context, dists: tuple[str, ...], against_index: bool, as_json: bo
     findings = check_files(paths)
     if against_index:
         from releasekit.config import load_settings
-        from releasekit.index.simple import simple_url_for
+        from releasekit.index.target import simple_url_for
         from releasekit.index_check import check_against_index
 
         settings = load_settings(obj.root, os.environ)

@@ -76,6 +76,17 @@ def version_of(filename: str) -> Version | None:
     return parsed[1] if parsed else None
 
 
+def file_digests(path: Path) -> tuple[str, str]:
+    """A file's sha256 and blake2b-256 (hex), in one chunked pass: what indexes compare."""
+    sha256 = hashlib.sha256()
+    blake2 = hashlib.blake2b(digest_size=32)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha256.update(chunk)
+            blake2.update(chunk)
+    return sha256.hexdigest(), blake2.hexdigest()
+
+
 def _escapes(name: str) -> bool:
     """Whether an archive path would land outside the folder it is unpacked into."""
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):

@@ -8,25 +8,15 @@ more than 14 days ago. An index that cannot be asked is reported as such, never 
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from releasekit.dists import name_and_version, version_of
+from releasekit.dists import file_digests, name_and_version, version_of
 from releasekit.findings import Finding
 from releasekit.index.simple import IndexFile, IndexLookupError, project_files
 
 RELEASE_WINDOW = datetime.timedelta(days=14)
 REUSE_HELP = "https://pypi.org/help/#file-name-reuse"
-
-
-def file_sha256(path: Path) -> str:
-    """The file's sha256, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def compare_file(
@@ -94,6 +84,6 @@ def check_against_index(
         except IndexLookupError as exc:
             findings.append(Finding("(index)", "error", "index-unreachable", exc.one_line()))
             continue
-        compared = (compare_file(p.name, file_sha256(p), files, moment) for p in members)
+        compared = (compare_file(p.name, file_digests(p)[0], files, moment) for p in members)
         findings.extend(f for f in compared if f is not None)
     return findings

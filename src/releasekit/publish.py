@@ -12,7 +12,6 @@ can complete from.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 import urllib3
 
 from releasekit.check import check_dists
-from releasekit.dists import Dist, name_and_version, open_dist
+from releasekit.dists import Dist, file_digests, name_and_version, open_dist
 from releasekit.errors import ConfigError, PreflightError, ReleaseError
 from releasekit.findings import Finding
 from releasekit.index.form import upload_fields
@@ -54,7 +53,6 @@ class PublishOptions:
 class FileResult:
     """One file's way through the upload, as the report shows it."""
 
-    path: Path
     dist: Dist
     size: int
     sha256: str
@@ -66,9 +64,14 @@ class FileResult:
     attempts: int = 0
 
     @property
+    def path(self) -> Path:
+        """Where the file is."""
+        return self.dist.path
+
+    @property
     def file(self) -> str:
         """The file name, as the index stores it."""
-        return self.path.name
+        return self.dist.filename
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form of one file's result."""
@@ -152,17 +155,6 @@ class CheckFailed(ReleaseError):
         self.findings = list(findings)
 
 
-def _digests(path: Path) -> tuple[str, str]:
-    """sha256 and blake2b-256 of a file, in one pass over it."""
-    sha256 = hashlib.sha256()
-    blake2 = hashlib.blake2b(digest_size=32)
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha256.update(chunk)
-            blake2.update(chunk)
-    return sha256.hexdigest(), blake2.hexdigest()
-
-
 def _open_batch(paths: Sequence[Path]) -> tuple[list[FileResult], list[Finding]]:
     """Open and check every file; errors stop here, before anything is sent."""
     dists = [open_dist(path) for path in paths]
@@ -171,8 +163,8 @@ def _open_batch(paths: Sequence[Path]) -> tuple[list[FileResult], list[Finding]]
         raise CheckFailed(findings)
     results = []
     for dist in sorted(dists, key=lambda d: (d.kind != "wheel", d.filename)):
-        sha256, blake2 = _digests(dist.path)
-        results.append(FileResult(dist.path, dist, dist.path.stat().st_size, sha256, blake2))
+        sha256, blake2 = file_digests(dist.path)
+        results.append(FileResult(dist, dist.path.stat().st_size, sha256, blake2))
     return results, findings
 
 

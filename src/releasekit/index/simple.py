@@ -18,15 +18,11 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import urllib3
 from packaging.utils import canonicalize_name
 
-from releasekit.errors import ConfigError, ReleaseError
+from releasekit.errors import ReleaseError
 from releasekit.redaction import redact_credentials
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
-KNOWN_INDEXES = {
-    "pypi": "https://pypi.org/simple/",
-    "testpypi": "https://test.pypi.org/simple/",
-}
 TIMEOUT_SECONDS = 15.0
 
 
@@ -103,18 +99,6 @@ def parse_html_page(body: bytes, base_url: str) -> list[IndexFile]:
         digest = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
         files.append(IndexFile(filename=name, sha256=digest, upload_time=None, url=url))
     return files
-
-
-def simple_url_for(repository: str, index_url: str | None) -> str:
-    """The simple API base of a repository: ``index_url`` if given, else PyPI's or TestPyPI's."""
-    if index_url:
-        return index_url if index_url.endswith("/") else index_url + "/"
-    if repository in KNOWN_INDEXES:
-        return KNOWN_INDEXES[repository]
-    raise ConfigError(
-        f"cannot tell the simple API address of repository {repository!r}",
-        hint="set index-url in [tool.releasekit] (or RELEASEKIT_INDEX_URL)",
-    )
 
 
 def _get(

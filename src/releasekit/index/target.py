@@ -68,6 +68,25 @@ class Target:
         return urlsplit(self.upload_url).hostname in SIMPLE_URLS
 
 
+def _derived_simple(upload_url: str, index_url: str | None) -> str | None:
+    """``index_url`` if given, else the simple API of a PyPI host, else unknown."""
+    simple = index_url or SIMPLE_URLS.get(urlsplit(upload_url).hostname or "")
+    if simple is not None and not simple.endswith("/"):
+        simple += "/"
+    return simple
+
+
+def simple_url_for(repository: str, index_url: str | None) -> str:
+    """The simple API of a repository name: ``index_url`` if given, else PyPI's or TestPyPI's."""
+    simple = _derived_simple(UPLOAD_URLS.get(repository, ""), index_url)
+    if simple is None:
+        raise ConfigError(
+            f"cannot tell the simple API address of repository {repository!r}",
+            hint="set index-url in [tool.releasekit] (or RELEASEKIT_INDEX_URL)",
+        )
+    return simple
+
+
 def read_pypirc(path: Path) -> dict[str, dict[str, str]]:
     """Repositories in a ``.pypirc`` file, read as twine reads it.
 
@@ -222,13 +241,10 @@ def resolve_target(
             where=url,
             hint="use an https:// address (plain http is allowed only to this machine)",
         )
-    simple = index_url or SIMPLE_URLS.get(urlsplit(url).hostname or "")
-    if simple is not None and not simple.endswith("/"):
-        simple += "/"
     return Target(
         name=name,
         upload_url=url,
-        simple_url=simple,
+        simple_url=_derived_simple(url, index_url),
         credentials=credentials,
         ca_cert=section.get("ca_cert"),
         client_cert=section.get("client_cert"),
