@@ -1,0 +1,64 @@
+"""The values PyPI's trusted-publisher form asks for, derived from the repository.
+
+``init`` writes them into the publishing guide and ``doctor`` prints them, from this one place, so
+the two never disagree with each other or with the workflow that will present the identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from releasekit.repo_facts import CiKind, ProjectFacts
+
+GITHUB_WORKFLOW = ".github/workflows/publish.yml"
+GITLAB_PIPELINE = ".gitlab/publish.gitlab-ci.yml"
+# PyPI identifies a GitLab pipeline by its top-level file, which includes ours.
+GITLAB_TOP_LEVEL = ".gitlab-ci.yml"
+
+
+@dataclass(frozen=True)
+class Index:
+    """PyPI or TestPyPI, as the guide and the workflow name them."""
+
+    key: str  # the --repository name
+    label: str
+    host: str
+
+    def project_url(self, normalized: str) -> str:
+        """The project's page, shown as the environment's URL."""
+        return f"https://{self.host}/project/{normalized}/"
+
+    def publishing_url(self, normalized: str) -> str:
+        """Where an existing project's trusted publishers are managed."""
+        return f"https://{self.host}/manage/project/{normalized}/settings/publishing/"
+
+    @property
+    def pending_url(self) -> str:
+        """Where a publisher is registered for a project that does not exist yet."""
+        return f"https://{self.host}/manage/account/publishing/"
+
+
+PYPI = Index("pypi", "PyPI", "pypi.org")
+TESTPYPI = Index("testpypi", "TestPyPI", "test.pypi.org")
+
+
+def form_values(facts: ProjectFacts, ci: CiKind, environment: str) -> list[tuple[str, str]]:
+    """(field, value) pairs in the order PyPI's form shows them for ``ci``."""
+    remote = facts.remote
+    owner = remote.owner if remote is not None else "<owner>"
+    repo = remote.name if remote is not None else "<repository>"
+    if ci == "gitlab":
+        return [
+            ("PyPI Project Name", facts.name),
+            ("Namespace", owner),
+            ("Project name", repo),
+            ("Top-level pipeline file path", GITLAB_TOP_LEVEL),
+            ("Environment name", environment),
+        ]
+    return [
+        ("PyPI Project Name", facts.name),
+        ("Owner", owner),
+        ("Repository name", repo),
+        ("Workflow name", GITHUB_WORKFLOW.rsplit("/", 1)[1]),
+        ("Environment name", environment),
+    ]
