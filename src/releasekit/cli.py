@@ -630,6 +630,39 @@ def init(
         console.print(f"  {number}. {text}")
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@click.pass_obj
+def doctor(obj: Context, as_json: bool) -> int:
+    """Audit the release setup: metadata, versions, changelog, git and publishing workflows."""
+    import json
+
+    from releasekit.doctor import doctor as run_doctor
+
+    report = run_doctor(obj.root)
+    console = obj.console
+    if as_json:
+        console.print(json.dumps(report.as_dict(), indent=2))
+        return EXIT_OK if report.ok else EXIT_FAILED
+    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for finding in report.findings:
+        label = console.style(f"{finding.severity:<7}", colours[finding.severity], "bold")
+        console.print(f"{label} {finding.code}  {finding.place}")
+        console.print(f"        why: {finding.message}")
+        console.print(f"        fix: {finding.hint}")
+    errors, warnings = report.count("error"), report.count("warning")
+    verdict = f"{errors} error(s), {warnings} warning(s), {report.count('info')} note(s)"
+    console.print(console.style(verdict, "red" if errors else "green", "bold"))
+    for publisher in report.publishers:
+        console.print("")
+        console.print(
+            f"Trusted publisher for {publisher.index} ({publisher.workflow}, job {publisher.job}):"
+        )
+        for label, value in publisher.values:
+            console.print(f"  {label + ':':<30} {value}")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
 def _render_error(console: Console, error: ReleaseError) -> None:
     """One line per error; a preflight failure lists each failed check on its own line.
 

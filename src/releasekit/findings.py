@@ -1,4 +1,4 @@
-"""Findings: what a check says about one file, as data that renders as text or JSON."""
+"""Findings: what a check or the audit says about one file, as data that renders as text or JSON."""
 
 from __future__ import annotations
 
@@ -17,7 +17,16 @@ class Finding:
     code: str
     message: str
     hint: str | None = None
+    line: int | None = None  # 1-based, when the finding is about one line of a text file
 
-    def as_dict(self) -> dict[str, str | None]:
-        """The JSON form: file, severity, code, message, hint."""
-        return asdict(self)
+    @property
+    def place(self) -> str:
+        """``file:line``, or the file alone."""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        """The JSON form: file, severity, code, message, hint (and line when known)."""
+        data: dict[str, str | int | None] = asdict(self)
+        if self.line is None:
+            del data["line"]
+        return data

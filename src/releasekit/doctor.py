@@ -1,0 +1,301 @@
+"""``releasekit doctor``: audit a repository's release setup and explain every finding.
+
+It reads, never writes: the project's metadata, whether every version source agrees with the
+others, with the newest release tag and with the changelog, the git remote and release branch,
+and every CI workflow that publishes (``workflow_audit``). Each finding has an id, a severity,
+a place, why it matters and how to fix it. It ends with the values PyPI's trusted-publisher
+form needs, read from the workflows actually found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+from trove_classifiers import classifiers as known
+from trove_classifiers import deprecated_classifiers
+
+from releasekit.changelog import parse as parse_changelog
+from releasekit.config import Project, Settings, load_project, resolve_settings
+from releasekit.errors import ReleaseError
+from releasekit.findings import Finding, Severity
+from releasekit.git import Git
+from releasekit.repo_facts import CiKind, ProjectFacts, read_facts
+from releasekit.sources import current_version, find_sources
+from releasekit.tags import latest_release_tag
+from releasekit.trusted_publisher import GITHUB_WORKFLOW, form_values
+from releasekit.workflow_audit import PublishingJob, Rule, audit_github, audit_gitlab
+
+PROJECT_RULES: dict[str, Rule] = {
+    "version-sources": Rule(
+        "error",
+        "releasekit cannot read one agreed version, so a release would be built with the wrong one",
+        "make every version source hold the same version, or list the file in version-files",
+    ),
+    "version-behind-tag": Rule(
+        "error",
+        "the newest release tag is higher than the version in the files, so the next release "
+        "could reuse a number PyPI already has",
+        "set the version to the tagged one (or higher) before the next release",
+    ),
+    "readme-missing": Rule(
+        "warning",
+        "without a readme the project's PyPI page is empty",
+        'add readme = "README.md" to [project]',
+    ),
+    "license-missing": Rule(
+        "warning",
+        "users and tools cannot tell under which terms they may use the project",
+        'add license = "MIT" (an SPDX expression, PEP 639) and license-files to [project]',
+    ),
+    "license-not-spdx": Rule(
+        "warning",
+        "a license table is deprecated by PEP 639; PyPI and tools read an SPDX expression",
+        'replace it with license = "<SPDX expression>" and license-files = ["LICENSE"]',
+    ),
+    "license-classifier": Rule(
+        "warning",
+        "PEP 639 deprecates 'License ::' classifiers next to a license expression; backends "
+        "refuse the pair",
+        "remove the 'License ::' classifiers",
+    ),
+    "requires-python-missing": Rule(
+        "warning",
+        "without requires-python, installers on older Pythons pick releases that cannot run there",
+        'add requires-python = ">=3.X" to [project]',
+    ),
+    "classifier-invalid": Rule(
+        "error",
+        "PyPI rejects uploads with unknown or deprecated classifiers",
+        "use a classifier from https://pypi.org/classifiers/",
+    ),
+    "classifiers-missing": Rule(
+        "info",
+        "classifiers let users filter for supported Python versions and project maturity",
+        "add classifiers to [project]",
+    ),
+    "changelog-missing": Rule(
+        "warning",
+        "releasekit prepare rolls the changelog into each release; without one there are no notes",
+        "create it with an '## [Unreleased]' section (releasekit init writes one)",
+    ),
+    "changelog-no-unreleased": Rule(
+        "warning",
+        "releasekit prepare moves the Unreleased section under the new version; without it "
+        "a release has no notes",
+        "add '## [Unreleased]' above the newest release",
+    ),
+    "changelog-missing-release": Rule(
+        "warning",
+        "the newest release has no section in the changelog",
+        "add a section for it, or let releasekit prepare write the next one",
+    ),
+    "not-a-git-repository": Rule(
+        "error",
+        "releases are commits and tags; releasekit prepare needs git",
+        "run git init, commit, and add a remote",
+    ),
+    "no-remote": Rule(
+        "warning",
+        "trusted publishing identifies the repository on GitHub or GitLab; there is none",
+        "add the remote: git remote add origin <url>",
+    ),
+    "remote-not-hosted": Rule(
+        "info",
+        "trusted publishing is available from GitHub, GitLab and a few other CI services only",
+        "publish from a supported CI service, or with a project-scoped token",
+    ),
+    "release-branch-missing": Rule(
+        "warning",
+        "releasekit prepare releases from one branch and it does not exist here",
+        "create it, or set release-branch in [tool.releasekit]",
+    ),
+    "no-publishing-workflow": Rule(
+        "warning",
+        "no CI workflow publishes this project, so releases are uploaded from a laptop with a "
+        "long-lived token",
+        "run releasekit init to write a trusted-publishing workflow",
+    ),
+}
+_LICENSE_CLASSIFIER = re.compile(r"^License ::")
+
+
+@dataclass(frozen=True)
+class TrustedPublisher:
+    """The values PyPI's form needs for one publishing job."""
+
+    index: str
+    workflow: str
+    job: str
+    values: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """Every finding and the trusted-publisher values."""
+
+    findings: list[Finding]
+    publishers: list[TrustedPublisher]
+
+    def count(self, severity: Severity) -> int:
+        """How many findings have ``severity``."""
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings and infos do not fail the audit)."""
+        return self.count("error") == 0
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: findings with id, severity, file, line, why, fix; then the values."""
+        return {
+            "findings": [
+                {
+                    "id": f.code,
+                    "severity": f.severity,
+                    "file": f.file,
+                    "line": f.line,
+                    "why": f.message,
+                    "fix": f.hint,
+                }
+                for f in self.findings
+            ],
+            "errors": self.count("error"),
+            "warnings": self.count("warning"),
+            "trusted_publishers": [
+                {"index": p.index, "workflow": p.workflow, "job": p.job, "values": dict(p.values)}
+                for p in self.publishers
+            ],
+        }
+
+
+def _finding(rule_id: str, file: str, line: int | None = None, detail: str = "") -> Finding:
+    rule = PROJECT_RULES[rule_id]
+    why = f"{detail}: {rule.why}" if detail else rule.why
+    return Finding(file, rule.severity, rule_id, why, rule.fix, line)
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    """The 1-based line where ``pattern`` first matches, for pointing into pyproject.toml."""
+    match = re.search(pattern, text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def metadata_findings(project: Project) -> list[Finding]:
+    """What PyPI and installers need: readme, license, requires-python, classifiers."""
+    table = project.pyproject.get("project", {})
+    text = project.pyproject_path.read_text(encoding="utf-8")
+    line = _line_of(text, r"^\[project\]")
+    findings: list[Finding] = []
+    if "readme" not in table and "readme" not in table.get("dynamic", []):
+        findings.append(_finding("readme-missing", "pyproject.toml", line))
+    license_value = table.get("license")
+    if license_value is None and "license" not in table.get("dynamic", []):
+        findings.append(_finding("license-missing", "pyproject.toml", line))
+    elif isinstance(license_value, dict):
+        findings.append(
+            _finding("license-not-spdx", "pyproject.toml", _line_of(text, r"^license\s*="))
+        )
+    if "requires-python" not in table:
+        findings.append(_finding("requires-python-missing", "pyproject.toml", line))
+    classifiers = table.get("classifiers", [])
+    if not classifiers and "classifiers" not in table.get("dynamic", []):
+        findings.append(_finding("classifiers-missing", "pyproject.toml", line))
+    for classifier in classifiers if isinstance(classifiers, list) else []:
+        where = _line_of(text, re.escape(f'"{classifier}"'))
+        if classifier not in known or classifier in deprecated_classifiers:
+            findings.append(
+                _finding("classifier-invalid", "pyproject.toml", where, repr(classifier))
+            )
+        elif isinstance(license_value, str) and _LICENSE_CLASSIFIER.match(classifier):
+            findings.append(
+                _finding("license-classifier", "pyproject.toml", where, repr(classifier))
+            )
+    return findings
+
+
+def version_findings(project: Project, settings: Settings, git: Git | None) -> list[Finding]:
+    """The version sources agree with each other, the newest tag and the changelog."""
+    latest = latest_release_tag(git, settings) if git is not None else None
+    findings: list[Finding] = []
+    version: Version | None = None
+    try:
+        version = current_version(
+            find_sources(project, settings, latest_tag=latest[0] if latest else None), project
+        )
+    except ReleaseError as error:
+        findings.append(
+            _finding("version-sources", error.where or "pyproject.toml", None, error.message)
+        )
+    if version is not None and latest is not None and latest[0] > version:
+        findings.append(
+            _finding("version-behind-tag", "pyproject.toml", None, f"tag {latest[1]} > {version}")
+        )
+    path = project.root / settings.changelog
+    try:
+        changelog = parse_changelog(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return [*findings, _finding("changelog-missing", settings.changelog)]
+    if changelog.unreleased() is None:
+        findings.append(_finding("changelog-no-unreleased", settings.changelog, 1))
+    if latest is not None and all(section.version != latest[0] for section in changelog.sections):
+        findings.append(
+            _finding("changelog-missing-release", settings.changelog, None, str(latest[0]))
+        )
+    return findings
+
+
+def git_findings(facts: ProjectFacts, settings: Settings, git: Git) -> list[Finding]:
+    """A hosted remote to publish from, and the release branch."""
+    findings: list[Finding] = []
+    if facts.remote is None:
+        remotes = git.remotes()
+        rule = "remote-not-hosted" if remotes else "no-remote"
+        detail = ", ".join(f"{r} = {git.remote_url(r)}" for r in remotes) if remotes else ""
+        findings.append(_finding(rule, ".git/config", None, detail))
+    wanted = (settings.release_branch,) if settings.release_branch else ("main", "master")
+    if not any(git.ref(f"refs/heads/{branch}") for branch in wanted):
+        findings.append(_finding("release-branch-missing", ".git", None, " or ".join(wanted)))
+    return findings
+
+
+def _publishers(facts: ProjectFacts, jobs: list[PublishingJob]) -> list[TrustedPublisher]:
+    """The form values for each publishing job found; init's defaults when there is none."""
+    if not jobs:
+        ci: CiKind = facts.remote.kind if facts.remote is not None else "github"
+        values = form_values(facts, ci, "pypi")
+        return [TrustedPublisher("pypi", GITHUB_WORKFLOW, "publish-pypi", values)]
+    publishers = []
+    for job in jobs:
+        ci = "gitlab" if job.workflow.startswith(".gitlab") else "github"
+        values = form_values(facts, ci, job.environment or "(none: add one)")
+        if ci == "github":
+            values = [
+                (k, Path(job.workflow).name if k == "Workflow name" else v) for k, v in values
+            ]
+        publishers.append(TrustedPublisher(job.index, job.workflow, job.job, values))
+    return publishers
+
+
+def doctor(root: Path) -> DoctorReport:
+    """Audit the project at ``root``."""
+    project = load_project(root)
+    settings = resolve_settings(project, env={})
+    facts = read_facts(project)
+    git = Git(root)
+    in_git = git.toplevel() is not None
+    findings = metadata_findings(project)
+    findings += version_findings(project, settings, git if in_git else None)
+    if in_git:
+        findings += git_findings(facts, settings, git)
+    else:
+        findings.append(_finding("not-a-git-repository", str(root)))
+    github_findings, github_jobs = audit_github(root)
+    gitlab_findings, gitlab_jobs = audit_gitlab(root)
+    findings += github_findings + gitlab_findings
+    jobs = github_jobs + gitlab_jobs
+    if not jobs:
+        findings.append(_finding("no-publishing-workflow", ".github/workflows"))
+    return DoctorReport(findings, _publishers(facts, jobs))
