@@ -342,22 +342,42 @@ def plan_files(root: Path, options: InitOptions) -> tuple[ProjectFacts, list[Pla
     return facts, files
 
 
-def _write(path: Path, planned: PlannedFile) -> None:
-    """Write through a temporary file in the same folder, so a file is whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _stage(root: Path, planned: PlannedFile, made: list[Path]) -> Path:
+    """Write ``planned`` to a temporary file beside its target; folders made go in ``made``."""
+    target = root / planned.path
+    missing = [p for p in reversed(target.parents) if p.is_relative_to(root) and not p.exists()]
     try:
+        for folder in missing:
+            folder.mkdir()
+            made.append(folder)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(planned.content)
         os.chmod(temp, 0o755 if planned.executable else 0o644)
-        os.replace(temp, path)
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
         raise InitError(
             f"cannot write the file: {exc.strerror or exc}",
             where=planned.path,
-            hint="check the folder's permissions and run again",
+            hint="make room for it (a file may stand where a folder is needed) and run again",
         ) from exc
+    return Path(temp)
+
+
+def _write_all(root: Path, files: list[PlannedFile]) -> None:
+    """Write every file or none: all are staged first, then renamed into place."""
+    made: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for planned in files:
+            staged.append((_stage(root, planned, made), root / planned.path))
+    except InitError:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        for folder in reversed(made):
+            folder.rmdir()
+        raise
+    for temp, target in staged:
+        os.replace(temp, target)
 
 
 def _next_steps(facts: ProjectFacts, options: InitOptions) -> list[str]:
@@ -378,14 +398,15 @@ def init(root: Path, options: InitOptions) -> InitResult:
     facts, files = plan_files(root, options)
     written: list[str] = []
     skipped: list[tuple[str, str]] = []
+    chosen: list[PlannedFile] = []
     for planned in files:
-        path = root / planned.path
-        if path.exists() and planned.precious:
+        exists = (root / planned.path).exists()
+        if exists and planned.precious:
             skipped.append((planned.path, "it exists and holds your own text"))
-            continue
-        if path.exists() and not options.force:
+        elif exists and not options.force:
             skipped.append((planned.path, "it exists (--force replaces it)"))
-            continue
-        _write(path, planned)
-        written.append(planned.path)
+        else:
+            chosen.append(planned)
+            written.append(planned.path)
+    _write_all(root, chosen)
     return InitResult(written, skipped, _next_steps(facts, options), facts)
