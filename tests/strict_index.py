@@ -57,6 +57,9 @@ class IndexState:
     hide_files: bool = False  # the simple API does not show uploads (a stale cache)
     serve_wrong_hash: bool = False  # the simple API shows another sha256
     echo_authorization: bool = False  # every answer repeats the Authorization header
+    oidc_audience: str | None = None  # trusted publishing: the audience it wants (None: off)
+    trusted_identity: str | None = None  # the one identity token a publisher is registered for
+    used_identities: list[str] = field(default_factory=list)  # each token is good once (jti)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -212,6 +215,9 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # the name http.server dispatches to
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            if self.path == "/_/oidc/mint-token":  # not an upload: not counted as one
+                self._mint(body)
+                return
             with state.lock:
                 state.posts += 1
                 state.authorizations.append(self.headers.get("Authorization", ""))
@@ -242,7 +248,14 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
             if state.echo_authorization and self.path.startswith("/simple/"):
                 self._error(401, "Unauthorized")
                 return
-            if self.path == "/simple/":
+            if self.path == "/_/oidc/audience":
+                if state.oidc_audience is None:
+                    body = json.dumps({"message": "Trusted publishing functionality not enabled"})
+                    self._send(403, "Forbidden", body.encode(), "application/json")
+                else:
+                    body = json.dumps({"audience": state.oidc_audience})
+                    self._send(200, "OK", body.encode(), "application/json")
+            elif self.path == "/simple/":
                 with state.lock:
                     names = sorted({f.filename.split("-")[0] for f in state.files.values()})
                 page = {"meta": {"api-version": "1.1"}, "projects": [{"name": n} for n in names]}
@@ -259,6 +272,33 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
                     self._send(200, "OK", stored.data, "application/octet-stream")
             else:
                 self._error(404, "Not Found")
+
+        def _mint(self, body: bytes) -> None:
+            """warehouse's mint-token: a registered, unused identity gets the index's token."""
+            identity = json.loads(body).get("token")
+            with state.lock:
+                reused = identity in state.used_identities
+                state.used_identities.append(identity)
+            if identity != state.trusted_identity or reused:
+                code, description = (
+                    ("invalid-reuse-token", "invalid token: already used")
+                    if reused
+                    else (
+                        "invalid-publisher",
+                        "valid token, but no corresponding publisher (All lookup strategies "
+                        "exhausted)",
+                    )
+                )
+                answer = {
+                    "message": "Token request failed",
+                    "errors": [{"code": code, "description": description}],
+                }
+                self._send(
+                    422, "Unprocessable Entity", json.dumps(answer).encode(), "application/json"
+                )
+                return
+            answer = {"success": True, "token": state.token, "expires": 900}
+            self._send(200, "OK", json.dumps(answer).encode(), "application/json")
 
         def _project_page(self, project: str) -> None:
             with state.lock:

@@ -501,6 +501,13 @@ def _print_publish(console: Console, report: PublishReport) -> None:
     show_default=True,
     help="Wheels uploaded at once.",
 )
+@click.option(
+    "--trusted-publishing",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Mint a short-lived token from the CI identity (auto: in CI, without credentials).",
+)
 @click.option("--no-verify", is_flag=True, help="Do not confirm the files on the index afterwards.")
 @click.option("--dry-run", is_flag=True, help="Check and look up everything; upload nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
@@ -512,6 +519,7 @@ def publish(
     repository_url: str | None,
     skip_existing: bool,
     jobs: int,
+    trusted_publishing: Literal["auto", "always", "never"],
     no_verify: bool,
     dry_run: bool,
     as_json: bool,
@@ -520,6 +528,9 @@ def publish(
     import json
 
     from releasekit.config import load_settings
+    from dataclasses import replace
+
+    from releasekit.index.oidc import ambient_identity, exchange, wanted
     from releasekit.index.target import resolve_target
     from releasekit.publish import CheckFailed, PublishOptions
     from releasekit.publish import publish as publish_files
@@ -533,6 +544,13 @@ def publish(
         env=os.environ,
         home=Path.home(),
     )
+    if wanted(trusted_publishing, target, os.environ):
+        obj.console.step("Minting an upload token with trusted publishing")
+        target = exchange(
+            replace(target, credentials=None),
+            identity=ambient_identity,
+            remember=lambda secret: obj.masker.add((secret,)),
+        )
     if target.credentials is not None:
         obj.masker.add(target.credentials.secrets())
         obj.console.detail(f"credentials from {target.credentials.source}")

@@ -375,8 +375,8 @@ def publish(
         raise ConfigError(
             "no credentials for the upload",
             where=masker(target.upload_url),
-            hint="set RELEASEKIT_TOKEN to an API token (or add it to ~/.pypirc); "
-            "trusted publishing from CI is not available yet",
+            hint="publish from CI with trusted publishing, or set RELEASEKIT_TOKEN to an API "
+            "token (or add it to ~/.pypirc)",
         )
     reporter.step(f"Checking {len(paths)} file(s)")
     results, findings = _open_batch(paths)
