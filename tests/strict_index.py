@@ -297,8 +297,8 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
                     422, "Unprocessable Entity", json.dumps(answer).encode(), "application/json"
                 )
                 return
-            answer = {"success": True, "token": state.token, "expires": 900}
-            self._send(200, "OK", json.dumps(answer).encode(), "application/json")
+            minted: dict[str, object] = {"success": True, "token": state.token, "expires": 900}
+            self._send(200, "OK", json.dumps(minted).encode(), "application/json")
 
         def _project_page(self, project: str) -> None:
             with state.lock:

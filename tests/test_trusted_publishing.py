@@ -31,7 +31,11 @@ def jwt(audience: str, subject: str = "repo:acme-corp/widgets:environment:pypi")
     def part(data: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
-    claims = {"aud": audience, "sub": subject, "iss": "https://token.actions.githubusercontent.com"}
+    claims: dict[str, object] = {
+        "aud": audience,
+        "sub": subject,
+        "iss": "https://token.actions.githubusercontent.com",
+    }
     return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
 
 

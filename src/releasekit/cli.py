@@ -526,10 +526,9 @@ def publish(
 ) -> int:
     """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
     import json
-
-    from releasekit.config import load_settings
     from dataclasses import replace
 
+    from releasekit.config import load_settings
     from releasekit.index.oidc import ambient_identity, exchange, wanted
     from releasekit.index.target import resolve_target
     from releasekit.publish import CheckFailed, PublishOptions

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Literal
 from urllib.parse import urlsplit
 
+import id as ambient
 import urllib3
 
 from releasekit.errors import ConfigError, ReleaseError
@@ -56,7 +58,7 @@ def _json(response: urllib3.BaseHTTPResponse) -> dict[str, object]:
 
 
 def _mint_failure(body: dict[str, object]) -> str:
-    """warehouse's 422: ``errors`` with a code and a description each."""
+    """Warehouse's 422: ``errors`` with a code and a description each."""
     errors = body.get("errors")
     if isinstance(errors, list) and errors:
         parts = [
@@ -92,7 +94,7 @@ def exchange(
             f"cannot reach the index: {exc}", where=origin, hint="check the network and run again"
         ) from exc
     audience = _json(answer).get("audience")
-    if answer.status != 200 or not isinstance(audience, str):
+    if answer.status != HTTPStatus.OK or not isinstance(audience, str):
         reason = _json(answer).get("message") or f"HTTP {answer.status}"
         raise TrustedPublishingError(
             f"the index does not offer trusted publishing ({reason})",
@@ -130,7 +132,7 @@ def exchange(
         ) from exc
     body = _json(minted)
     api_token = body.get("token")
-    if minted.status != 200 or not isinstance(api_token, str):
+    if minted.status != HTTPStatus.OK or not isinstance(api_token, str):
         raise TrustedPublishingError(
             f"the index refused the identity: {_mint_failure(body)}",
             where=f"{origin}/_/oidc/mint-token",
@@ -144,6 +146,4 @@ def exchange(
 
 def ambient_identity(audience: str) -> str | None:
     """The CI service's identity token for ``audience``, through the ``id`` library."""
-    import id as ambient  # imported here: only trusted publishing needs it
-
     return ambient.detect_credential(audience)
