@@ -30,6 +30,14 @@ git remote add origin "$work/remote.git"
 git push -q -u origin main --tags
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+git remote add github git@github.com:example/demo-package.git  # named only, never contacted
+say releasekit init --testpypi
+"$releasekit" init --testpypi
+say releasekit doctor
+"$releasekit" doctor
+git add -A
+git commit -q -m "Publish with trusted publishing"
+git push -q origin main
 say releasekit prepare minor --dry-run
 "$releasekit" prepare minor --dry-run
 say releasekit prepare minor --yes --push
