@@ -463,7 +463,8 @@ def test_pypi_without_credentials_is_a_configuration_error(tmp_path: Path) -> No
     run = publish(tmp_path, "--repository", "testpypi", str(wheel))
     assert 2 == run.returncode
     assert run.stderr.strip().startswith(
-        "error: https://test.pypi.org/legacy/: no credentials for the upload; set RELEASEKIT_TOKEN"
+        "error: https://test.pypi.org/legacy/: no credentials for the upload; "
+        "publish from CI with trusted publishing, or set RELEASEKIT_TOKEN"
     )
 
 
