@@ -26,7 +26,13 @@ from releasekit.repo_facts import CiKind, ProjectFacts, read_facts
 from releasekit.sources import current_version, find_sources
 from releasekit.tags import latest_release_tag
 from releasekit.trusted_publisher import GITHUB_WORKFLOW, form_values
-from releasekit.workflow_audit import PublishingJob, Rule, audit_github, audit_gitlab
+from releasekit.workflow_audit import (
+    PublishingJob,
+    Rule,
+    audit_github,
+    audit_gitlab,
+    rule_finding,
+)
 
 PROJECT_RULES: dict[str, Rule] = {
     "version-sources": Rule(
@@ -172,9 +178,7 @@ class DoctorReport:
 
 
 def _finding(rule_id: str, file: str, line: int | None = None, detail: str = "") -> Finding:
-    rule = PROJECT_RULES[rule_id]
-    why = f"{detail}: {rule.why}" if detail else rule.why
-    return Finding(file, rule.severity, rule_id, why, rule.fix, line)
+    return rule_finding(PROJECT_RULES, rule_id, file, line, detail)
 
 
 def _line_of(text: str, pattern: str) -> int | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
@@ -179,8 +178,3 @@ def read_facts(project: Project) -> ProjectFacts:
         tests=test_plan(project, name, module),
         remote=read_remote(Git(project.root)),
     )
-
-
-def is_github_path(path: Path) -> bool:
-    """Whether ``path`` (relative) is a GitHub Actions workflow file."""
-    return path.parts[:2] == (".github", "workflows") and path.suffix in {".yml", ".yaml"}

@@ -169,10 +169,17 @@ _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
-def _finding(rule_id: str, path: str, line: int | None, detail: str = "") -> Finding:
-    rule = RULES[rule_id]
+def rule_finding(
+    rules: dict[str, Rule], rule_id: str, path: str, line: int | None, detail: str = ""
+) -> Finding:
+    """A finding for ``rule_id`` at ``path:line``; ``detail`` says what exactly was found."""
+    rule = rules[rule_id]
     why = f"{detail}: {rule.why}" if detail else rule.why
     return Finding(path, rule.severity, rule_id, why, rule.fix, line)
+
+
+def _finding(rule_id: str, path: str, line: int | None, detail: str = "") -> Finding:
+    return rule_finding(RULES, rule_id, path, line, detail)
 
 
 @dataclass
@@ -262,11 +269,7 @@ class WorkflowAudit:
             return []
         self._triggers()
         self._permissions()
-        env = self.root.get("env")
-        for name, value in (env.mapping() if env is not None else {}).items():
-            text = value.value if isinstance(value.value, str) else ""
-            if _SECRET_ENV.match(name) or "secrets." in text:
-                self.add("long-lived-token", value, f"the workflow passes {name} through env")
+        self._secrets("the workflow", self.root.get("env"))
         for job in self._publishing_calls():
             self.add("reusable-workflow-publish", job.node.get("uses"), f"job '{job.key}'")
         for job in self.jobs:
@@ -326,15 +329,16 @@ class WorkflowAudit:
         if len(job.publish_steps) > 1:
             self.add("multiple-publish-steps", job.publish_steps[1], f"job '{job.key}'")
         if job.publishes:
-            self._secrets(job, job.node.get("env"))
+            self._secrets(f"job '{job.key}'", job.node.get("env"))
         for step in job.steps:
             self._step(job, step)
 
-    def _secrets(self, job: Job, env: Node | None) -> None:
+    def _secrets(self, owner: str, env: Node | None) -> None:
+        """A token handed to a publishing job through ``env:`` (``owner`` names who sets it)."""
         for name, value in (env.mapping() if env is not None else {}).items():
             text = value.value if isinstance(value.value, str) else ""
             if _SECRET_ENV.match(name) or "secrets." in text:
-                self.add("long-lived-token", value, f"job '{job.key}' passes {name} through env")
+                self.add("long-lived-token", value, f"{owner} passes {name} through env")
 
     def _step(self, job: Job, step: Node) -> None:
         uses_node = step.get("uses")
@@ -378,7 +382,7 @@ class WorkflowAudit:
         attestations = inputs.get("attestations")
         if attestations is not None and (attestations.text() or "").lower() == "false":
             self.add("attestations-disabled", attestations)
-        self._secrets(job, step.get("env"))
+        self._secrets(f"job '{job.key}'", step.get("env"))
         run = step.text("run") or ""
         if re.search(r"(--password|-p)\s+\S*\$\{\{\s*secrets\.", run):
             self.add("long-lived-token", step.get("run"), "a secret on the command line")
