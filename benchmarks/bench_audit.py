@@ -16,11 +16,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_check import timed  # one timing rule for every benchmark
 from tests.test_doctor import CIBUILDWHEEL_STYLE, GUIDE_STYLE  # the same texts the tests use
 from tests.test_init import PACKAGE, PURE
 
@@ -51,12 +51,6 @@ def make_repository(folder: Path) -> Path:
         (workflows / f"init{index}.yml").write_text(generated)
     (workflows / "publish.yml").unlink()
     return repo
-
-
-def timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=False)
-    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -267,8 +267,8 @@ class WorkflowAudit:
         """Every finding for this workflow (none when it does not publish)."""
         if not self.publishes:
             return []
-        self._triggers()
-        self._permissions()
+        self._trigger_rules()
+        self._permission_rules()
         self._secrets("the workflow", self.root.get("env"))
         for job in self._publishing_calls():
             self.add("reusable-workflow-publish", job.node.get("uses"), f"job '{job.key}'")
@@ -276,7 +276,7 @@ class WorkflowAudit:
             self._job(job)
         return self.findings
 
-    def _triggers(self) -> None:
+    def _trigger_rules(self) -> None:
         for name in ("pull_request_target", "workflow_run"):
             if name in self.triggers:
                 self.add("dangerous-trigger", self.triggers[name], name)
@@ -301,7 +301,7 @@ class WorkflowAudit:
                         "publish-on-push", job.node.get("runs-on") or job.node, f"job '{job.key}'"
                     )
 
-    def _permissions(self) -> None:
+    def _permission_rules(self) -> None:
         top = self.root.get("permissions")
         if top is None:
             for job in self.jobs:

@@ -93,9 +93,10 @@ def exchange(
         raise TrustedPublishingError(
             f"cannot reach the index: {exc}", where=origin, hint="check the network and run again"
         ) from exc
-    audience = _json(answer).get("audience")
+    offer = _json(answer)
+    audience = offer.get("audience")
     if answer.status != HTTPStatus.OK or not isinstance(audience, str):
-        reason = _json(answer).get("message") or f"HTTP {answer.status}"
+        reason = offer.get("message") or f"HTTP {answer.status}"
         raise TrustedPublishingError(
             f"the index does not offer trusted publishing ({reason})",
             where=f"{origin}/_/oidc/audience",
@@ -103,7 +104,7 @@ def exchange(
         )
     try:
         token = identity(audience)
-    except Exception as exc:  # the id library's errors, whatever the CI service
+    except ambient.IdentityError as exc:  # the CI service has an identity but cannot give it
         raise TrustedPublishingError(
             f"no identity token from CI: {exc}",
             where="trusted publishing",
