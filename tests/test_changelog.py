@@ -62,7 +62,7 @@ def test_parse_then_render_is_identical(text: str) -> None:
 def test_code_fences_hide_headings_and_links() -> None:
     """Headings and link lines inside fenced code blocks are neither sections nor links."""
     parsed = parse(WITH_CODE_AND_NESTING)
-    assert ["Unreleased", "1.0.0"] == [s.title for s in parsed.sections]
+    assert ["[Unreleased]", "[1.0.0] - 2025-05-05"] == [s.title for s in parsed.sections]
     assert ["unreleased", "1.0.0"] == [link.label for link in parsed.links]
 
 

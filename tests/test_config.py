@@ -20,7 +20,8 @@ def test_defaults(tmp_path: Path) -> None:
     """Without configuration every setting has its documented default."""
     settings = resolve_settings(load_project(project(tmp_path, "")), env={})
     assert Settings() == settings
-    assert "v1.2" == settings.tag_for("1.2")
+    assert settings.tag_format is None  # read from the tags: see test_tags.py
+    assert settings.changelog is None  # found by its usual names
     assert "Release 1.2" == settings.commit_message_for("1.2")
 
 
@@ -59,7 +60,9 @@ def test_version_files_from_environment(tmp_path: Path) -> None:
         ('[tool.releasekit]\ntag_format = "v{version}"\n', "unknown key 'tag_format'"),
         ('[tool.releasekit]\ntag-format = "release"\n', "does not contain {version}"),
         ('[tool.releasekit]\ntag-format = "v{ver}"\n', "uses a placeholder other than {version}"),
-        ("[tool.releasekit]\nchangelog = 3\n", "changelog must be a non-empty string"),
+        ("[tool.releasekit]\nchangelog = 3\n", "changelog must be a file name, or false"),
+        ("[tool.releasekit]\nchangelog = true\n", "changelog must be a file name, or false"),
+        ('[tool.releasekit]\nchangelog = ""\n', "changelog must be a file name, or false"),
         ('[tool.releasekit]\nversion-files = "a.py"\n', "version-files must be a list"),
         ("[tool.releasekit]\nversion-files = [3]\n", "neither a path nor a table"),
         (
@@ -105,3 +108,18 @@ def test_verify_timeout_from_file_and_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         resolve_settings(load_project(root), env={"RELEASEKIT_VERIFY_TIMEOUT": "-1"})
     assert "environment variable RELEASEKIT_VERIFY_TIMEOUT" == caught.value.where
+
+
+def test_changelog_can_be_turned_off(tmp_path: Path) -> None:
+    """changelog = false in the file, or RELEASEKIT_CHANGELOG=false, means no changelog step."""
+    root = project(tmp_path, "[tool.releasekit]\nchangelog = false\n")
+    assert resolve_settings(load_project(root), env={}).changelog is False
+    plain = project(tmp_path, "")
+    env = {"RELEASEKIT_CHANGELOG": "false"}
+    assert resolve_settings(load_project(plain), env=env).changelog is False
+
+
+def test_a_setup_py_project_loads_without_pyproject(tmp_path: Path) -> None:
+    """A folder with only setup.py is a project with an empty pyproject table."""
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    assert {} == dict(load_project(tmp_path).pyproject)

@@ -175,12 +175,13 @@ ERRORS = [
         id="disagreeing-sources",
     ),
     pytest.param(
-        {"CHANGELOG.md": None},
+        {"pyproject.toml": PYPROJECT + '\n[tool.releasekit]\nchangelog = "docs/NEWS.md"\n'},
         (),
         2,
-        "error: CHANGELOG.md: changelog not found; create it with an '## [Unreleased]' section",
+        "error: docs/NEWS.md: changelog not found; create it, or change changelog in "
+        "[tool.releasekit] (false: no changelog)",
         "",
-        id="missing-changelog",
+        id="missing-configured-changelog",
     ),
     pytest.param(
         {"CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n\n## [1.2.3] - 2026-01-02\n"},

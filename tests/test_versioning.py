@@ -34,7 +34,16 @@ REQUIRED = [
     ("1.3.0rc1.dev2", "rc", "1.3.0rc1"),
     ("1.3.0.post1.dev1", "post", "1.3.0.post1"),
     ("1.2.3", "patch,alpha", "1.2.4a1"),
-    ("1.3.0rc1", "patch", "1.3.1"),
+    # Bumping a pre-release or dev release finalizes it when it is already on its way there.
+    ("1.3.0rc1", "patch", "1.3.0"),
+    ("8.5.0.dev0", "patch", "8.5.0"),
+    ("2.14.0b1", "patch", "2.14.0"),
+    ("1.2.0rc1", "minor", "1.2.0"),
+    ("1.2.3rc1", "minor", "1.3.0"),
+    ("1.2.3rc1", "patch", "1.2.3"),
+    ("2.0.0a1", "major", "2.0.0"),
+    ("2.1.0rc1", "major", "3.0.0"),
+    ("1.3.0.post1.dev1", "patch", "1.3.1"),
     ("1.3.1.dev2", "rc", "1.3.1rc1"),
     ("1.3.0", "1.4.0-RC.1", "1.4.0rc1"),
     ("1.2.3", "MINOR", "1.3.0"),
@@ -121,3 +130,16 @@ def test_release_bumps_always_succeed(current: Version, bump: str) -> None:
     result = bump_version(current, (bump,))  # type: ignore[arg-type]  # a member of BUMPS
     assert result > current
     assert (result.pre, result.post, result.dev) == (None, None, None)
+
+
+@given(versions, st.sampled_from(["major", "minor", "patch"]))
+def test_release_bumps_finalize_what_is_on_its_way(current: Version, bump: str) -> None:
+    """A pre/dev release bumped to the segment it already leads to becomes that release."""
+    index = ["major", "minor", "patch"].index(bump)
+    result = bump_version(current, (bump,))  # type: ignore[arg-type]  # a member of BUMPS
+    heading_there = (current.pre is not None or current.dev is not None) and current.post is None
+    if heading_there and not any(current.release[index + 1 :]):
+        assert current.release == result.release
+    else:
+        bumped = [*current.release, 0, 0][index] + 1
+        assert bumped == [*result.release, 0, 0][index]

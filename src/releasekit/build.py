@@ -3,39 +3,53 @@
 The sdist is built first and the wheel is built from the unpacked sdist, as ``python -m build``
 does, so a file missing from the sdist breaks the build here rather than for users installing
 from source. Afterwards the built version is compared with the project's version (and with the
-tag on HEAD), and files of other versions lying in the output folder are reported.
+tag on HEAD) and with every ``__version__`` literal the wheel ships, and files of other versions
+lying in the output folder are reported. A build that is refused takes the files it wrote with
+it, so that ``check`` and ``publish`` never pick them up.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-import subprocess
+import re
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from packaging.metadata import parse_email
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from releasekit.config import load_project, resolve_settings
 from releasekit.dists import kind_of, version_of
 from releasekit.errors import ReleaseError
 from releasekit.git import Git
+from releasekit.isolated_backend import BackendFailure, CapturingRunner, Distribution, run_hook
 from releasekit.plan import Reporter
+from releasekit.project_meta import static_name
 from releasekit.sources import current_version, find_sources
-from releasekit.tags import latest_release_tag, release_at_head
+from releasekit.tags import read_history, require_matching_format
 
-Distribution = Literal["sdist", "wheel"]
+# ``__version__ = "1.2.3"``, also chained (``__version__ = version = "1.2.3"``, setuptools-scm).
+_SHIPPED_VERSION = re.compile(
+    r"""^__version__[ \t]*(?::[^=\n]*)?=[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*)*
+        (?P<quote>['"])(?P<version>[^'"\n]*)(?P=quote)""",
+    re.MULTILINE | re.VERBOSE,
+)
+_VERSION_MODULES = ("_version.py", "version.py")
 
 
 class BuildError(ReleaseError):
     """A build step failed; ``details`` holds what the build backend printed (exit 1)."""
+
+
+class BuildReporter(Reporter, Protocol):
+    """A reporter that can also show detail for ``-v`` (the backend's own output)."""
+
+    def detail(self, message: str) -> None:
+        """A line shown only with ``-v``."""
 
 
 @dataclass(frozen=True)
@@ -48,61 +62,41 @@ class BuildResult:
     stale: tuple[Path, ...]
 
 
-class _CapturingRunner:
-    """Runs backend hooks with their output captured, so that only failures show it."""
-
-    def __init__(self) -> None:
-        self.output: list[str] = []
-
-    def __call__(
-        self,
-        cmd: Sequence[str],
-        cwd: str | None = None,
-        extra_environ: Mapping[str, str] | None = None,
-    ) -> None:
-        env = {**os.environ, **(extra_environ or {})}
-        result = subprocess.run(
-            list(cmd), cwd=cwd, env=env, capture_output=True, text=True, check=False
-        )
-        self.output.append(result.stdout + result.stderr)
-        if result.returncode != 0:
-            raise subprocess.CalledProcessError(
-                result.returncode, cmd, result.stdout, result.stderr
-            )
+def _show_output(runner: CapturingRunner, reporter: BuildReporter) -> None:
+    """What the installer and the backend printed, for ``-v``; nothing otherwise."""
+    for chunk in runner.output:
+        for line in chunk.splitlines():
+            if line.strip():
+                reporter.detail(line)
 
 
-def _installer() -> Literal["uv", "pip"]:
-    """Uv creates build environments several times faster than pip; use it when present."""
-    if importlib.util.find_spec("uv") is not None or shutil.which("uv"):
-        return "uv"
-    return "pip"
-
-
-def _build_one(source: Path, distribution: Distribution, outdir: Path, reporter: Reporter) -> Path:
+def _build_one(
+    source: Path, distribution: Distribution, outdir: Path, reporter: BuildReporter
+) -> Path:
     """Build one distribution of ``source`` into ``outdir`` in a fresh isolated environment."""
-    from build import BuildBackendException, BuildException, ProjectBuilder
-    from build.env import DefaultIsolatedEnv
-
     reporter.step(f"building the {distribution}")
-    runner = _CapturingRunner()
+    runner = CapturingRunner()
     try:
-        with DefaultIsolatedEnv(installer=_installer()) as env:
-            builder = ProjectBuilder.from_isolated_env(env, source, runner=runner)
-            env.install(builder.build_system_requires)
-            env.install(builder.get_requires_for_build(distribution))
-            return Path(builder.build(distribution, outdir))
-    except BuildBackendException as exc:
+        built = run_hook(
+            source,
+            distribution,
+            lambda builder: Path(builder.build(distribution, outdir)),
+            runner,
+        )
+    except BackendFailure as failure:
+        if failure.stage == "backend":
+            raise BuildError(
+                f"building the {distribution} failed in the build backend",
+                details=failure.output,
+                hint="the backend's output is above; fix the project and run again",
+            ) from failure
         raise BuildError(
-            f"building the {distribution} failed in the build backend",
-            details="".join(runner.output),
-            hint="the backend's output is above; fix the project and run again",
-        ) from exc
-    except (BuildException, subprocess.CalledProcessError) as exc:
-        raise BuildError(
-            f"setting up the {distribution} build failed: {exc}",
-            details=getattr(exc, "stderr", "") or "",
+            f"setting up the {distribution} build failed: {failure.reason}",
+            details=failure.output,
             hint="check [build-system] in pyproject.toml and the network to the package index",
-        ) from exc
+        ) from failure
+    _show_output(runner, reporter)
+    return built
 
 
 def _built_version(wheel: Path) -> Version:
@@ -121,21 +115,66 @@ def expected_versions(root: Path, env: Mapping[str, str]) -> tuple[Version | Non
     project = load_project(root)
     settings = resolve_settings(project, env=env)
     git = Git(root)
-    if git.toplevel() is None:
-        latest, at_head = None, None
-    else:
-        found = latest_release_tag(git, settings)
-        latest, at_head = (found[0] if found else None), release_at_head(git, settings)
-    sources = find_sources(project, settings, latest_tag=latest)
+    history = read_history(
+        git if git.toplevel() is not None else None, project, settings, static_name(project)
+    )
+    latest, at_head = history.latest, history.version_at_head
+    sources = find_sources(project, settings, latest_tag=latest.version if latest else None)
     if all(source.path is None for source in sources):
+        require_matching_format(history, tag_derived=True)
         return None, at_head
     return current_version(sources, project), at_head
+
+
+def shipped_versions(wheel: Path) -> list[tuple[str, str]]:
+    """(file in the wheel, version text) of every ``__version__`` literal the wheel ships.
+
+    Looked for in top-level modules, in the ``__init__.py`` of top-level packages (and of the
+    first packages below a namespace folder), and in ``_version.py``/``version.py`` beside them.
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        names = [
+            n
+            for n in archive.namelist()
+            if n.endswith(".py") and not n.split("/")[0].endswith((".dist-info", ".data"))
+        ]
+        inits = {str(PurePosixPath(n).parent) for n in names if n.endswith("/__init__.py")}
+        wanted = []
+        for name in names:
+            path = PurePosixPath(name)
+            folder = path.parent
+            ancestors = [str(p) for p in folder.parents if str(p) != "."]
+            top_package = str(folder) in inits and not any(a in inits for a in ancestors)
+            if str(folder) == "." or (
+                top_package and path.name in {"__init__.py", *_VERSION_MODULES}
+            ):
+                wanted.append(name)
+        found = []
+        for name in sorted(wanted):
+            text = archive.read(name).decode("utf-8", "replace")
+            found += [(name, m.group("version")) for m in _SHIPPED_VERSION.finditer(text)]
+    return found
+
+
+def _agrees(text: str, version: Version) -> bool:
+    try:
+        return Version(text) == version
+    except InvalidVersion:
+        return False
+
+
+def _discard(paths: list[Path], outdir: Path, created: bool) -> None:
+    """Remove the files of a refused build (and the output folder, if it was made for them)."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+    if created and outdir.is_dir() and not any(outdir.iterdir()):
+        outdir.rmdir()
 
 
 def build_project(
     root: Path,
     outdir: Path,
-    reporter: Reporter,
+    reporter: BuildReporter,
     *,
     expected: Version | None,
     tag_version: Version | None,
@@ -143,17 +182,41 @@ def build_project(
     """Build the sdist, then the wheel from it, and verify the version that came out.
 
     ``expected`` is the version the project's sources declare (``None`` for tag-derived
-    versions); ``tag_version`` is the release tag on HEAD, if any.
+    versions); ``tag_version`` is the release tag on HEAD, if any. When a step fails or the
+    verification refuses the result, the files this build wrote are removed before raising.
     """
+    created = not outdir.exists()
     outdir.mkdir(parents=True, exist_ok=True)
-    sdist = _build_one(root, "sdist", outdir, reporter)
-    with (
-        tempfile.TemporaryDirectory(prefix="releasekit-build-") as scratch,
-        tarfile.open(sdist) as archive,
-    ):
-        archive.extractall(scratch, filter="data")
-        (unpacked,) = Path(scratch).iterdir()
-        wheel = _build_one(unpacked, "wheel", outdir, reporter)
+    written: list[Path] = []
+    try:
+        written.append(_build_one(root, "sdist", outdir, reporter))
+        with (
+            tempfile.TemporaryDirectory(prefix="releasekit-build-") as scratch,
+            tarfile.open(written[0]) as archive,
+        ):
+            archive.extractall(scratch, filter="data")
+            (unpacked,) = Path(scratch).iterdir()
+            written.append(_build_one(unpacked, "wheel", outdir, reporter))
+        sdist, wheel = written
+        version = _verify(wheel, expected=expected, tag_version=tag_version)
+    except BaseException:
+        _discard(written, outdir, created)
+        raise
+    stale = tuple(
+        path
+        for path in sorted(outdir.iterdir())
+        if kind_of(path) is not None and version_of(path.name) != version
+    )
+    for path in stale:
+        reporter.warn(
+            f"{path.name} in {outdir} is from another version; "
+            "remove it so that it is not checked or published by mistake"
+        )
+    return BuildResult(sdist=sdist, wheel=wheel, version=version, stale=stale)
+
+
+def _verify(wheel: Path, *, expected: Version | None, tag_version: Version | None) -> Version:
+    """The built version, after checking it against the project, the tag and ``__version__``."""
     version = _built_version(wheel)
     if version.local is not None or (expected is None and version.is_devrelease):
         raise BuildError(
@@ -171,14 +234,13 @@ def build_project(
             f"the built version {version} differs from the tag on HEAD ({tag_version})",
             hint="build from the release commit, or fix the version sources",
         )
-    stale = tuple(
-        path
-        for path in sorted(outdir.iterdir())
-        if kind_of(path) is not None and version_of(path.name) != version
-    )
-    for path in stale:
-        reporter.warn(
-            f"{path.name} in {outdir} is from another version; "
-            "remove it so that it is not checked or published by mistake"
-        )
-    return BuildResult(sdist=sdist, wheel=wheel, version=version, stale=stale)
+    for name, written in shipped_versions(wheel):
+        if not _agrees(written, version):
+            raise BuildError(
+                f"{name} in the wheel says __version__ = {written!r}, but the built version is "
+                f"{version}; the built files were removed",
+                where=wheel.name,
+                hint="write the version there, derive it from importlib.metadata, or list the "
+                "file in [tool.releasekit] version-files so that prepare bumps it",
+            )
+    return version

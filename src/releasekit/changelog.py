@@ -1,51 +1,83 @@
-"""Keep a Changelog 1.1: parse, release the Unreleased section, compare links, release notes.
+"""Changelogs as projects keep them: parse, release the Unreleased section, compare links, notes.
 
-The file is held as its own lines, endings included, and sections are index ranges over them:
-rendering is concatenation, so parse-then-write is the identity, and a release only inserts a
-heading and rewrites link lines. Hand-written text is never reflowed, reordered or dropped.
+Markdown (Keep a Changelog, ATX or setext headings) and reStructuredText are read alike. The file
+is held as its own lines, endings included, and sections are index ranges over them: rendering is
+concatenation, so parse-then-write is the identity, and a release only inserts or rewrites heading
+lines (and Markdown link lines). Hand-written text is never reflowed, reordered or dropped.
+
+The level of the release sections is read from the release headings themselves, never assumed,
+and a new release heading copies the newest existing one (its words, brackets, date format and
+adornment), because a release tool that rewrites a project's style makes every release a diff to
+clean up.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from releasekit.changelog_syntax import (
+    LINK,
+    Flavor,
+    Heading,
+    HeadingStyle,
+    Title,
+    find_headings,
+    format_date_like,
+    read_date_line,
+    read_title,
+    strip_newline,
+    underline_for,
+)
 from releasekit.errors import ChangelogError
 
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_SECTION = re.compile(
-    r"""^\#\#[ \t]+(?P<open>\[?)(?P<title>[^\]\s(]+)\]?(?:\([^)]*\))?
-        (?:[ \t]*[-\u2013\u2014][ \t]*(?P<date>\d{4}-\d{2}-\d{2}))?""",
-    re.VERBOSE,
-)
-_LINK = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:[ \t]*(?P<url>\S+)")
 _COMPARE = re.compile(r"^(?P<prefix>.+/compare/)(?P<old>.+?)\.\.\.(?P<new>[^/]+)$")
 UNRELEASED = "unreleased"
 
 
 @dataclass(frozen=True)
 class Section:
-    """A level-2 section: lines ``start`` (the heading) to ``end`` (exclusive)."""
+    """A section at the release level: its heading, and lines ``start`` to ``end`` (exclusive).
+
+    ``date_line`` is the ``Released 2024-01-01`` (or ``Unreleased``) line that some projects
+    write under a dateless heading.
+    """
 
     title: str
-    version: Version | None
-    date: str | None
-    bracketed: bool
-    start: int
+    info: Title
+    heading: Heading
     end: int
+    date: str | None = None
+    date_line: int | None = None
+
+    @property
+    def start(self) -> int:
+        """The first line of the heading (its overline, if it has one)."""
+        return self.heading.start
+
+    @property
+    def version(self) -> Version | None:
+        """The version the heading names, released or not."""
+        return self.info.version
 
     @property
     def is_unreleased(self) -> bool:
-        """Whether this is the Unreleased section."""
-        return self.title.lower() == UNRELEASED
+        """Whether this section holds what is not released yet."""
+        return self.info.unreleased
+
+    @property
+    def is_release(self) -> bool:
+        """Whether this section is a released version."""
+        return self.info.version is not None and not self.info.unreleased
 
 
 @dataclass(frozen=True)
 class Link:
-    """A link reference definition (``[1.2.0]: https://...``) on line ``index``."""
+    """A Markdown link reference definition (``[1.2.0]: https://...``) on line ``index``."""
 
     label: str
     url: str
@@ -54,12 +86,15 @@ class Link:
 
 @dataclass(frozen=True)
 class Changelog:
-    """A parsed changelog: its exact lines, its sections and its link definitions."""
+    """A parsed changelog: its exact lines, headings, release-level sections and links."""
 
     lines: tuple[str, ...]
     sections: tuple[Section, ...]
     links: tuple[Link, ...]
     newline: str
+    flavor: Flavor = "markdown"
+    headings: tuple[Heading, ...] = ()
+    style: HeadingStyle | None = None
 
     def render(self) -> str:
         """The text, exactly as parsed."""
@@ -69,65 +104,74 @@ class Changelog:
         """The Unreleased section, if there is one."""
         return next((s for s in self.sections if s.is_unreleased), None)
 
+    def releases(self) -> list[Section]:
+        """The released versions' sections, newest (topmost) first."""
+        return [s for s in self.sections if s.is_release]
+
     def link(self, label: str) -> Link | None:
         """The link definition for ``label`` (case-insensitive, as Markdown matches them)."""
         return next((ln for ln in self.links if ln.label.lower() == label.lower()), None)
 
 
-def _section_version(title: str) -> Version | None:
-    """The version a heading names (``1.2.0`` or ``v1.2.0``), or ``None``."""
-    try:
-        return Version(title)
-    except InvalidVersion:
-        return None
+def _section_style(headings: list[Heading], titles: list[Title | None]) -> HeadingStyle | None:
+    """The style most release and Unreleased headings share (the first, on a tie)."""
+    counts: dict[HeadingStyle, int] = {}
+    for heading, title in zip(headings, titles, strict=True):
+        if title is not None:
+            counts[heading.style] = counts.get(heading.style, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
-def parse(text: str) -> Changelog:
-    """Parse Keep a Changelog text; never fails, whatever the text holds."""
-    lines = tuple(text.splitlines(keepends=True))
-    newline = "\r\n" if "\r\n" in text else "\n"
-    fence: str | None = None
-    headings: list[tuple[int, re.Match[str]]] = []
-    links: list[Link] = []
-    for index, line in enumerate(lines):
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            fence = None if fence == marker else (fence or marker)
-            continue
-        if fence is not None:
-            continue
-        if (heading := _SECTION.match(line)) is not None:
-            headings.append((index, heading))
-        elif (link := _LINK.match(line)) is not None:
-            links.append(Link(link.group("label"), link.group("url"), index))
-    # Trailing link definitions (and blank lines between them) belong to no section.
-    tail = len(lines)
-    while tail > 0 and (not lines[tail - 1].strip() or any(ln.index == tail - 1 for ln in links)):
+def _link_tail(texts: list[str], links: list[Link]) -> int:
+    """Where the trailing link definitions (and blank lines between them) start."""
+    linked = {link.index for link in links}
+    tail = len(texts)
+    while tail > 0 and (not texts[tail - 1].strip() or tail - 1 in linked):
         tail -= 1
-    if not any(ln.index >= tail for ln in links):
-        tail = len(lines)
+    return tail if any(index >= tail for index in linked) else len(texts)
+
+
+def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
+    """Parse a Markdown or reStructuredText changelog; never fails, whatever the text holds."""
+    lines = tuple(text.splitlines(keepends=True))
+    texts = [strip_newline(line) for line in lines]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    headings, fenced = find_headings(texts, flavor)
+    links: list[Link] = []
+    if flavor == "markdown":
+        for index, line in enumerate(texts):
+            if index not in fenced and (match := LINK.match(line)) is not None:
+                links.append(Link(match.group("label"), match.group("url"), index))
+    tail = _link_tail(texts, links)
+    titles = [read_title(heading.text) for heading in headings]
+    style = _section_style(headings, titles)
+    starts = {heading.start for heading in headings}
     sections = []
-    for number, (index, match) in enumerate(headings):
-        following = headings[number + 1][0] if number + 1 < len(headings) else max(tail, index + 1)
-        title = match.group("title")
-        sections.append(
-            Section(
-                title=title,
-                version=_section_version(title),
-                date=match.group("date"),
-                bracketed=bool(match.group("open")),
-                start=index,
-                end=following,
-            )
-        )
-    return Changelog(lines=lines, sections=tuple(sections), links=tuple(links), newline=newline)
+    for number, heading in enumerate(headings):
+        if heading.style != style:
+            continue
+        later = (h.start for h in headings[number + 1 :] if h.level <= heading.level)
+        end = next(later, max(tail, heading.end))
+        info = titles[number] or Title()
+        date, date_line = info.date, None
+        first = next((i for i in range(heading.end, end) if texts[i].strip()), None)
+        if first is not None and first not in starts and info.version is not None and not date:
+            found = read_date_line(texts[first])
+            if found is not None:
+                date, date_line = found[0], first
+                if date is None:
+                    info = replace(info, unreleased=True)
+        sections.append(Section(heading.text, info, heading, end, date, date_line))
+    return Changelog(lines, tuple(sections), tuple(links), newline, flavor, tuple(headings), style)
 
 
 def is_empty(changelog: Changelog, section: Section) -> bool:
-    """Whether a section has no entries: nothing but blank lines and sub-headings."""
-    body = changelog.lines[section.start + 1 : section.end]
-    return all(not line.strip() or line.lstrip().startswith("#") for line in body)
+    """Whether a section has no entries: nothing but blank lines, sub-headings and its date."""
+    heading_lines = {i for h in changelog.headings for i in range(h.start, h.end)}
+    return all(
+        not changelog.lines[index].strip() or index in heading_lines or index == section.date_line
+        for index in range(section.heading.end, section.end)
+    )
 
 
 def web_base(remote_url: str | None) -> tuple[str, str] | None:
@@ -163,43 +207,136 @@ def _tag_url(base: tuple[str, str], tag: str) -> str:
     return f"{root}/-/tags/{tag}" if kind == "gitlab" else f"{root}/releases/tag/{tag}"
 
 
+def _bracketed(text: str) -> str | None:
+    """The label of a heading written as a link reference: ``[1.2.0] - ...`` gives ``1.2.0``."""
+    match = re.match(r"^\[([^\]]+)\]", text)
+    return match.group(1) if match else None
+
+
 def _updated_links(
     changelog: Changelog,
     *,
-    version: Version,
+    unreleased_label: str,
+    version_label: str,
     new_tag: str,
     previous_tag: str | None,
     remote: tuple[str, str] | None,
 ) -> dict[int, list[str]]:
     """Replacement lines for link definitions, keyed by the line index they replace.
 
-    The previous tag comes from the file's own Unreleased compare link when it has one (the file
-    knows what it compared against), else from git. URLs are built from the git remote for GitHub
-    and GitLab, else by reusing the file's own compare prefix.
+    The previous tag, and what Unreleased compares against (``HEAD``, or a branch such as
+    ``main``), come from the file's own Unreleased compare link when it has one: the file knows
+    what it compared. URLs are built from the git remote for GitHub and GitLab, else by reusing
+    the file's own compare prefix.
     """
     nl = changelog.newline
-    unreleased = changelog.link(UNRELEASED)
+    unreleased = changelog.link(unreleased_label) or changelog.link(UNRELEASED)
     if unreleased is None:
         return {}
     existing = _COMPARE.match(unreleased.url)
     old_tag = existing.group("old") if existing else previous_tag
+    head = existing.group("new") if existing else "HEAD"
     if remote is not None:
-        head_url = _compare_url(remote, new_tag, "HEAD")
-        if old_tag:
-            version_url = _compare_url(remote, old_tag, new_tag)
-        else:
-            version_url = _tag_url(remote, new_tag)
+        head_url = _compare_url(remote, new_tag, head)
+        version_url = (
+            _compare_url(remote, old_tag, new_tag) if old_tag else _tag_url(remote, new_tag)
+        )
     elif existing is not None:
-        head_url = f"{existing.group('prefix')}{new_tag}...HEAD"
+        head_url = f"{existing.group('prefix')}{new_tag}...{head}"
         version_url = f"{existing.group('prefix')}{old_tag}...{new_tag}"
     else:
         return {}
-    return {
-        unreleased.index: [
-            f"[{unreleased.label}]: {head_url}{nl}",
-            f"[{version}]: {version_url}{nl}",
-        ]
-    }
+    replacement = [f"[{unreleased.label}]: {head_url}{nl}"]
+    if changelog.link(version_label) is None:
+        replacement.append(f"[{version_label}]: {version_url}{nl}")
+    return {unreleased.index: replacement}
+
+
+def _rewrite(line: str, spans: list[tuple[int, int, str]], old: str, new: str) -> str:
+    """``line`` with each span replaced, and the old version elsewhere (in a URL) made new."""
+    other = re.compile(rf"(?<![\d.]){re.escape(old)}(?![\w]|\.\d)")
+    out: list[str] = []
+    position = 0
+    for start, end, text in sorted(spans):
+        out.extend((other.sub(lambda _: new, line[position:start]), text))
+        position = end
+    out.append(other.sub(lambda _: new, line[position:]))
+    return "".join(out)
+
+
+def _styled(changelog: Changelog, like: Section, title_line: str) -> list[str]:
+    """The heading lines for ``title_line`` marked as ``like`` is, adornments matched in length."""
+    nl = changelog.newline
+    heading = like.heading
+    if heading.style.atx:
+        return [title_line + nl]
+    sample_title = strip_newline(changelog.lines[heading.line])
+    sample_line = strip_newline(changelog.lines[heading.end - 1])
+    adornment = underline_for(title_line, sample_title, sample_line) + nl
+    return [adornment] * heading.style.overline + [title_line + nl, adornment]
+
+
+def _date_line(changelog: Changelog, like: Section, day: datetime.date) -> str | None:
+    """The ``Released DATE`` line a new section needs, when ``like`` dates itself that way."""
+    if like.date_line is None or like.date is None:
+        return None
+    text = strip_newline(changelog.lines[like.date_line])
+    found = read_date_line(text)
+    if found is None or found[1] is None:
+        return None
+    start, end = found[1]
+    return text[:start] + format_date_like(like.date, day) + text[end:]
+
+
+def _new_heading(
+    changelog: Changelog, section: Section, version: Version, day: datetime.date
+) -> tuple[list[str], str | None]:
+    """The released heading's lines and its date line: in the newest release's style if any.
+
+    Without a release to copy, a heading that names its version (``1.3.0 (unreleased)``) gets
+    the date where it said unreleased; a generic one gets ``## [1.3.0] - DATE`` (Markdown
+    ATX) or ``1.3.0 (DATE)`` (underlined) in its own marks.
+    """
+    template = next(iter(changelog.releases()), None)
+    like = template or section
+    raw = strip_newline(changelog.lines[like.heading.line])
+    offset = like.heading.offset
+    if like.info.version_span is not None:
+        start, end = like.info.version_span
+        old = raw[offset + start : offset + end]
+        spans = [(offset + start, offset + end, str(version))]
+        if like.info.date_span is not None:
+            start, end = like.info.date_span
+            date = format_date_like(like.date, day) if like.date else day.isoformat()
+            spans.append((offset + start, offset + end, date))
+        title_line = _rewrite(raw, spans, old, str(version))
+    elif like.heading.style.atx:
+        label = f"[{version}]" if _bracketed(like.title) else str(version)
+        title_line = f"{'#' * like.heading.style.atx} {label} - {day.isoformat()}"
+    else:
+        title_line = f"{version} ({day.isoformat()})"
+    date_line = _date_line(changelog, like, day) if template else None
+    if date_line is None and section.date_line is not None:
+        date_line = f"Released {day.isoformat()}"
+    return _styled(changelog, like, title_line), date_line
+
+
+def _missing_unreleased(changelog: Changelog, where: str) -> ChangelogError:
+    """The error for a changelog without an Unreleased section, in the file's own marks."""
+    style = changelog.style
+    if style is None or style.atx:
+        heading = f"{'#' * (style.atx if style else 2)} [Unreleased]"
+        return ChangelogError(
+            f"no '{heading}' section",
+            where=where,
+            hint=f"add '{heading}' with this release's entries above the newest release",
+        )
+    return ChangelogError(
+        "no 'Unreleased' section",
+        where=where,
+        hint="add an 'Unreleased' heading, marked like the release headings, with this "
+        "release's entries above the newest release",
+    )
 
 
 def release_unreleased(
@@ -213,19 +350,18 @@ def release_unreleased(
     allow_empty: bool = False,
     where: str = "CHANGELOG.md",
 ) -> str:
-    """Move the Unreleased entries into ``## [version] - date`` and return the new text.
+    """Release the Unreleased entries as ``version`` on ``date`` (ISO) and return the new text.
 
-    A fresh, empty Unreleased section stays on top; the compare links are updated when the file
-    has an ``[Unreleased]`` link. Every other line is kept as it was.
+    A generic Unreleased heading (``Unreleased``, ``dev``, ``main``, ...) stays on top, empty,
+    and the release heading is inserted below it; a heading that names a version
+    (``1.3.0 (unreleased)``) becomes the release heading, naming ``version`` even when it named
+    another. Markdown compare links are updated when the file has an ``[Unreleased]`` link.
+    Every other line is kept as it was.
     """
     section = changelog.unreleased()
     if section is None:
-        raise ChangelogError(
-            "no '## [Unreleased]' section",
-            where=where,
-            hint="add '## [Unreleased]' with this release's entries above the newest release",
-        )
-    if any(s.version == version for s in changelog.sections):
+        raise _missing_unreleased(changelog, where)
+    if any(s.version == version for s in changelog.releases()):
         raise ChangelogError(
             f"already has a section for {version}",
             where=where,
@@ -234,38 +370,59 @@ def release_unreleased(
     if not allow_empty and is_empty(changelog, section):
         raise ChangelogError(
             "the Unreleased section has no entries",
-            where=f"{where}:{section.start + 1}",
+            where=f"{where}:{section.heading.line + 1}",
             hint="describe this release there, or pass --allow-empty-changelog",
         )
+    try:
+        day = datetime.date.fromisoformat(date)
+    except ValueError as exc:
+        raise ChangelogError(f"{date!r} is not a date", hint="write it as YYYY-MM-DD") from exc
     nl = changelog.newline
+    heading_lines, date_line = _new_heading(changelog, section, version, day)
     lines = list(changelog.lines)
-    heading_line = lines[section.start]
-    if not heading_line.endswith(("\n", "\r")):
-        lines[section.start] = heading_line + nl
-    title = f"[{version}]" if section.bracketed else str(version)
-    replacements = _updated_links(
-        changelog,
-        version=version,
-        new_tag=new_tag,
-        previous_tag=previous_tag,
-        remote=web_base(remote_url),
+    last = section.heading.end - 1
+    replacements: dict[int, list[str]] = {}
+    if section.info.generic:
+        label = re.search(rf"\[([^\]]*{re.escape(str(version))}[^\]]*)\]", "".join(heading_lines))
+        replacements = _updated_links(
+            changelog,
+            unreleased_label=_bracketed(section.title) or UNRELEASED,
+            version_label=label.group(1) if label else str(version),
+            new_tag=new_tag,
+            previous_tag=previous_tag,
+            remote=web_base(remote_url),
+        )
+        if not lines[last].endswith(("\n", "\r")):
+            lines[last] += nl
+        inserted = [nl, *heading_lines] + ([nl, date_line + nl] if date_line else [])
+        replacements[last] = [*replacements.get(last, [lines[last]]), *inserted]
+    else:
+        for index in range(section.heading.start, last):
+            replacements[index] = []
+        if date_line is not None and section.date_line is not None:
+            old = lines[section.date_line]
+            ending = old[len(strip_newline(old)) :]
+            replacements[section.date_line] = [date_line + ending]
+        elif date_line is not None:
+            heading_lines += [nl, date_line + nl]
+        if not lines[last].endswith(("\n", "\r")):
+            heading_lines[-1] = heading_lines[-1].removesuffix(nl)
+        replacements[last] = heading_lines
+    return "".join(
+        line for index, old in enumerate(lines) for line in replacements.get(index, [old])
     )
-    out: list[str] = []
-    for index, line in enumerate(lines):
-        out.extend(replacements.get(index, [line]))
-        if index == section.start:
-            out.extend([nl, f"## {title} - {date}{nl}"])
-    return "".join(out)
 
 
 def notes(
     changelog: Changelog, version: Version | None = None, *, where: str = "CHANGELOG.md"
 ) -> tuple[Version, str]:
-    """The body of ``version``'s section (default: the newest release) as Markdown.
+    """The body of ``version``'s section (default: the newest release), as written.
 
-    Leading and trailing blank lines are trimmed; everything else is returned as written.
+    Leading and trailing blank lines are trimmed, and so is a ``Released DATE`` line (the date
+    belongs to the heading); everything else is returned as written, Markdown or
+    reStructuredText.
     """
-    released = [(s.version, s) for s in changelog.sections if s.version is not None]
+    released = [(s.version, s) for s in changelog.releases() if s.version is not None]
     if version is None:
         if not released:
             raise ChangelogError(
@@ -283,5 +440,9 @@ def notes(
                 hint="releasekit notes without a version prints the newest release",
             )
         found, section = match
-    body = "".join(changelog.lines[section.start + 1 : section.end]).strip("\r\n")
+    body = "".join(
+        changelog.lines[index]
+        for index in range(section.heading.end, section.end)
+        if index != section.date_line
+    ).strip("\r\n")
     return found, body + "\n" if body.strip() else ""

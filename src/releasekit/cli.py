@@ -99,6 +99,7 @@ def _release_date(value: str | None) -> str:
 @click.option(
     "--allow-empty-changelog", is_flag=True, help="Release with an empty Unreleased section."
 )
+@click.option("--no-changelog", is_flag=True, help="Release without touching any changelog.")
 @click.option("--date", "date", metavar="YYYY-MM-DD", help="The release date (default: today).")
 @click.pass_obj
 def prepare(
@@ -112,6 +113,7 @@ def prepare(
     no_tag: bool,
     allow_dirty: bool,
     allow_empty_changelog: bool,
+    no_changelog: bool,
     date: str | None,
 ) -> None:
     """Bump the version everywhere, roll the changelog, commit and tag, atomically.
@@ -135,6 +137,8 @@ def prepare(
         sign=sign,
         allow_dirty=allow_dirty,
         allow_empty_changelog=allow_empty_changelog,
+        changelog=not no_changelog,
+        dry_run=dry_run,
     )
     console = obj.console
     plan = plan_release(obj.root, options, env=os.environ)
@@ -158,9 +162,13 @@ def _show_plan(console: Console, plan: ReleasePlan) -> None:
     """Every file change as a diff, then the commit, tag and push."""
     console.info(console.style(f"Release {plan.current} -> {plan.new}", "bold"))
     console.info(f"Version sources: {', '.join(plan.sources)}")
+    for warning in plan.warnings:
+        console.warn(warning)
     console.info()
     for write in plan.writes:
         console.diff(write.diff())
+    for diff in plan.other_diffs:
+        console.diff(diff)
     console.info()
     console.info(console.style("Plan:", "bold"))
     for number, action in enumerate(plan.actions, start=1):
@@ -206,25 +214,28 @@ def _show_next_steps(console: Console, plan: ReleasePlan) -> None:
 @click.argument("version", required=False)
 @click.pass_obj
 def notes(obj: Context, version: str | None) -> None:
-    """Print a version's changelog section as Markdown (default: the newest release)."""
+    """Print a version's changelog section as written (default: the newest release)."""
     from releasekit.changelog import notes as section_notes
-    from releasekit.changelog import parse
+    from releasekit.changelog_files import SEARCHED, load_changelog
     from releasekit.config import load_project, resolve_settings
     from releasekit.errors import ChangelogError
     from releasekit.versioning import parse_version
 
     wanted = parse_version(version, where="VERSION") if version is not None else None
     settings = resolve_settings(load_project(obj.root), env=os.environ)
-    path = obj.root / settings.changelog
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    found = load_changelog(obj.root, settings)
+    if found is None and settings.changelog is False:
         raise ChangelogError(
-            "cannot read the changelog",
-            where=settings.changelog,
-            hint="create it, or set changelog in [tool.releasekit]",
-        ) from exc
-    _, body = section_notes(parse(text), wanted, where=settings.changelog)
+            "there is no changelog: changelog = false",
+            hint="set changelog to the file's name in [tool.releasekit]",
+        )
+    if found is None:
+        raise ChangelogError(
+            f"no changelog found ({SEARCHED})",
+            where=str(obj.root),
+            hint="create one, or set changelog to its name in [tool.releasekit]",
+        )
+    _, body = section_notes(found.parse(), wanted, where=found.display)
     obj.console.out.write(body)
 
 
@@ -656,8 +667,13 @@ def doctor(obj: Context, as_json: bool) -> int:
 
     from releasekit.doctor import doctor as run_doctor
 
-    report = run_doctor(obj.root)
     console = obj.console
+    try:
+        report = run_doctor(obj.root)
+    except ReleaseError as error:
+        if as_json:  # --json always answers in JSON; the error line still goes to stderr
+            console.print(json.dumps({"error": error.one_line(), "findings": []}, indent=2))
+        raise
     if as_json:
         console.print(json.dumps(report.as_dict(), indent=2))
         return EXIT_OK if report.ok else EXIT_FAILED

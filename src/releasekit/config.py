@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from releasekit.errors import ConfigError
 
@@ -34,18 +34,16 @@ class VersionFileSpec:
 class Settings:
     """Every setting a release needs, already validated."""
 
-    changelog: str = "CHANGELOG.md"
-    tag_format: str = "v{version}"
+    # None: found by its usual names (CHANGELOG, CHANGES, HISTORY, NEWS); False: no changelog step.
+    changelog: str | Literal[False] | None = None
+    # None: read from the existing release tags and the scm configuration (``tags.py``).
+    tag_format: str | None = None
     version_files: tuple[VersionFileSpec, ...] = ()
     release_branch: str | None = None  # None: main or master
     commit_message: str = "Release {version}"
     repository: str = "pypi"
     index_url: str | None = None  # simple API base; derived for pypi and testpypi
     verify_timeout: float = 60.0  # seconds publish waits for the index to serve a new file
-
-    def tag_for(self, version: object) -> str:
-        """The tag name of ``version`` under ``tag_format``."""
-        return self.tag_format.format(version=version)
 
     def commit_message_for(self, version: object) -> str:
         """The release commit message of ``version``."""
@@ -54,14 +52,14 @@ class Settings:
 
 @dataclass(frozen=True)
 class Project:
-    """A project root and its parsed pyproject.toml."""
+    """A project root and its parsed pyproject.toml (empty for a setup.py/setup.cfg project)."""
 
     root: Path
     pyproject: Mapping[str, Any] = field(repr=False)
 
     @property
     def pyproject_path(self) -> Path:
-        """Where pyproject.toml lives."""
+        """Where pyproject.toml lives (it may not exist for a setup.py-only project)."""
         return self.root / PYPROJECT
 
 
@@ -78,12 +76,21 @@ _KEYS: dict[str, tuple[str, str]] = {
 }
 
 
+LEGACY_FILES = ("setup.py", "setup.cfg")
+
+
 def load_project(root: Path) -> Project:
-    """Read ``root/pyproject.toml``; a missing or malformed file is a ``ConfigError``."""
+    """Read ``root/pyproject.toml``; a missing or malformed file is a ``ConfigError``.
+
+    A project described only by setup.py or setup.cfg has no pyproject.toml: it loads with an
+    empty table, and the version sources are read from those files instead.
+    """
     path = root / PYPROJECT
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
+        if any((root / name).is_file() for name in LEGACY_FILES):
+            return Project(root=root, pyproject={})
         raise ConfigError(
             "no pyproject.toml found",
             where=str(root),
@@ -162,8 +169,23 @@ def _seconds(key: str, value: object, *, where: str) -> float:
     return seconds
 
 
+def _changelog(value: object, *, where: str) -> str | Literal[False]:
+    """A changelog path, or ``false`` (``"false"`` in the environment) for no changelog step."""
+    if value is False or (isinstance(value, str) and value.lower() == "false"):
+        return False
+    if not isinstance(value, str) or not value:
+        raise ConfigError(
+            "changelog must be a file name, or false for no changelog step",
+            where=where,
+            hint='for example changelog = "HISTORY.rst"',
+        )
+    return value
+
+
 def _validate(key: str, value: object, where: str) -> object:
     """Check one setting's type and form, returning the value as ``Settings`` stores it."""
+    if key == "changelog":
+        return _changelog(value, where=where)
     if key == "version-files":
         return _version_files(value, where=where)
     if key == "tag-format":

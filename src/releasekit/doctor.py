@@ -17,14 +17,23 @@ from packaging.version import Version
 from trove_classifiers import classifiers as known
 from trove_classifiers import deprecated_classifiers
 
-from releasekit.changelog import parse as parse_changelog
-from releasekit.config import Project, Settings, load_project, resolve_settings
-from releasekit.errors import ReleaseError
+from releasekit.changelog_files import load_changelog
+from releasekit.config import (
+    LEGACY_FILES,
+    PYPROJECT,
+    Project,
+    Settings,
+    load_project,
+    resolve_settings,
+)
+from releasekit.errors import ChangelogError, ConfigError, ReleaseError
 from releasekit.findings import Finding, Severity
 from releasekit.git import Git
-from releasekit.repo_facts import CiKind, ProjectFacts, read_facts
+from releasekit.project_meta import project_name, static_name
+from releasekit.repo_facts import CiKind, ProjectFacts, TestPlan, read_facts, read_remote
 from releasekit.sources import current_version, find_sources
-from releasekit.tags import latest_release_tag
+from releasekit.tags import read_history
+from releasekit.towncrier import towncrier_config
 from releasekit.trusted_publisher import GITHUB_WORKFLOW, form_values
 from releasekit.workflow_audit import (
     PublishingJob,
@@ -45,6 +54,31 @@ PROJECT_RULES: dict[str, Rule] = {
         "the newest release tag is higher than the version in the files, so the next release "
         "could reuse a number PyPI already has",
         "set the version to the tagged one (or higher) before the next release",
+    ),
+    "tag-format-mismatch": Rule(
+        "error",
+        "the tag-format setting matches none of the release tags, so releasekit would read the "
+        "release history wrong and write the next tag in another style",
+        "set tag-format to the style the tags use, as the finding says",
+    ),
+    "config-unreadable": Rule(
+        "error",
+        "releasekit cannot read pyproject.toml or its [tool.releasekit] settings, so no release "
+        "can be prepared or built from this setup",
+        "fix what the finding names; the rest of the audit used the default settings",
+    ),
+    "metadata-unreadable": Rule(
+        "error",
+        "the project's name or version cannot be read, so nothing can be released or published",
+        "declare name and version in [project] (or [tool.poetry], setup.cfg), or fix the build "
+        "backend's error the finding shows",
+    ),
+    "metadata-outside-project": Rule(
+        "info",
+        "the metadata is declared outside [project] (Poetry 1.x, setup.cfg, setup.py or "
+        "Cargo.toml), so the readme, license and classifier checks here are skipped",
+        "move it to [project] (PEP 621) when you can; meanwhile releasekit build && releasekit "
+        "check validate the built files",
     ),
     "readme-missing": Rule(
         "warning",
@@ -85,13 +119,15 @@ PROJECT_RULES: dict[str, Rule] = {
     "changelog-missing": Rule(
         "warning",
         "releasekit prepare rolls the changelog into each release; without one there are no notes",
-        "create it with an '## [Unreleased]' section (releasekit init writes one)",
+        "create CHANGELOG.md with an Unreleased section (releasekit init writes one), "
+        "or set changelog = false in [tool.releasekit]",
     ),
     "changelog-no-unreleased": Rule(
         "warning",
         "releasekit prepare moves the Unreleased section under the new version; without it "
         "a release has no notes",
-        "add '## [Unreleased]' above the newest release",
+        "add an Unreleased section ('## [Unreleased]', or 'Unreleased' underlined like the "
+        "release headings) above the newest release",
     ),
     "changelog-missing-release": Rule(
         "warning",
@@ -187,9 +223,29 @@ def _line_of(text: str, pattern: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
+def _metadata_file(root: Path) -> str:
+    """The file that declares the project, for pointing findings at it."""
+    for name in (PYPROJECT, *LEGACY_FILES):
+        if (root / name).is_file():
+            return name
+    return PYPROJECT
+
+
 def metadata_findings(project: Project) -> list[Finding]:
-    """What PyPI and installers need: readme, license, requires-python, classifiers."""
-    table = project.pyproject.get("project", {})
+    """What PyPI and installers need: readme, license, requires-python, classifiers.
+
+    These are read from ``[project]``. A project that declares its metadata elsewhere (Poetry
+    1.x, setup.cfg, setup.py, Cargo.toml) must at least have a readable name (read statically, or
+    from its build backend); otherwise that is the finding, and the audit goes on.
+    """
+    if not isinstance(project.pyproject.get("project"), dict):
+        try:
+            project_name(project)
+        except ReleaseError as error:
+            place = _metadata_file(project.root)
+            return [_finding("metadata-unreadable", place, None, error.message)]
+        return [_finding("metadata-outside-project", _metadata_file(project.root))]
+    table = project.pyproject["project"]
     text = project.pyproject_path.read_text(encoding="utf-8")
     line = _line_of(text, r"^\[project\]")
     findings: list[Finding] = []
@@ -222,8 +278,12 @@ def metadata_findings(project: Project) -> list[Finding]:
 
 def version_findings(project: Project, settings: Settings, git: Git | None) -> list[Finding]:
     """The version sources agree with each other, the newest tag and the changelog."""
-    latest = latest_release_tag(git, settings) if git is not None else None
+    history = read_history(git, project, settings, static_name(project))
+    tag = history.latest
+    latest = (tag.version, tag.name) if tag is not None else None
     findings: list[Finding] = []
+    if history.mismatch is not None:
+        findings.append(_finding("tag-format-mismatch", "pyproject.toml", None, history.mismatch))
     version: Version | None = None
     try:
         version = current_version(
@@ -237,17 +297,32 @@ def version_findings(project: Project, settings: Settings, git: Git | None) -> l
         findings.append(
             _finding("version-behind-tag", "pyproject.toml", None, f"tag {latest[1]} > {version}")
         )
-    path = project.root / settings.changelog
+    return [*findings, *changelog_findings(project, settings, latest[0] if latest else None)]
+
+
+def changelog_findings(
+    project: Project, settings: Settings, latest: Version | None
+) -> list[Finding]:
+    """The changelog is found, has an Unreleased section and a section for the newest release.
+
+    ``changelog = false`` means the project keeps none: nothing to report. towncrier writes each
+    release's section from fragments, so its news file needs no Unreleased section.
+    """
+    if settings.changelog is False:
+        return []
+    towncrier = towncrier_config(project.root)
     try:
-        changelog = parse_changelog(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return [*findings, _finding("changelog-missing", settings.changelog)]
-    if changelog.unreleased() is None:
-        findings.append(_finding("changelog-no-unreleased", settings.changelog, 1))
-    if latest is not None and all(section.version != latest[0] for section in changelog.sections):
-        findings.append(
-            _finding("changelog-missing-release", settings.changelog, None, str(latest[0]))
-        )
+        found = load_changelog(project.root, settings)
+    except ChangelogError as error:
+        return [_finding("changelog-missing", error.where or "CHANGELOG.md", None, error.message)]
+    if found is None:
+        return [_finding("changelog-missing", towncrier.filename if towncrier else "CHANGELOG.md")]
+    changelog = found.parse()
+    findings: list[Finding] = []
+    if towncrier is None and changelog.unreleased() is None:
+        findings.append(_finding("changelog-no-unreleased", found.display, 1))
+    if latest is not None and all(section.version != latest for section in changelog.releases()):
+        findings.append(_finding("changelog-missing-release", found.display, None, str(latest)))
     return findings
 
 
@@ -284,16 +359,43 @@ def _publishers(facts: ProjectFacts, jobs: list[PublishingJob]) -> list[TrustedP
 
 
 def doctor(root: Path) -> DoctorReport:
-    """Audit the project at ``root``."""
-    project = load_project(root)
-    settings = resolve_settings(project, env={})
-    facts = read_facts(project)
+    """Audit the project at ``root``.
+
+    Settings or metadata that cannot be read are findings, and git and the workflows are audited
+    all the same; only a folder that holds no project at all is an error.
+    """
     git = Git(root)
     in_git = git.toplevel() is not None
-    findings = metadata_findings(project)
-    findings += version_findings(project, settings, git if in_git else None)
+    findings: list[Finding] = []
+    facts: ProjectFacts | None = None
+    project: Project | None = None
+    settings = Settings()
+    try:
+        project = load_project(root)
+        settings = resolve_settings(project, env={})
+    except ConfigError as error:
+        if not any((root / name).is_file() for name in (PYPROJECT, *LEGACY_FILES)):
+            raise
+        findings.append(_finding("config-unreadable", _metadata_file(root), None, error.message))
+        project = None
+    if project is not None:
+        findings += metadata_findings(project)
+        if all(f.code != "metadata-unreadable" for f in findings):
+            try:
+                facts = read_facts(project)
+            except ReleaseError as error:
+                where = _metadata_file(root)
+                findings.append(_finding("metadata-unreadable", where, None, error.message))
+        findings += version_findings(project, settings, git if in_git else None)
     if in_git:
-        findings += git_findings(facts, settings, git)
+        git_facts = facts or ProjectFacts(
+            name="",
+            import_name="",
+            compiled=None,
+            tests=TestPlan("", "", ""),
+            remote=read_remote(git),
+        )
+        findings += git_findings(git_facts, settings, git)
     else:
         findings.append(_finding("not-a-git-repository", str(root)))
     github_findings, github_jobs = audit_github(root)
@@ -302,4 +404,4 @@ def doctor(root: Path) -> DoctorReport:
     jobs = github_jobs + gitlab_jobs
     if not jobs:
         findings.append(_finding("no-publishing-workflow", ".github/workflows"))
-    return DoctorReport(findings, _publishers(facts, jobs))
+    return DoctorReport(findings, _publishers(facts, jobs) if facts is not None else [])

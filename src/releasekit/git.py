@@ -141,9 +141,10 @@ class Git:
         """Whether ``remote`` has the tag (asked live: remote-tracking data may be stale)."""
         return bool(self.output("ls-remote", "--tags", remote, f"refs/tags/{tag}"))
 
-    def tags(self) -> list[str]:
-        """Every tag name in the repository."""
-        return self.output("tag", "--list").splitlines()
+    def tags(self, *, merged: str | None = None) -> list[str]:
+        """Every tag name in the repository, or only those reachable from ``merged``."""
+        extra = ["--merged", merged] if merged is not None else []
+        return self.output("tag", "--list", *extra).splitlines()
 
     def tags_at_head(self) -> list[str]:
         """The tags that point at HEAD."""

@@ -13,13 +13,16 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from releasekit import changelog as changelog_module
+from releasekit.changelog import release_unreleased
+from releasekit.changelog_files import SEARCHED, load_changelog
 from releasekit.config import Project, Settings, load_project, resolve_settings
 from releasekit.errors import ChangelogError, GitError, PreflightError, ReleaseError, UsageError
 from releasekit.git import Git
 from releasekit.plan import Action, Commit, Push, Reporter, Tag, WriteFile, apply_actions
+from releasekit.project_meta import static_name
 from releasekit.sources import FileEdit, current_version, file_edits, find_sources
-from releasekit.tags import latest_release_tag
+from releasekit.tags import ReleaseHistory, ReleaseTag, read_history, require_matching_format
+from releasekit.towncrier import TowncrierBuild, plan_towncrier, towncrier_config
 from releasekit.versioning import target_version
 
 DEFAULT_RELEASE_BRANCHES = ("main", "master")
@@ -37,6 +40,9 @@ class PrepareOptions:
     sign: bool = False
     allow_dirty: bool = False
     allow_empty_changelog: bool = False
+    changelog: bool = True  # False: --no-changelog, no changelog step at all
+    # A dry run must work offline: an unreachable remote is a warning then, not a failure.
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,10 @@ class ReleasePlan:
     push_remote: str | None
     remote_url: str | None
     branch: str | None
+    # Things the user should know that do not stop the release (shown with the plan).
+    warnings: tuple[str, ...] = ()
+    # Diffs of changes that are not plain file writes (towncrier's build), shown after them.
+    other_diffs: tuple[str, ...] = ()
 
 
 def _push_target(git: Git) -> tuple[str, str] | None:
@@ -79,10 +89,14 @@ def _preflight(
     *,
     new: Version,
     tag: str | None,
-    latest: tuple[Version, str] | None,
+    history: ReleaseHistory,
     paths: list[str],
+    warnings: list[str],
 ) -> list[ReleaseError]:
-    """Every precondition of the release, checked before the first write; all failures returned."""
+    """Every precondition of the release, checked before the first write; all failures returned.
+
+    Checks that cannot run (a dry run with the remote out of reach) add to ``warnings``.
+    """
     problems: list[ReleaseError] = []
     if git.head() is None:
         problems.append(
@@ -118,12 +132,18 @@ def _preflight(
         try:
             git.fetch(remote)
         except GitError as exc:
-            problems.append(
-                GitError(
-                    f"cannot fetch from {remote!r}: {exc.message}",
-                    hint="check the network and the remote, then run again",
+            if options.dry_run:
+                warnings.append(
+                    f"cannot reach {remote!r} ({exc.message}): upstream and remote tags were "
+                    "not checked"
                 )
-            )
+            else:
+                problems.append(
+                    GitError(
+                        f"cannot fetch from {remote!r}: {exc.message}",
+                        hint="check the network and the remote, then run again",
+                    )
+                )
         else:
             tracking = f"refs/remotes/{remote}/{remote_branch}"
             if git.ref(tracking) is not None:
@@ -150,14 +170,7 @@ def _preflight(
                 hint=f"choose another version, or delete it (git tag -d {tag}) if it is a mistake",
             )
         )
-    # A tag equal to the new version is reported above as an existing tag, not twice.
-    if latest is not None and (new < latest[0] or (new == latest[0] and latest[1] != tag)):
-        problems.append(
-            GitError(
-                f"{new} is not higher than the latest release tag {latest[1]}",
-                hint=f"choose a version above {latest[0]}, or fix the version sources",
-            )
-        )
+    problems.extend(_history_problems(history, new, tag))
     if options.commit:
         problems.extend(
             GitError(f"{path} is not tracked by git", hint="git add and commit it, then run again")
@@ -173,7 +186,46 @@ def _preflight(
     return problems
 
 
-def _changelog_edit(
+def _history_problems(history: ReleaseHistory, new: Version, tag: str | None) -> list[GitError]:
+    """The new version against the releases: above the latest reachable, never tagged before.
+
+    A tag equal to the new tag is reported by the existing-tag check, not twice.
+    """
+    latest = history.latest
+    if latest is not None and new < latest.version:
+        return [
+            GitError(
+                f"{new} is not higher than the latest release tag {latest.name}",
+                hint=f"choose a version above {latest.version}, or fix the version sources",
+            )
+        ]
+    earlier: ReleaseTag | None = history.tagged(new)
+    if earlier is not None and earlier.name != tag:
+        return [
+            GitError(
+                f"{new} was already released: tag {earlier.name} exists",
+                hint="choose another version; a version is released once",
+            )
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class ChangelogStep:
+    """What releasing the changelog takes: a rewrite, a towncrier build, or nothing (and why)."""
+
+    edit: FileEdit | None = None
+    build: TowncrierBuild | None = None
+    warning: str | None = None
+
+
+NO_CHANGELOG_WARNING = (
+    f"no changelog found ({SEARCHED}); releasing without one "
+    "(--no-changelog or changelog = false says so and silences this)"
+)
+
+
+def _changelog_step(
     project: Project,
     settings: Settings,
     options: PrepareOptions,
@@ -182,30 +234,40 @@ def _changelog_edit(
     tag: str,
     previous_tag: str | None,
     remote_url: str | None,
-) -> FileEdit:
-    """The changelog's new text, with Unreleased released as ``new``."""
-    path = project.root / settings.changelog
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError as exc:
-        raise ChangelogError(
-            "changelog not found",
-            where=settings.changelog,
-            hint="create it with an '## [Unreleased]' section, or set changelog in pyproject",
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChangelogError(f"cannot read the changelog: {exc}", where=settings.changelog) from exc
-    released = changelog_module.release_unreleased(
-        changelog_module.parse(text),
+    env: Mapping[str, str],
+) -> ChangelogStep:
+    """How the changelog is released as ``new``, decided before anything is written.
+
+    towncrier's build when towncrier is configured, else the found (or configured) file's
+    Unreleased section; no step when turned off, and a warning when there is no changelog.
+    """
+    if not options.changelog or settings.changelog is False:
+        return ChangelogStep()
+    towncrier = towncrier_config(project.root)
+    if towncrier is not None:
+        build = plan_towncrier(
+            project.root,
+            towncrier,
+            version=new,
+            date=options.date,
+            allow_empty=options.allow_empty_changelog,
+            env=env,
+        )
+        return ChangelogStep(build=build)
+    found = load_changelog(project.root, settings)
+    if found is None:
+        return ChangelogStep(warning=NO_CHANGELOG_WARNING)
+    released = release_unreleased(
+        found.parse(),
         version=new,
         date=options.date,
         new_tag=tag,
         previous_tag=previous_tag,
         remote_url=remote_url,
         allow_empty=options.allow_empty_changelog,
-        where=settings.changelog,
+        where=found.display,
     )
-    return FileEdit(path=path, old=text, new=released)
+    return ChangelogStep(edit=FileEdit(path=found.path, old=found.text, new=released))
 
 
 def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str]) -> ReleasePlan:
@@ -223,31 +285,38 @@ def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str])
         )
     project = load_project(root)
     settings = resolve_settings(project, env=env)
-    latest = latest_release_tag(git, settings)
-    sources = find_sources(project, settings, latest_tag=latest[0] if latest else None)
+    history = read_history(git, project, settings, static_name(project))
+    latest = history.latest
+    sources = find_sources(project, settings, latest_tag=latest.version if latest else None)
+    tag_derived = all(source.path is None for source in sources)
+    require_matching_format(history, tag_derived=tag_derived)
+    warnings: list[str] = [history.mismatch] if history.mismatch else []
     current = current_version(sources, project)
     new = target_version(current, options.spec)
-    tag_name = settings.tag_for(new)
+    tag_name = history.tag_format.tag_for(new)
     target = _push_target(git)
     remote_url = git.remote_url(target[0]) if target else None
 
     problems: list[ReleaseError] = []
     edits = file_edits(sources, new)
+    changelog = ChangelogStep()
     try:
-        edits.append(
-            _changelog_edit(
-                project,
-                settings,
-                options,
-                new=new,
-                tag=tag_name,
-                previous_tag=latest[1] if latest else None,
-                remote_url=remote_url,
-            )
+        changelog = _changelog_step(
+            project,
+            settings,
+            options,
+            new=new,
+            tag=tag_name,
+            previous_tag=latest.name if latest else None,
+            remote_url=remote_url,
+            env=env,
         )
     except ChangelogError as exc:
         problems.append(exc)
+    edits.extend([changelog.edit] if changelog.edit else [])
+    warnings.extend([changelog.warning] if changelog.warning else [])
     paths = [str(edit.path.relative_to(root)) for edit in edits]
+    paths.extend(changelog.build.paths if changelog.build else [])
     wants_tag = options.commit and options.tag
     problems.extend(
         _preflight(
@@ -256,8 +325,9 @@ def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str])
             options,
             new=new,
             tag=tag_name if wants_tag else None,
-            latest=latest,
+            history=history,
             paths=paths,
+            warnings=warnings,
         )
     )
     if problems:
@@ -268,6 +338,7 @@ def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str])
         for edit in edits
     )
     actions: list[Action] = list(writes)
+    actions.extend([changelog.build] if changelog.build else [])
     message = settings.commit_message_for(new) if options.commit else None
     if message is not None:
         actions.append(Commit(git, paths, message))
@@ -294,6 +365,8 @@ def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str])
         push_remote=push_remote,
         remote_url=remote_url,
         branch=git.current_branch(),
+        warnings=tuple(warnings),
+        other_diffs=(changelog.build.diff(),) if changelog.build else (),
     )
 
 

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
+from releasekit import project_meta
 from releasekit.changelog import web_base
 from releasekit.config import Project
-from releasekit.errors import ConfigError
 from releasekit.git import Git
 
 CiKind = Literal["github", "gitlab"]
@@ -72,16 +72,8 @@ class ProjectFacts:
 
 
 def project_name(project: Project) -> str:
-    """``[project].name``; a project without one cannot be published."""
-    table = project.pyproject.get("project")
-    name = table.get("name") if isinstance(table, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(
-            "pyproject.toml has no [project] table with a name",
-            where=str(project.pyproject_path),
-            hint="declare the project's metadata in [project] (PEP 621)",
-        )
-    return name.strip()
+    """The project's name wherever it is declared (``project_meta``); without one, no publishing."""
+    return project_meta.project_name(project)
 
 
 def import_name(project: Project, name: str) -> str:

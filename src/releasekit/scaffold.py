@@ -20,7 +20,10 @@ from typing import Literal
 from releasekit import __version__, pins
 from releasekit.config import load_project, resolve_settings
 from releasekit.errors import ReleaseError, UsageError
+from releasekit.git import Git
+from releasekit.project_meta import static_name
 from releasekit.repo_facts import CiKind, ProjectFacts, read_facts
+from releasekit.tags import read_history
 from releasekit.trusted_publisher import (
     GITHUB_WORKFLOW,
     GITLAB_PIPELINE,
@@ -330,13 +333,20 @@ def plan_files(root: Path, options: InitOptions) -> tuple[ProjectFacts, list[Pla
     project = load_project(root)
     settings = resolve_settings(project, env={})
     facts = read_facts(project)
+    git = Git(root)
+    in_git = git.toplevel() is not None
+    tag_format = read_history(
+        git if in_git else None, project, settings, static_name(project)
+    ).tag_format.template
     if options.ci == "gitlab":
-        files = [PlannedFile(GITLAB_PIPELINE, gitlab_pipeline(facts, options, settings.tag_format))]
+        files = [PlannedFile(GITLAB_PIPELINE, gitlab_pipeline(facts, options, tag_format))]
     else:
         files = [PlannedFile(GITHUB_WORKFLOW, github_workflow(facts, options))]
-    files.append(PlannedFile(GUIDE, publishing_guide(facts, options, settings.tag_format)))
+    files.append(PlannedFile(GUIDE, publishing_guide(facts, options, tag_format)))
     files.append(PlannedFile(SCRIPT, template("prepare-release.sh"), executable=True))
-    files.append(PlannedFile(settings.changelog, template("CHANGELOG.md"), precious=True))
+    if settings.changelog is not False:
+        changelog = settings.changelog or "CHANGELOG.md"
+        files.append(PlannedFile(changelog, template("CHANGELOG.md"), precious=True))
     if options.dependabot:
         files.append(PlannedFile(DEPENDABOT, template("dependabot.yml")))
     return facts, files

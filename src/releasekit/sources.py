@@ -16,14 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from releasekit.cargo import cargo_locations, from_cargo_version, to_cargo_version
 from releasekit.config import Project, Settings
 from releasekit.errors import ConfigError, SourceError
+from releasekit.project_meta import backend_metadata, has_backend
+from releasekit.setuptools_files import SetupCfg, read_setup_cfg, read_setup_py
+from releasekit.shipped_packages import version_files
+from releasekit.text_spans import Located, toml_string
 from releasekit.versioning import parse_version
 
 SourceKind = Literal["file", "tag"]
+# How a source writes the version: PEP 440 text, or Cargo's SemVer (``1.2.0-rc.1``).
+VersionSyntax = Literal["pep440", "cargo"]
+# Files that hold nothing but the version, looked for when only the build backend knows it.
+_PLAIN_VERSION_FILES = ("VERSION", "VERSION.txt", "version.txt")
 
 # A version-looking run of characters: PEP 440 text (epoch, local, separators) and no more.
 _VERSION_CHARS = r"[0-9A-Za-z.!+_-]+"
@@ -33,11 +41,6 @@ _ASSIGNMENT = re.compile(
         (?P<quote>['"])(?P<version>[^'"\n]*)(?P=quote)""",
     re.MULTILINE | re.VERBOSE,
 )
-_TABLE_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
-_PROJECT_HEADER = re.compile(r"^[ \t]*\[project\][ \t]*(?:#.*)?$", re.MULTILINE)
-_PYPROJECT_VERSION = re.compile(
-    r"""^[ \t]*version[ \t]*=[ \t]*(?P<quote>"|')(?P<version>[^"'\n]*)(?P=quote)""", re.MULTILINE
-)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,9 @@ class VersionSource:
     """One place where the version is written.
 
     ``spans`` are (start, end) character offsets of the version text in ``text``; a tag-derived
-    source has no path and no spans: releasing it means creating the tag.
+    source has no path and no spans: releasing it means creating the tag. ``syntax`` says how
+    the version is written there (``render_version``): Cargo.toml holds ``1.2.0-rc.1`` for the
+    PEP 440 version 1.2.0rc1.
     """
 
     label: str
@@ -54,6 +59,7 @@ class VersionSource:
     path: Path | None = None
     text: str = ""
     spans: tuple[tuple[int, int], ...] = ()
+    syntax: VersionSyntax = "pep440"
 
     @property
     def line(self) -> int:
@@ -86,24 +92,66 @@ def _read_text(path: Path, *, label: str) -> str:
         raise SourceError(f"cannot read file: {exc.strerror}", where=str(path)) from exc
 
 
-def _source_from_matches(
-    path: Path, text: str, matches: Sequence[re.Match[str]], *, label: str, project: Project
+def render_version(version: Version, syntax: VersionSyntax) -> str:
+    """``version`` as a source of ``syntax`` writes it."""
+    return to_cargo_version(version) if syntax == "cargo" else str(version)
+
+
+def _source_from_spans(
+    path: Path,
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    *,
+    label: str,
+    project: Project,
+    syntax: VersionSyntax = "pep440",
 ) -> VersionSource:
-    """Build a file source from its matches; every match in one file must agree."""
+    """Build a file source from the spans of its version text; every span must agree."""
     rel = _relative(path, project)
-    versions = {match.group("version") for match in matches}
+    versions = {text[start:end] for start, end in spans}
     if len(versions) > 1:
         raise SourceError(
             f"{label} is written differently in one file ({', '.join(sorted(versions))})",
             where=rel,
             hint="make every occurrence the same version, then run again",
         )
-    first = matches[0]
-    line = text.count("\n", 0, first.start("version")) + 1
-    version = parse_version(first.group("version"), where=f"{rel}:{line}")
-    spans = tuple((m.start("version"), m.end("version")) for m in matches)
+    start, end = spans[0]
+    where = f"{rel}:{text.count(chr(10), 0, start) + 1}"
+    written = text[start:end]
+    if syntax == "cargo":
+        version = from_cargo_version(written, where=where)
+    else:
+        version = parse_version(written, where=where)
     return VersionSource(
-        label=label, kind="file", version=version, path=path, text=text, spans=spans
+        label=label,
+        kind="file",
+        version=version,
+        path=path,
+        text=text,
+        spans=tuple(spans),
+        syntax=syntax,
+    )
+
+
+def _source_from_matches(
+    path: Path, text: str, matches: Sequence[re.Match[str]], *, label: str, project: Project
+) -> VersionSource:
+    """Build a file source from its matches; every match in one file must agree."""
+    spans = [match.span("version") for match in matches]
+    return _source_from_spans(path, text, spans, label=label, project=project)
+
+
+def _located_source(
+    located: Located, project: Project, syntax: VersionSyntax = "pep440"
+) -> VersionSource:
+    """A source from spans another module located (Cargo files)."""
+    return _source_from_spans(
+        located.path,
+        located.text,
+        located.spans,
+        label=located.label,
+        project=project,
+        syntax=syntax,
     )
 
 
@@ -115,24 +163,24 @@ def _relative(path: Path, project: Project) -> str:
         return str(path)
 
 
-def _pyproject_source(project: Project) -> VersionSource:
-    """The static ``[project].version``, located in the file and cross-checked with tomllib."""
+def _pyproject_source(project: Project, table: str = "project") -> VersionSource:
+    """A static ``version`` of a pyproject table (``[project]``, ``[tool.poetry]``).
+
+    It is located in the file and cross-checked with tomllib.
+    """
     path = project.pyproject_path
     text = _read_text(path, label="pyproject.toml")
-    header = _PROJECT_HEADER.search(text)
-    match = None
-    if header is not None:
-        following = _TABLE_HEADER.search(text, header.end())
-        end = following.start() if following else len(text)
-        match = _PYPROJECT_VERSION.search(text, header.end(), end)
-    expected = project.pyproject["project"]["version"]
-    if match is None or match.group("version") != expected:
+    span = toml_string(text, table, "version")
+    expected: Any = project.pyproject
+    for key in table.split("."):
+        expected = expected.get(key, {})
+    if span is None or text[span[0] : span[1]] != expected.get("version"):
         raise SourceError(
-            'cannot locate [project].version as a plain `version = "..."` line',
+            f'cannot locate [{table}].version as a plain `version = "..."` line',
             where="pyproject.toml",
-            hint="write it on its own line inside the [project] table",
+            hint=f"write it on its own line inside the [{table}] table",
         )
-    return _source_from_matches(path, text, [match], label="[project].version", project=project)
+    return _source_from_spans(path, text, [span], label=f"[{table}].version", project=project)
 
 
 def _optional_assignment(path: Path, project: Project, *, label: str) -> VersionSource | None:
@@ -189,7 +237,12 @@ def _whole_or_assignment_source(path: Path, project: Project, *, label: str) -> 
     return _required_assignment(path, project, label=label)
 
 
-def _module_file(project: Project, dotted: str, package_dirs: Mapping[str, str]) -> Path:
+def _module_file(
+    project: Project,
+    dotted: str,
+    package_dirs: Mapping[str, str],
+    where: str = "pyproject.toml [tool.setuptools.dynamic] version",
+) -> Path:
     """Locate the file of module ``dotted`` as setuptools would (``package-dir``, src or flat)."""
     parts = dotted.split(".")
     bases = [package_dirs[""]] if "" in package_dirs else ["src", "."]
@@ -203,9 +256,109 @@ def _module_file(project: Project, dotted: str, package_dirs: Mapping[str, str])
                 return candidate
     raise SourceError(
         f"cannot find module {dotted!r} for the dynamic version",
-        where="pyproject.toml [tool.setuptools.dynamic] version",
+        where=where,
         hint="check the attr path, or list the file in [tool.releasekit] version-files",
     )
+
+
+def _tag_source(latest_tag: Version | None) -> list[VersionSource]:
+    """A tag-derived version: the latest release tag is the current version."""
+    return [
+        VersionSource(
+            label="latest release tag", kind="tag", version=latest_tag or Version("0.0.0")
+        )
+    ]
+
+
+def _uses_scm(project: Project) -> bool:
+    """setuptools-scm configured in pyproject.toml, its build requirements, or setup.py."""
+    data = project.pyproject
+    requires = " ".join(map(str, data.get("build-system", {}).get("requires", [])))
+    if "setuptools_scm" in data.get("tool", {}) or "setuptools-scm" in requires:
+        return True
+    if "setuptools_scm" in requires:
+        return True
+    setup_py = read_setup_py(project.root)
+    return setup_py is not None and "use_scm_version" in setup_py.text
+
+
+def _is_maturin(project: Project) -> bool:
+    backend = project.pyproject.get("build-system", {}).get("build-backend", "")
+    return isinstance(backend, str) and backend.startswith("maturin")
+
+
+def _cargo_sources(project: Project) -> list[VersionSource]:
+    """The version maturin reads: the crate's (or workspace's) Cargo.toml, and Cargo.lock."""
+    return [
+        _located_source(located, project, "cargo")
+        for located in cargo_locations(project.root, project.pyproject)
+    ]
+
+
+def _setup_cfg_sources(project: Project, cfg: SetupCfg) -> list[VersionSource]:
+    """setup.cfg ``[metadata] version``: a literal, or where ``attr:``/``file:`` point."""
+    value = cfg.version or ""
+    where = "setup.cfg [metadata] version"
+    if value.startswith("attr:"):
+        dotted, _, _attribute = value.removeprefix("attr:").strip().rpartition(".")
+        path = _module_file(project, dotted, cfg.package_dir, where=where)
+        return [_required_assignment(path, project, label="setup.cfg attr: version")]
+    if value.startswith("file:"):
+        names = [n.strip() for n in value.removeprefix("file:").split(",") if n.strip()]
+        return [
+            _whole_or_assignment_source(project.root / n, project, label="setup.cfg file: version")
+            for n in names
+        ]
+    span = cfg.version_span
+    if span is None or cfg.text[span[0] : span[1]] != value:
+        raise SourceError(
+            "cannot locate the version in setup.cfg as a plain `version = ...` line",
+            where="setup.cfg",
+            hint="write it on its own line in the [metadata] section",
+        )
+    return [_source_from_spans(cfg.path, cfg.text, [span], label=where, project=project)]
+
+
+def _legacy_sources(
+    project: Project, latest_tag: Version | None
+) -> tuple[list[VersionSource], bool]:
+    """Sources of a project without ``[project]``, and whether only the backend knows it.
+
+    Poetry 1.x's ``[tool.poetry].version``, maturin's Cargo.toml, setup.cfg, then setup.py's
+    literal ``version=``. ``True`` means none of those says it: the version is the package's
+    ``__version__`` (setup.py passes it on) or, failing that, what the build backend reports.
+    """
+    tool: Mapping[str, Any] = project.pyproject.get("tool", {})
+    poetry = tool.get("poetry", {})
+    if isinstance(poetry, dict) and "version" in poetry:
+        dynamic = tool.get("poetry-dynamic-versioning", {})
+        if isinstance(dynamic, dict) and dynamic.get("enable") is True:
+            return _tag_source(latest_tag), False
+        return [_pyproject_source(project, "tool.poetry")], False
+    if _is_maturin(project):
+        return _cargo_sources(project), False
+    if _uses_scm(project):
+        return _tag_source(latest_tag), False
+    cfg = read_setup_cfg(project.root)
+    if cfg is not None and cfg.version:
+        return _setup_cfg_sources(project, cfg), False
+    setup_py = read_setup_py(project.root)
+    if setup_py is not None and setup_py.version_spans:
+        source = _source_from_spans(
+            setup_py.path,
+            setup_py.text,
+            setup_py.version_spans,
+            label="setup.py version",
+            project=project,
+        )
+        return [source], False
+    if not has_backend(project):
+        raise ConfigError(
+            "pyproject.toml has no [project] table with a name",
+            where=str(project.pyproject_path),
+            hint="declare the project's metadata in [project] (PEP 621)",
+        )
+    return [], True
 
 
 def _dynamic_sources(project: Project, latest_tag: Version | None) -> list[VersionSource]:
@@ -213,17 +366,11 @@ def _dynamic_sources(project: Project, latest_tag: Version | None) -> list[Versi
     data = project.pyproject
     tool: Mapping[str, Any] = data.get("tool", {})
     backend = str(data.get("build-system", {}).get("build-backend", ""))
-    requires = " ".join(data.get("build-system", {}).get("requires", []))
-    tag_source = [
-        VersionSource(
-            label="latest release tag", kind="tag", version=latest_tag or Version("0.0.0")
-        )
-    ]
 
     hatch = tool.get("hatch", {}).get("version")
     if isinstance(hatch, dict):
         if hatch.get("source") == "vcs":
-            return tag_source
+            return _tag_source(latest_tag)
         if "path" in hatch:
             path = project.root / str(hatch["path"])
             label = f"__version__ ([tool.hatch.version] path {hatch['path']})"
@@ -243,19 +390,27 @@ def _dynamic_sources(project: Project, latest_tag: Version | None) -> list[Versi
             )
             for name in names
         ]
-    if "setuptools_scm" in tool or "setuptools-scm" in requires or "setuptools_scm" in requires:
-        return tag_source
+    if _uses_scm(project):
+        return _tag_source(latest_tag)
     pdm = tool.get("pdm", {}).get("version")
     if isinstance(pdm, dict) and pdm.get("source") == "scm":
-        return tag_source
+        return _tag_source(latest_tag)
     if isinstance(pdm, dict) and pdm.get("source") == "file" and "path" in pdm:
         path = project.root / str(pdm["path"])
         return [_whole_or_assignment_source(path, project, label="[tool.pdm.version] path")]
     if backend.startswith("flit_core"):
-        import_name = tool.get("flit", {}).get("module", {}).get("name") or _import_name(data)
-        module = _package_init(project, str(import_name))
-        if module is not None:
-            return [_required_assignment(module, project, label="__version__ (read by flit)")]
+        modules = version_files(project)
+        if modules:
+            return [_required_assignment(modules[0], project, label="__version__ (read by flit)")]
+    if _is_maturin(project):
+        return _cargo_sources(project)
+    poetry = tool.get("poetry", {})
+    if backend.startswith("poetry") and isinstance(poetry, dict) and "version" in poetry:
+        return [_pyproject_source(project, "tool.poetry")]
+    if backend.startswith("setuptools"):
+        sources, unknown = _legacy_sources(project, latest_tag)
+        if not unknown:
+            return sources
     raise ConfigError(
         "[project].version is dynamic, but releasekit cannot tell where the build backend reads it",
         where="pyproject.toml",
@@ -263,33 +418,11 @@ def _dynamic_sources(project: Project, latest_tag: Version | None) -> list[Versi
     )
 
 
-def _import_name(data: Mapping[str, Any]) -> str:
-    """The import name a project's package most likely has: its normalized name with underscores."""
-    return canonicalize_name(str(data["project"]["name"])).replace("-", "_")
-
-
-def _package_init(project: Project, import_name: str) -> Path | None:
-    """The package's ``__init__.py`` in a src or flat layout, or a single-module file."""
-    for candidate in (
-        project.root / "src" / import_name / "__init__.py",
-        project.root / import_name / "__init__.py",
-        project.root / "src" / f"{import_name}.py",
-        project.root / f"{import_name}.py",
-    ):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def find_sources(
-    project: Project, settings: Settings, *, latest_tag: Version | None
+def _pep621_sources(
+    project: Project, table: Mapping[str, Any], latest_tag: Version | None
 ) -> list[VersionSource]:
-    """Every place the version lives, in a stable order; raises if a named place does not match.
-
-    ``latest_tag`` is the newest release tag's version, used for tag-derived projects.
-    """
-    table = project.pyproject.get("project")
-    if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+    """Sources of a project with a ``[project]`` table: its version, or the dynamic one."""
+    if not isinstance(table.get("name"), str):
         raise ConfigError(
             "pyproject.toml has no [project] table with a name",
             where=str(project.pyproject_path),
@@ -303,26 +436,81 @@ def find_sources(
             hint="remove one of them",
         )
     if "version" in table:
-        sources = [_pyproject_source(project)]
-    elif "version" in dynamic:
-        sources = _dynamic_sources(project, latest_tag)
-    else:
-        raise ConfigError(
-            "[project] has no version and does not list it in dynamic",
-            where="pyproject.toml",
-            hint='add version = "0.1.0" to [project]',
+        return [_pyproject_source(project)]
+    if "version" in dynamic:
+        return _dynamic_sources(project, latest_tag)
+    raise ConfigError(
+        "[project] has no version and does not list it in dynamic",
+        where="pyproject.toml",
+        hint='add version = "0.1.0" to [project]',
+    )
+
+
+def _backend_version_sources(project: Project, sources: list[VersionSource]) -> list[VersionSource]:
+    """Where the version the build backend reports is written; it must be written somewhere.
+
+    The files found so far (``__version__`` literals, ``version-files``) must all hold it; with
+    none, a file holding nothing but the version (``VERSION``) is looked for.
+    """
+    reported = backend_metadata(project).version
+    if not sources:
+        for name in _PLAIN_VERSION_FILES:
+            path = project.root / name
+            if path.is_file():
+                found = _whole_or_assignment_source(path, project, label=name)
+                if found.version == reported:
+                    sources.append(found)
+    where = "setup.py" if (project.root / "setup.py").is_file() else "pyproject.toml"
+    if not sources:
+        raise SourceError(
+            f"the build backend reports version {reported}, but releasekit cannot find the "
+            "file it is written in",
+            where=where,
+            hint="list that file in [tool.releasekit] version-files",
         )
-    init = _package_init(project, _import_name(project.pyproject))
-    if init is not None and all(source.path != init for source in sources):
-        found = _optional_assignment(init, project, label="__version__")
-        if found is not None:
-            sources.append(found)
+    for source in sources:
+        if source.version != reported:
+            raise SourceError(
+                f"the build backend reports version {reported}, but "
+                f"{describe(source, project)} says {source.version}",
+                where=where,
+                hint="make them agree, or list the right file in [tool.releasekit] version-files",
+            )
+    return sources
+
+
+def find_sources(
+    project: Project, settings: Settings, *, latest_tag: Version | None
+) -> list[VersionSource]:
+    """Every place the version lives, in a stable order; raises if a named place does not match.
+
+    ``latest_tag`` is the newest release tag's version, used for tag-derived projects. Projects
+    without ``[project]`` are read from ``[tool.poetry]``, Cargo.toml (maturin), setup.cfg or
+    setup.py; when none says it, the build backend is asked (``project_meta``), and the version
+    it reports must be found in a file.
+    """
+    table = project.pyproject.get("project")
+    backend_knows = False
+    if isinstance(table, dict):
+        sources = _pep621_sources(project, table, latest_tag)
+    else:
+        sources, backend_knows = _legacy_sources(project, latest_tag)
+    for init in version_files(project):
+        if all(source.path != init for source in sources):
+            found = _optional_assignment(init, project, label="__version__")
+            if found is not None:
+                sources.append(found)
     for spec in settings.version_files:
         path = project.root / spec.path
         if spec.pattern is not None:
             sources.append(_pattern_source(path, project, spec.pattern))
         elif all(source.path != path for source in sources):
             sources.append(_whole_or_assignment_source(path, project, label="version-files"))
+    if backend_knows and not settings.version_files:
+        # setup.py passing a computed version= on: the package's __version__ literal is it.
+        setup_py = read_setup_py(project.root)
+        if not (sources and setup_py is not None and setup_py.version_given):
+            sources = _backend_version_sources(project, sources)
     return sources
 
 
@@ -347,18 +535,22 @@ def current_version(sources: Sequence[VersionSource], project: Project) -> Versi
 
 
 def file_edits(sources: Sequence[VersionSource], new: Version) -> list[FileEdit]:
-    """The rewritten text of every file source, all spans of one file replaced together."""
-    by_path: dict[Path, tuple[str, set[tuple[int, int]]]] = {}
+    """The rewritten text of every file source, all spans of one file replaced together.
+
+    Each source writes ``new`` in its own syntax (Cargo's SemVer for Cargo files).
+    """
+    by_path: dict[Path, tuple[str, dict[tuple[int, int], str]]] = {}
     for source in sources:
         if source.path is None:
             continue
-        text, spans = by_path.setdefault(source.path, (source.text, set()))
-        spans.update(source.spans)
+        text, replacements = by_path.setdefault(source.path, (source.text, {}))
+        rendered = render_version(new, source.syntax)
+        for span in source.spans:
+            replacements[span] = rendered
     edits = []
-    replacement = str(new)
-    for path, (text, spans) in by_path.items():
+    for path, (text, replacements) in by_path.items():
         pieces, cursor = [], 0
-        for start, end in sorted(spans):
+        for (start, end), replacement in sorted(replacements.items()):
             pieces.append(text[cursor:start])
             pieces.append(replacement)
             cursor = end

@@ -64,8 +64,14 @@ def _bump_release(version: Version, index: int) -> Version:
     """Increment release segment ``index`` (0 major, 1 minor, 2 patch), zero the rest.
 
     The segment count is kept (``1.2`` minor -> ``1.3``) unless ``index`` lies beyond it
-    (``1.2`` patch -> ``1.2.1``).
+    (``1.2`` patch -> ``1.2.1``). A pre-release or dev release that is already on its way to
+    that bump is finalized instead, as npm and poetry do: 2.14.0b1 + patch is 2.14.0 and
+    1.2.0rc1 + minor is 1.2.0, but 1.2.3rc1 + minor is 1.3.0.
     """
+    if (version.pre is not None or version.dev is not None) and version.post is None:
+        lower = version.release[index + 1 :]
+        if not any(lower):
+            return _build(epoch=version.epoch, release=version.release)
     parts = list(version.release)
     while len(parts) <= index:
         parts.append(0)

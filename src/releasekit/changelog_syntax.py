@@ -1,0 +1,305 @@
+"""Changelog syntax: where the headings are, what their titles say, and how dates are written.
+
+Real changelogs write a release as ``## [1.2.0] - 2024-01-01``, as ``1.2.0 (2024-01-01)`` over
+a line of ``=`` or ``~`` (Markdown setext or reStructuredText, perhaps with an overline), as
+``Version 1.2.0`` with ``Released 2024-01-01`` under it, and so on. This module only reads: it
+finds headings and the spans of their version and date, so that ``changelog.py`` can write the
+next release heading in the file's own style instead of imposing one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from packaging.version import InvalidVersion, Version
+
+Flavor = Literal["markdown", "rst"]
+
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_ATX = re.compile(r"^ {0,3}(?P<marks>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+# A setext underline; a lone "-" is an empty list item rather than an underline.
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-{2,})[ \t]*$")
+# A line of one repeated punctuation character: a reStructuredText over- or underline.
+_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1+[ \t]*$")
+# Markdown block starts that a setext underline cannot turn into a heading.
+_NOT_A_TITLE = re.compile(r"^\s*(?:[-*+>]|\d+[.)])(?:\s|$)")
+LINK = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:[ \t]*(?P<url>\S+)")
+
+# A PEP 440 version as changelogs write it (at least one dot, so "2024" or "3" are not one).
+_VERSION = (
+    r"(?:\d+!)?\d+(?:\.\d+)+(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?\d*)?"
+    r"(?:[-_.]?(?:post|rev|r)[-_.]?\d*)?(?:[-_.]?dev[-_.]?\d*)?"
+)
+# "1.2.0", "[1.2.0]", "v1.2.0", "Version 1.2.0", "pytest 8.0.0": up to three words before the
+# version; after it, nothing, a closing bracket, or a separator (" - 2024-01-01", " (date)").
+_RELEASE_TITLE = re.compile(
+    rf"^(?P<prefix>\[?(?:[A-Za-z][\w.-]*[ \t]+){{0,3}}\[?[vV]?)(?P<version>{_VERSION})"
+    r"(?P<suffix>(?:\].*|[ \t]*[-\u2013\u2014:(\[,/].*|[ \t]+)?)$"
+)
+_GENERIC_UNRELEASED = re.compile(
+    r"(?i)^\[?(?:unreleased(?:[ \t]+changes)?|in[ \t]+development|development|dev|main|master"
+    r"|upcoming(?:[ \t]+(?:release|changes))?|next[ \t]+release|not[ \t]+yet[ \t]+released)\]?"
+    r"(?:\([^)]*\))?(?:[ \t]*[-\u2013\u2014:(].*)?$"
+)
+_UNRELEASED_MARK = re.compile(
+    r"(?i)\b(?:unreleased|in[ \t]+development|not[ \t]+(?:yet[ \t]+)?released|upcoming"
+    r"|unpublished|tbd|tba)\b|\b(?:yyyy|xxxx)-(?:mm|xx)-(?:dd|xx)\b"
+)
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE_TEXT = (
+    rf"\d{{4}}([-/.])\d{{2}}\1\d{{2}}"
+    rf"|{_MONTH}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,[ \t]*\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH}[ \t]+\d{{4}}"
+)
+_DATE = re.compile(rf"(?<!\d)(?:{_DATE_TEXT})(?!\d)")
+_DATE_LINE = re.compile(
+    r"(?i)^(?:released|release[ \t]+date)(?::|[ \t]+on)?[ \t]+(?P<date>.+?)\.?[ \t]*$"
+)
+_UNRELEASED_LINE = re.compile(
+    r"(?i)^(?:unreleased|not[ \t]+yet[ \t]+released|in[ \t]+development)\.?[ \t]*$"
+)
+
+
+@dataclass(frozen=True)
+class HeadingStyle:
+    """How a heading is marked: ATX ``#`` count, or an adornment character (and an overline)."""
+
+    atx: int = 0
+    adornment: str = ""
+    overline: bool = False
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading on lines ``start`` to ``end`` (exclusive); its title is on line ``line``.
+
+    ``offset`` is where the title text starts on that line, so that spans found in ``text``
+    can be rewritten in the line itself.
+    """
+
+    start: int
+    end: int
+    line: int
+    offset: int
+    text: str
+    style: HeadingStyle
+    level: int
+
+
+@dataclass(frozen=True)
+class Title:
+    """What a release or Unreleased heading says, with the spans (in its text) to rewrite."""
+
+    version: Version | None = None
+    version_span: tuple[int, int] | None = None
+    date: str | None = None
+    # Where the date is; in "1.3.0 (unreleased)", where it goes (the "unreleased" mark).
+    date_span: tuple[int, int] | None = None
+    unreleased: bool = False
+    # "Unreleased", "dev", "main": names no version, and stays on top after a release.
+    generic: bool = False
+
+
+def strip_newline(line: str) -> str:
+    """A line without its line break (any break ``str.splitlines`` knows)."""
+    stripped = line.splitlines()
+    return stripped[0] if stripped else ""
+
+
+def _markdown_headings(texts: Sequence[str]) -> tuple[list[Heading], set[int]]:
+    """ATX and setext headings outside code fences, and the fenced lines."""
+    headings: list[Heading] = []
+    fenced: set[int] = set()
+    fence: str | None = None
+    after_break = True
+    index = 0
+    while index < len(texts):
+        text = texts[index]
+        fence_match = _FENCE.match(text)
+        if fence_match or fence is not None:
+            if fence_match:
+                marker = fence_match.group(1)
+                fence = None if fence == marker else (fence or marker)
+            fenced.add(index)
+            after_break = False
+            index += 1
+            continue
+        if (atx := _ATX.match(text)) is not None:
+            title = atx.group("text") or ""
+            offset = atx.start("text") if atx.group("text") is not None else len(text)
+            level = len(atx.group("marks"))
+            style = HeadingStyle(atx=level)
+            headings.append(Heading(index, index + 1, index, offset, title, style, level))
+            after_break = True
+            index += 1
+            continue
+        if (
+            after_break
+            and text.strip()
+            and not text.startswith("    ")
+            and not _NOT_A_TITLE.match(text)
+            and not LINK.match(text)
+            and index + 1 < len(texts)
+            and _SETEXT.match(texts[index + 1])
+        ):
+            char = texts[index + 1].strip()[0]
+            offset = len(text) - len(text.lstrip())
+            style = HeadingStyle(adornment=char)
+            level = 1 if char == "=" else 2
+            headings.append(Heading(index, index + 2, index, offset, text.strip(), style, level))
+            index += 2
+            continue
+        after_break = not text.strip()
+        index += 1
+    return headings, fenced
+
+
+def _rst_headings(texts: Sequence[str]) -> list[Heading]:
+    """Section titles: underlined, or over- and underlined, after a blank line or a title.
+
+    Levels follow the order in which each style first appears, as docutils assigns them.
+    """
+    found: list[tuple[int, int, int, str, HeadingStyle]] = []
+    after_break = True
+    index = 0
+    while index < len(texts):
+        text = texts[index]
+        following = texts[index + 1] if index + 1 < len(texts) else ""
+        if (
+            after_break
+            and _ADORNMENT.match(text)
+            and index + 2 < len(texts)
+            and following.strip()
+            and not _ADORNMENT.match(following)
+            and _ADORNMENT.match(texts[index + 2])
+            and texts[index + 2][0] == text[0]
+        ):
+            offset = len(following) - len(following.lstrip())
+            style = HeadingStyle(adornment=text[0], overline=True)
+            found.append((index, index + 3, offset, following.strip(), style))
+            index += 3
+            continue
+        underline = _ADORNMENT.match(following)
+        if (
+            after_break
+            and text.strip()
+            and not text[0].isspace()
+            and not _ADORNMENT.match(text)
+            and underline is not None
+            and len(following.rstrip()) >= min(len(text.rstrip()), 3)
+        ):
+            found.append((index, index + 2, 0, text.rstrip(), HeadingStyle(adornment=following[0])))
+            index += 2
+            continue
+        after_break = not text.strip()
+        index += 1
+    order: list[HeadingStyle] = []
+    for *_, style in found:
+        if style not in order:
+            order.append(style)
+    headings = []
+    for start, end, offset, title, style in found:
+        line = start + 1 if style.overline else start
+        level = order.index(style) + 1
+        headings.append(Heading(start, end, line, offset, title, style, level))
+    return headings
+
+
+def find_headings(texts: Sequence[str], flavor: Flavor) -> tuple[list[Heading], set[int]]:
+    """Every heading of the text (lines without endings), and lines inside code fences."""
+    if flavor == "rst":
+        return _rst_headings(texts), set()
+    return _markdown_headings(texts)
+
+
+def read_title(text: str) -> Title | None:
+    """What a heading's title says about a release; ``None`` for any other heading."""
+    if _GENERIC_UNRELEASED.match(text):
+        return Title(unreleased=True, generic=True)
+    match = _RELEASE_TITLE.match(text)
+    if match is None:
+        return None
+    try:
+        version = Version(match.group("version"))
+    except InvalidVersion:
+        return None
+    span = match.span("version")
+    suffix, suffix_start = match.group("suffix") or "", match.start("suffix")
+    if (mark := _UNRELEASED_MARK.search(suffix)) is not None:
+        mark_span = (suffix_start + mark.start(), suffix_start + mark.end())
+        return Title(version=version, version_span=span, date_span=mark_span, unreleased=True)
+    date = _DATE.search(suffix)
+    if date is None:
+        return Title(version=version, version_span=span)
+    date_span = (suffix_start + date.start(), suffix_start + date.end())
+    return Title(version, span, date.group(0), date_span)
+
+
+def read_date_line(text: str) -> tuple[str | None, tuple[int, int] | None] | None:
+    """A ``Released 2024-01-01`` line (date and its span) or an ``Unreleased`` line (no date).
+
+    Projects that keep the date out of the heading write it as the section's first line.
+    """
+    if _UNRELEASED_LINE.match(text):
+        return None, None
+    match = _DATE_LINE.match(text)
+    if match is None or not _DATE.fullmatch(match.group("date")):
+        return None
+    return match.group("date"), match.span("date")
+
+
+def format_date_like(sample: str, date: datetime.date) -> str:
+    """``date`` written the way ``sample`` is (``2024-01-02``, ``Jan 2, 2024``, ...)."""
+    iso = re.fullmatch(r"\d{4}([-/.])\d{2}\1\d{2}", sample)
+    if iso is not None:
+        separator = iso.group(1)
+        return f"{date.year:04d}{separator}{date.month:02d}{separator}{date.day:02d}"
+    month_word = re.search(r"[A-Za-z]{3,}\.?", sample)
+    word = month_word.group(0) if month_word else "January"
+    full = word.rstrip(".") in _MONTHS
+    month = _MONTHS[date.month - 1]
+    if not full:
+        month = month[:3] + ("." if word.endswith(".") else "")
+    day_match = re.search(r"(?<!\d)(\d{1,2})(st|nd|rd|th)?(?!\d)", sample)
+    padded = day_match is not None and day_match.group(1).startswith("0")
+    day = f"{date.day:02d}" if padded else str(date.day)
+    if day_match is not None and day_match.group(2):
+        day += _ordinal(date.day)
+    if sample[:1].isdigit():
+        return f"{day} {month} {date.year}"
+    return f"{month} {day}, {date.year}"
+
+
+def _ordinal(day: int) -> str:
+    """The English ordinal suffix of a day of the month."""
+    if 11 <= day <= 13:  # noqa: PLR2004  # the teens take "th"
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def underline_for(title: str, sample_title: str, sample_line: str) -> str:
+    """An adornment for ``title``, as long as the sample's is relative to its own title.
+
+    An underline exactly as long as its title stays exactly as long; one that ran longer by a
+    few characters keeps the same margin; it is never shorter than the new title.
+    """
+    margin = max(0, len(sample_line.rstrip()) - len(sample_title.rstrip()))
+    return sample_line.strip()[0] * (len(title.rstrip()) + margin)

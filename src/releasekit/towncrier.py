@@ -1,0 +1,270 @@
+"""towncrier projects: the changelog step is ``towncrier build``, shown before it is applied.
+
+towncrier renders the news fragments into the news file and deletes them. releasekit runs it,
+with the user's own towncrier, in a scratch copy of the project's files while planning; the
+difference between the copy and the project (the news file rewritten, fragments deleted) is the
+step. So the dry run shows exactly what the release will do, applying it cannot half-fail in a
+third-party tool, and undoing it restores every byte, fragments included.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from releasekit.errors import ApplyError, ChangelogError
+from releasekit.git import Git
+from releasekit.plan import WriteFile
+
+DEFAULT_NEWS_FILE = "NEWS.rst"  # towncrier's own default
+# Variables that would point git in the scratch copy at the user's repository.
+_GIT_LOCATION = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+)
+INSTALL_HINT = "install it: pip install towncrier, or uv tool install towncrier"
+
+
+@dataclass(frozen=True)
+class TowncrierConfig:
+    """Where towncrier is configured (for messages) and the news file it writes."""
+
+    source: str
+    filename: str
+
+
+def towncrier_config(root: Path) -> TowncrierConfig | None:
+    """The towncrier setup, or ``None`` when the project does not use towncrier.
+
+    ``towncrier.toml`` is read first, as towncrier reads it, then ``[tool.towncrier]`` in
+    pyproject.toml.
+    """
+    for name in ("towncrier.toml", "pyproject.toml"):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        table = data.get("tool", {}).get("towncrier")
+        if isinstance(table, dict) or name == "towncrier.toml":
+            filename = table.get("filename") if isinstance(table, dict) else None
+            return TowncrierConfig(
+                name, filename if isinstance(filename, str) else DEFAULT_NEWS_FILE
+            )
+    return None
+
+
+def towncrier_command(env: Mapping[str, str]) -> list[str] | None:
+    """The user's towncrier: ``towncrier`` on PATH, else ``python -m towncrier`` here."""
+    found = shutil.which("towncrier", path=env.get("PATH"))
+    if found is not None:
+        return [found]
+    if importlib.util.find_spec("towncrier") is not None:
+        return [sys.executable, "-m", "towncrier"]
+    return None
+
+
+@dataclass
+class RemoveFile:
+    """Delete a file (a news fragment); undo writes it back with its mode and timestamps."""
+
+    path: Path
+    display: str
+    old: bytes
+    _state: tuple[int, int, int] | None = field(default=None, init=False, repr=False)
+
+    def describe(self) -> str:
+        """Name the file."""
+        return f"remove {self.display}"
+
+    def diff(self) -> str:
+        """The deletion as ``git diff`` shows it."""
+        old = self.old.decode("utf-8", errors="replace").splitlines(keepends=True)
+        lines = difflib.unified_diff(old, [], f"a/{self.display}", "/dev/null")
+        text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        return text or f"--- a/{self.display}\n+++ /dev/null\n"
+
+    def apply(self) -> None:
+        """Delete the file, if it still holds what was planned."""
+        info = self.path.stat()
+        if self.path.read_bytes() != self.old:
+            raise ApplyError(
+                "file changed while the release was being prepared",
+                where=self.display,
+                hint="run again",
+            )
+        self._state = (stat.S_IMODE(info.st_mode), info.st_atime_ns, info.st_mtime_ns)
+        self.path.unlink()
+
+    def undo(self) -> None:
+        """Write the file back, exactly, if it was deleted."""
+        if self._state is None or self.path.exists():
+            return
+        mode, atime, mtime = self._state
+        self.path.write_bytes(self.old)
+        self.path.chmod(mode)
+        os.utime(self.path, ns=(atime, mtime))
+
+
+@dataclass
+class TowncrierBuild:
+    """The effect of ``towncrier build``: the news file rewritten, the fragments removed."""
+
+    command: str
+    writes: tuple[WriteFile, ...]
+    removals: tuple[RemoveFile, ...]
+    _done: list[WriteFile | RemoveFile] = field(default_factory=list, init=False, repr=False)
+
+    @property
+    def parts(self) -> list[WriteFile | RemoveFile]:
+        """The news file's rewrite, then each fragment's removal."""
+        return [*self.writes, *self.removals]
+
+    @property
+    def paths(self) -> list[str]:
+        """Every file the build changes or removes, for the release commit."""
+        return [part.display for part in self.parts]
+
+    def describe(self) -> str:
+        """The command, the news file and how many fragments go."""
+        written = ", ".join(write.display for write in self.writes) or "nothing"
+        count = len(self.removals)
+        return f"{self.command}: write {written}, remove {count} news fragment{'s' * (count != 1)}"
+
+    def diff(self) -> str:
+        """Every change as ``git diff`` would show it."""
+        return "".join(part.diff() for part in self.parts)
+
+    def apply(self) -> None:
+        """Write the news file and remove the fragments, recording each for undo."""
+        for part in self.parts:
+            self._done.append(part)
+            part.apply()
+
+    def undo(self) -> None:
+        """Undo whatever was done, in reverse."""
+        for part in reversed(self._done):
+            part.undo()
+
+
+def _project_files(root: Path) -> list[str]:
+    """The files towncrier may read: tracked ones and untracked ones that are not ignored."""
+    listed = Git(root).run("ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
+    names = dict.fromkeys(name for name in listed.split("\0") if name)
+    return [name for name in names if (root / name).is_file() or (root / name).is_symlink()]
+
+
+def _scratch_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The user's environment, with git kept inside the copy and no bytecode written."""
+    clean = {key: value for key, value in env.items() if key not in _GIT_LOCATION}
+    clean["PYTHONDONTWRITEBYTECODE"] = "1"
+    return clean
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        check=False,
+    )
+
+
+def _last_line(result: subprocess.CompletedProcess[str]) -> str:
+    for stream in (result.stderr, result.stdout):
+        lines = [line.strip() for line in stream.splitlines() if line.strip()]
+        if lines:
+            return lines[-1]
+    return f"exit status {result.returncode}"
+
+
+def plan_towncrier(
+    root: Path,
+    config: TowncrierConfig,
+    *,
+    version: Version,
+    date: str,
+    allow_empty: bool,
+    env: Mapping[str, str],
+) -> TowncrierBuild:
+    """Run ``towncrier build`` in a scratch copy and return its effect as one action.
+
+    Nothing in ``root`` is touched. A build that would create files (a news file that does not
+    exist yet, per-release files) is refused: the release commit holds tracked files only.
+    """
+    command = towncrier_command(env)
+    if command is None:
+        raise ChangelogError(
+            "towncrier is configured but not installed", where=config.source, hint=INSTALL_HINT
+        )
+    arguments = ["build", "--version", str(version), "--date", date, "--yes"]
+    files = _project_files(root)
+    scratch_env = _scratch_env(env)
+    with tempfile.TemporaryDirectory(prefix="releasekit-towncrier-") as folder:
+        scratch = Path(folder)
+        for name in files:
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, scratch / name, follow_symlinks=False)
+        for git_args in (["init", "-q"], ["add", "-A"]):
+            _run(["git", *git_args], scratch, scratch_env)
+        result = _run([*command, *arguments], scratch, scratch_env)
+        if result.returncode != 0:
+            raise ChangelogError(
+                # The scratch copy is gone by the time the user reads this; name their files.
+                f"towncrier build failed: {_last_line(result).replace(str(scratch), str(root))}",
+                where=config.source,
+                hint="towncrier build --draft shows what it would write",
+            )
+        writes, removals = [], []
+        for name in files:
+            old, copy = root / name, scratch / name
+            if not copy.exists():
+                removals.append(RemoveFile(old, name, old.read_bytes()))
+            elif not old.is_symlink() and (new := copy.read_bytes()) != old.read_bytes():
+                writes.append(WriteFile(old, name, old.read_bytes(), new))
+        known = set(files)
+        created = sorted(
+            str(path.relative_to(scratch))
+            for path in scratch.rglob("*")
+            if ".git" not in path.relative_to(scratch).parts
+            and path.is_file()
+            and str(path.relative_to(scratch)) not in known
+        )
+    if created:
+        raise ChangelogError(
+            f"towncrier build would create {', '.join(created)}",
+            where=config.source,
+            hint="create the news file (with towncrier's start line) and commit it, then run again",
+        )
+    if not removals and not allow_empty:
+        raise ChangelogError(
+            "there are no news fragments for this release",
+            where=config.source,
+            hint="add fragments (towncrier create), or pass --allow-empty-changelog",
+        )
+    shown = "towncrier " + " ".join(arguments)
+    return TowncrierBuild(shown, tuple(writes), tuple(removals))
