@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 from pathlib import Path
 
 import pytest
 
+from releasekit.build import BuildError, _unpack
 from tests.support import RepoBuilder, git, run_releasekit
 
 README = "# pkg\n\nA small project built by the tests.\n"
@@ -105,3 +108,40 @@ def test_untagged_tag_derived_version_is_refused(make_repo: RepoBuilder) -> None
     last = result.stderr.splitlines()[-1]
     assert last.startswith("error: the built version is 1.0.1.dev1+g")
     assert "HEAD has no release tag or the working tree is dirty" in last
+
+
+def _tar(path: Path, members: dict[str, str | None], links: dict[str, str] | None = None) -> Path:
+    """A tar.gz with regular members (name -> text) and symlinks (name -> target)."""
+    with tarfile.open(path, "w:gz") as archive:
+        for name, text in members.items():
+            data = (text or "").encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            archive.addfile(info)
+    return path
+
+
+@pytest.mark.parametrize("with_data_filter", [True, False])
+def test_unpacking_an_sdist_refuses_members_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_data_filter: bool
+) -> None:
+    """On Pythons with and without tarfile's data filter, an sdist cannot write outside."""
+    if not with_data_filter:
+        # Debian 12's Python 3.11.2 has no tarfile.data_filter: the hand-made check must hold.
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    good = _tar(tmp_path / "good.tar.gz", {"pkg-1.0/PKG-INFO": "x", "pkg-1.0/src/a.py": "y"})
+    with tarfile.open(good) as archive:
+        _unpack(archive, tmp_path / "out")
+    assert "y" == (tmp_path / "out/pkg-1.0/src/a.py").read_text()
+    for number, (members, links) in enumerate(
+        [({"../evil.txt": "x"}, {}), ({}, {"pkg-1.0/link": "../../outside"})]
+    ):
+        bad = _tar(tmp_path / f"bad{number}.tar.gz", members, links)
+        with tarfile.open(bad) as archive, pytest.raises((BuildError, tarfile.TarError)):
+            _unpack(archive, tmp_path / f"bad-out{number}")
+    assert not (tmp_path / "evil.txt").exists()

@@ -61,6 +61,15 @@ source = "scm"
 }
 
 
+def tag_on_another_line(repo: Repo, branch: str, tag: str) -> None:
+    """Tag a commit on a new branch, then go back to main: the tag is not reachable from it."""
+    repo.git("switch", "-q", "-c", branch)
+    repo.write({"notes.txt": branch})
+    repo.commit(branch)
+    repo.git("tag", "-a", tag, "-m", tag)
+    repo.git("switch", "-q", "main")
+
+
 def prepare(repo: Repo, *args: str) -> Run:
     """Run ``releasekit prepare`` with a fixed date."""
     return run_releasekit(repo.path, "prepare", *args, "--date", RELEASE_DATE)
@@ -132,11 +141,7 @@ def test_a_maintenance_branch_releases_below_main(make_repo: RepoBuilder) -> Non
 def test_a_version_tagged_on_another_line_is_refused(make_repo: RepoBuilder) -> None:
     """A version whose tag exists anywhere, in any style, is never released again."""
     repo = make_repo({"pyproject.toml": PYPROJECT, "CHANGELOG.md": CHANGELOG_160}, tags=("v1.2.3",))
-    repo.git("switch", "-q", "-c", "side")
-    repo.write({"notes.txt": "side"})
-    repo.commit("side")
-    repo.git("tag", "-a", "1.2.4", "-m", "1.2.4")
-    repo.git("switch", "-q", "main")
+    tag_on_another_line(repo, "side", "1.2.4")
     before = snapshot(repo)
     result = prepare(repo, "patch", "--yes")
     assert 1 == result.returncode
@@ -148,11 +153,7 @@ def test_an_odd_old_tag_elsewhere_does_not_block_the_0x_line(make_repo: RepoBuil
     """A 1.0.0.beta0 tag on an abandoned line does not make 0.5.1 "not higher"."""
     pyproject = PYPROJECT.replace("1.2.3", "0.5.0")
     repo = make_repo({"pyproject.toml": pyproject, "CHANGELOG.md": CHANGELOG_160}, tags=("v0.5.0",))
-    repo.git("switch", "-q", "-c", "rewrite")
-    repo.write({"notes.txt": "rewrite"})
-    repo.commit("abandoned rewrite")
-    repo.git("tag", "-a", "1.0.0.beta0", "-m", "beta")
-    repo.git("switch", "-q", "main")
+    tag_on_another_line(repo, "rewrite", "1.0.0.beta0")
     result = prepare(repo, "patch", "--yes")
     assert 0 == result.returncode, result.stderr
     assert "v0.5.1" == repo.git("describe", "--exact-match")

@@ -171,6 +171,28 @@ def _discard(paths: list[Path], outdir: Path, created: bool) -> None:
         outdir.rmdir()
 
 
+def _unpack(archive: tarfile.TarFile, target: Path) -> None:
+    """Unpack an sdist safely: no member may land outside ``target`` or be a device or link out.
+
+    Python 3.11.4 and later do this with the ``data`` filter; the 3.11 of Debian 12 and Ubuntu
+    predates it, so there the members are checked by hand before anything is written.
+    """
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(target, filter="data")
+        return
+    root = target.resolve()
+    for member in archive.getmembers():
+        destination = (root / member.name).resolve()
+        linked = (destination.parent / member.linkname).resolve() if member.issym() else root
+        escapes = not destination.is_relative_to(root) or not linked.is_relative_to(root)
+        if escapes or member.isdev() or member.islnk():
+            raise BuildError(
+                f"the sdist holds an unsafe member: {member.name}",
+                hint="check what the build backend puts in the sdist",
+            )
+    archive.extractall(target)  # noqa: S202  # every member was checked above
+
+
 def build_project(
     root: Path,
     outdir: Path,
@@ -194,7 +216,7 @@ def build_project(
             tempfile.TemporaryDirectory(prefix="releasekit-build-") as scratch,
             tarfile.open(written[0]) as archive,
         ):
-            archive.extractall(scratch, filter="data")
+            _unpack(archive, Path(scratch))
             (unpacked,) = Path(scratch).iterdir()
             written.append(_build_one(unpacked, "wheel", outdir, reporter))
         sdist, wheel = written
