@@ -642,7 +642,8 @@ ERRORS = [
     pytest.param(
         {"CHANGES.rst": "Changes\n=======\n\n1.2.3\n-----\n\n- Old.\n"},
         "error: CHANGES.rst: no 'Unreleased' section; add an 'Unreleased' heading, marked like "
-        "the release headings, with this release's entries above the newest release\n",
+        "the release headings, with this release's entries above the newest release, or release "
+        "without a changelog entry (--no-changelog)\n",
         id="rst-no-unreleased",
     ),
     pytest.param(

@@ -46,7 +46,11 @@ def diff_lines(output: str) -> dict[str, list[str]]:
 def released(
     make_repo: RepoBuilder, files: Mapping[str, str], expected: dict[str, list[str]]
 ) -> Repo:
-    """Dry-run ``prepare patch`` (its diff must be ``expected``), then release for real."""
+    """Dry-run ``prepare patch``, roll back a refused commit, then release for real.
+
+    The dry run's diff must be ``expected``; a refusing pre-commit hook must leave every file of
+    the layout, the index and the refs as they were.
+    """
     repo = make_repo({**files, "CHANGELOG.md": CHANGELOG}, tags=("v1.2.3",))
     before = snapshot(repo)
     dry = run_releasekit(repo.path, "prepare", "patch", "--dry-run", "--date", RELEASE_DATE)
@@ -55,6 +59,14 @@ def released(
     assert "Release 1.2.3 -> 1.2.4" in dry.stdout
     assert expected == diff_lines(dry.stdout)
     assert before == snapshot(repo)
+    hook = repo.path / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'refused by the hook' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    refused = run_releasekit(repo.path, "prepare", "patch", "--yes", "--date", RELEASE_DATE)
+    assert 1 == refused.returncode
+    assert "refused by the hook; every change was rolled back" in refused.stderr
+    assert before == snapshot(repo)  # every file of this layout restored byte for byte
+    hook.unlink()
     real = run_releasekit(repo.path, "prepare", "patch", "--yes", "--date", RELEASE_DATE)
     assert 0 == real.returncode, real.stderr
     assert "Release 1.2.4" == repo.git("log", "-1", "--format=%s")

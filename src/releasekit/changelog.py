@@ -329,13 +329,15 @@ def _missing_unreleased(changelog: Changelog, where: str) -> ChangelogError:
         return ChangelogError(
             f"no '{heading}' section",
             where=where,
-            hint=f"add '{heading}' with this release's entries above the newest release",
+            hint=f"add '{heading}' with this release's entries above the newest release, "
+            "or release without a changelog entry (--no-changelog)",
         )
     return ChangelogError(
         "no 'Unreleased' section",
         where=where,
         hint="add an 'Unreleased' heading, marked like the release headings, with this "
-        "release's entries above the newest release",
+        "release's entries above the newest release, or release without a changelog entry "
+        "(--no-changelog)",
     )
 
 
