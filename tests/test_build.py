@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,9 @@ def test_untagged_tag_derived_version_is_refused(make_repo: RepoBuilder) -> None
     assert "HEAD has no release tag or the working tree is dirty" in last
 
 
-def _tar(path: Path, members: dict[str, str | None], links: dict[str, str] | None = None) -> Path:
+def _tar(
+    path: Path, members: Mapping[str, str | None], links: Mapping[str, str] | None = None
+) -> Path:
     """A tar.gz with regular members (name -> text) and symlinks (name -> target)."""
     with tarfile.open(path, "w:gz") as archive:
         for name, text in members.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import pty
 import select
@@ -10,9 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
 from releasekit import __version__
+from releasekit.cli import COMMANDS
+from releasekit.cli.lazy import LazyCommand, LazyGroup
 from tests.support import RELEASE_DATE, Repo, releasekit_command, run_releasekit, snapshot
 
 
@@ -160,18 +165,81 @@ def test_signed_tag_with_ssh_key(demo_repo: Repo, tmp_path: Path) -> None:
     demo_repo.git("tag", "--verify", "v1.3.0")
 
 
-def test_help_and_version_import_no_command_modules() -> None:
-    """The CLI module imports no command implementation, so --help and --version stay fast."""
+def _modules_loaded_by(*args: str) -> list[str]:
+    """The releasekit, packaging and rich modules a fresh interpreter holds after ``main(args)``."""
     code = (
-        "import sys, releasekit.cli; "
-        "heavy = [m for m in ('releasekit.prepare', 'releasekit.sources', 'releasekit.plan', "
-        "'releasekit.changelog', 'packaging.version') if m in sys.modules]; "
-        "print(heavy)"
+        "import sys\n"
+        "from releasekit.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "prefixes = ('releasekit', 'packaging', 'rich')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(prefixes)), file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert "[]\n" == result.stdout
+    loaded: list[str] = ast.literal_eval(result.stderr.strip().splitlines()[-1])
+    return loaded
+
+
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_import_no_command_modules(option: str) -> None:
+    """--help and --version import no command module and no library module, so they stay fast."""
+    expected = [
+        "releasekit",
+        "releasekit.cli",
+        "releasekit.cli.lazy",
+        "releasekit.console",
+        "releasekit.errors",
+        "releasekit.redaction",
+    ]
+    assert expected == _modules_loaded_by(option)
+
+
+def test_command_help_imports_only_its_own_command_module() -> None:
+    """A command's own --help imports that command's module and no other command's."""
+    loaded = _modules_loaded_by("notes", "--help")
+    command_modules = [
+        m for m in loaded if m.startswith("releasekit.cli.") and m != "releasekit.cli.lazy"
+    ]
+    assert ["releasekit.cli.notes"] == command_modules
+
+
+def test_help_lists_every_command_whole(tmp_path: Path) -> None:
+    """--help lists every command with its whole summary: wrapped, never cut off."""
+    result = run_releasekit(tmp_path, "--help")
+    listed = " ".join(result.stdout.split())
+    expected = [row.name for row in COMMANDS if row.exists()]
+    assert expected == [
+        row.name for row in COMMANDS if f" {row.name} {row.summary} " in f"{listed} "
+    ]
+
+
+def test_command_table_summaries_match_docstrings() -> None:
+    """Each summary in the command table is the first line of that command's docstring."""
+    rows = [row for row in COMMANDS if row.exists()]
+    assert [(row.name, row.summary) for row in rows] == [
+        (row.name, row.load().get_short_help_str(limit=1000)) for row in rows
+    ]
+
+
+def test_command_whose_module_does_not_exist_is_left_out() -> None:
+    """A table row whose module is not written yet is not listed, not run, and breaks no help."""
+    group = LazyGroup(
+        name="releasekit",
+        lazy_commands=[
+            LazyCommand("notes", "releasekit.cli.notes", "Print notes."),
+            LazyCommand("later", "releasekit.cli.not_written_yet", "Not yet."),
+        ],
+    )
+    runner = CliRunner()
+    shown = runner.invoke(group, ["--help"])
+    missing = runner.invoke(group, ["later"])
+    assert (0, ["notes"]) == (shown.exit_code, group.list_commands(click.Context(group)))
+    assert "later" not in shown.output
+    assert (2, True) == (missing.exit_code, "No such command 'later'" in missing.output)
 
 
 def test_remote_credentials_never_shown(demo_repo: Repo) -> None:

@@ -1,7 +1,7 @@
 """The error model: every failure the user can meet is a ``ReleaseError``.
 
 Each error knows what failed, where (a file, field or URL), what to do about it, and which exit
-code it maps to, so that ``cli.py`` can render it as one line without guessing. Library code never
+code it maps to, so that ``cli/`` can render it as one line without guessing. Library code never
 prints an error; it raises one of these, chaining the underlying cause with ``raise ... from``.
 """
 

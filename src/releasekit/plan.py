@@ -24,7 +24,7 @@ from releasekit.git import Git
 
 
 class Reporter(Protocol):
-    """Where the library reports progress; ``cli.py`` implements it, tests may record it."""
+    """Where the library reports progress; ``cli/`` implements it, tests may record it."""
 
     def step(self, message: str) -> None:
         """A step is starting."""

@@ -1,0 +1,49 @@
+"""``releasekit doctor``: audit the release setup and print each finding with its fix.
+
+``--json`` always answers in JSON, even when the audit cannot run, so tools can rely on it.
+"""
+
+from __future__ import annotations
+
+import click
+
+from releasekit.cli import Context
+from releasekit.errors import EXIT_FAILED, EXIT_OK, ReleaseError
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@click.pass_obj
+def doctor(obj: Context, as_json: bool) -> int:
+    """Audit the release setup: metadata, versions, changelog, git and publishing workflows."""
+    import json
+
+    from releasekit.doctor import doctor as run_doctor
+
+    console = obj.console
+    try:
+        report = run_doctor(obj.root)
+    except ReleaseError as error:
+        if as_json:  # --json always answers in JSON; the error line still goes to stderr
+            console.print(json.dumps({"error": error.one_line(), "findings": []}, indent=2))
+        raise
+    if as_json:
+        console.print(json.dumps(report.as_dict(), indent=2))
+        return EXIT_OK if report.ok else EXIT_FAILED
+    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for finding in report.findings:
+        label = console.style(f"{finding.severity:<7}", colours[finding.severity], "bold")
+        console.print(f"{label} {finding.code}  {finding.place}")
+        console.print(f"        why: {finding.message}")
+        console.print(f"        fix: {finding.hint}")
+    errors, warnings = report.count("error"), report.count("warning")
+    verdict = f"{errors} error(s), {warnings} warning(s), {report.count('info')} note(s)"
+    console.print(console.style(verdict, "red" if errors else "green", "bold"))
+    for publisher in report.publishers:
+        console.print("")
+        console.print(
+            f"Trusted publisher for {publisher.index} ({publisher.workflow}, job {publisher.job}):"
+        )
+        for label, value in publisher.values:
+            console.print(f"  {label + ':':<30} {value}")
+    return EXIT_OK if report.ok else EXIT_FAILED

@@ -1,0 +1,74 @@
+"""``releasekit init``: write the publish workflow, the guide and the release script.
+
+Files init wrote before are replaced only with ``--force``, and a changelog never is.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import click
+
+from releasekit.cli import Context
+
+
+@click.command()
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab"]),
+    default="github",
+    show_default=True,
+    help="Which CI the publish workflow is for.",
+)
+@click.option(
+    "--environment",
+    metavar="NAME",
+    default="pypi",
+    show_default=True,
+    help="The protected environment the PyPI job runs in.",
+)
+@click.option("--testpypi", is_flag=True, help="Publish to TestPyPI first (and on manual runs).")
+@click.option(
+    "--publisher",
+    type=click.Choice(["action", "releasekit"]),
+    default="action",
+    show_default=True,
+    help="Upload with pypa/gh-action-pypi-publish or with releasekit publish.",
+)
+@click.option("--dependabot", is_flag=True, help="Also write .github/dependabot.yml for actions.")
+@click.option("--force", is_flag=True, help="Replace files init wrote before (never a changelog).")
+@click.pass_obj
+def init(
+    obj: Context,
+    ci: Literal["github", "gitlab"],
+    environment: str,
+    testpypi: bool,
+    publisher: Literal["action", "releasekit"],
+    dependabot: bool,
+    force: bool,
+) -> None:
+    """Write a least-privilege publish workflow, a publishing guide and a release script."""
+    from releasekit.scaffold import InitOptions
+    from releasekit.scaffold import init as run_init
+
+    options = InitOptions(
+        ci=ci,
+        environment=environment,
+        testpypi=testpypi,
+        publisher=publisher,
+        dependabot=dependabot,
+        force=force,
+    )
+    result = run_init(obj.root, options)
+    console = obj.console
+    if result.facts.compiled:
+        console.info(
+            f"Compiled extensions ({result.facts.compiled}): wheels built with cibuildwheel"
+        )
+    for path in result.written:
+        console.print(f"Wrote {path}")
+    for path, why in result.skipped:
+        console.print(f"Skipped {path}: {why}")
+    console.print("Next steps:")
+    for number, text in enumerate(result.next_steps, start=1):
+        console.print(f"  {number}. {text}")

@@ -1,0 +1,154 @@
+"""``releasekit prepare``: its options, the plan shown before applying it, and the next steps.
+
+The plan is shown in full (every file as a diff, then each action) before anything is changed,
+and applied only after ``--yes`` or a confirmation at a terminal: a pipe never confirms.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from releasekit.cli import Context
+from releasekit.errors import Aborted, UsageError
+
+if TYPE_CHECKING:
+    from releasekit.console import Console
+    from releasekit.prepare import ReleasePlan
+
+
+def _release_date(value: str | None) -> str:
+    """``--date`` as ISO text, or today's local date."""
+    if value is None:
+        return datetime.date.today().isoformat()
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise UsageError(f"--date {value!r} is not a date", hint="write it as YYYY-MM-DD") from exc
+
+
+@click.command()
+@click.argument("spec", metavar="[BUMP|VERSION]", required=False)
+@click.option("--dry-run", is_flag=True, help="Show the plan and stop; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--push", is_flag=True, help="Push the branch and tag atomically afterwards.")
+@click.option("--sign", is_flag=True, help="Create a signed tag (git tag -s).")
+@click.option("--no-commit", is_flag=True, help="Only rewrite the files (implies --no-tag).")
+@click.option("--no-tag", is_flag=True, help="Commit, but do not tag.")
+@click.option("--allow-dirty", is_flag=True, help="Allow uncommitted changes in tracked files.")
+@click.option(
+    "--allow-empty-changelog", is_flag=True, help="Release with an empty Unreleased section."
+)
+@click.option("--no-changelog", is_flag=True, help="Release without touching any changelog.")
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="The release date (default: today).")
+@click.pass_obj
+def prepare(
+    obj: Context,
+    spec: str | None,
+    dry_run: bool,
+    yes: bool,
+    push: bool,
+    sign: bool,
+    no_commit: bool,
+    no_tag: bool,
+    allow_dirty: bool,
+    allow_empty_changelog: bool,
+    no_changelog: bool,
+    date: str | None,
+) -> None:
+    """Bump the version everywhere, roll the changelog, commit and tag, atomically.
+
+    BUMP is major, minor, patch, alpha, beta, rc, post, dev or release, or a chain such as
+    minor,rc. VERSION is any PEP 440 version higher than the current one.
+    """
+    from releasekit.prepare import PrepareOptions, apply_release, plan_release
+
+    if spec is None:
+        raise UsageError(
+            "prepare needs a BUMP or a VERSION",
+            hint="for example: releasekit prepare minor, or releasekit prepare 2.0.0",
+        )
+    options = PrepareOptions(
+        spec=spec,
+        date=_release_date(date),
+        commit=not no_commit,
+        tag=not no_tag,
+        push=push,
+        sign=sign,
+        allow_dirty=allow_dirty,
+        allow_empty_changelog=allow_empty_changelog,
+        changelog=not no_changelog,
+        dry_run=dry_run,
+    )
+    console = obj.console
+    plan = plan_release(obj.root, options, env=os.environ)
+    _show_plan(console, plan)
+    if dry_run:
+        console.print(console.style("Dry run: nothing was changed.", "bold"))
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "confirmation needed, but standard input is not a terminal",
+                hint="pass --yes to apply without asking",
+            )
+        if not click.confirm("Apply this plan?", default=False, err=True):
+            raise Aborted("declined at the prompt; nothing was changed")
+    apply_release(plan, console)
+    _show_next_steps(console, plan)
+
+
+def _show_plan(console: Console, plan: ReleasePlan) -> None:
+    """Every file change as a diff, then the commit, tag and push."""
+    console.info(console.style(f"Release {plan.current} -> {plan.new}", "bold"))
+    console.info(f"Version sources: {', '.join(plan.sources)}")
+    for warning in plan.warnings:
+        console.warn(warning)
+    console.info()
+    for write in plan.writes:
+        console.diff(write.diff())
+    for diff in plan.other_diffs:
+        console.diff(diff)
+    console.info()
+    console.info(console.style("Plan:", "bold"))
+    for number, action in enumerate(plan.actions, start=1):
+        console.info(f"  {number}. {action.describe()}")
+
+
+def _web_root(plan: ReleasePlan) -> tuple[str, str] | None:
+    """The GitHub or GitLab web address of the remote, if it is one."""
+    from releasekit.changelog import web_base
+
+    return web_base(plan.remote_url)
+
+
+def _show_next_steps(console: Console, plan: ReleasePlan) -> None:
+    """What the maintainer does next: push, create the release, watch the workflow."""
+    if plan.commit_message is None:
+        console.print(f"Updated {len(plan.writes)} file(s) to {plan.new}; review and commit them.")
+        return
+    done = f'Committed "{plan.commit_message}"' + (f" and tagged {plan.tag}" if plan.tag else "")
+    console.print(console.style(done + ".", "green", "bold"))
+    steps = []
+    if plan.push_remote is None:
+        tag = f" {plan.tag}" if plan.tag else ""
+        steps.append(
+            f"Push the commit and tag together: git push --atomic origin {plan.branch}{tag}"
+        )
+    if plan.tag:
+        steps.append(
+            f"Create the release: gh release create {plan.tag} --title {plan.new} "
+            f'--notes "$(releasekit notes {plan.new})"'
+        )
+    web = _web_root(plan)
+    if web is not None and web[0] == "github":
+        steps.append(f"Watch the publish workflow: {web[1]}/actions")
+    elif web is not None:
+        steps.append(f"Watch the publish pipeline: {web[1]}/-/pipelines")
+    console.print("Next steps:")
+    for number, text in enumerate(steps, start=1):
+        console.print(f"  {number}. {text}")
