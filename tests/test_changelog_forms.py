@@ -169,6 +169,22 @@ FORMS = [
         "Unreleased\n^^^^^^^^^^\n\n1.3.0 (2026-11-24)\n^^^^^^^^^^^^^^^^^^\n\n- New.\n",
         id="rst-first-release",
     ),
+    pytest.param(
+        "markdown",
+        "## [UNRELEASED]\n\n- New.\n\n## 0.28.1 (6th December, 2024)\n\n- Old.\n",
+        "## [UNRELEASED]\n\n## 1.3.0 (24th November, 2026)\n\n- New.\n\n"
+        "## 0.28.1 (6th December, 2024)\n\n- Old.\n",
+        id="day-month-comma-year-as-httpx-writes-it",
+    ),
+    pytest.param(
+        "rst",
+        "Changelog\n---------\n\n*unreleased*\n~~~~~~~~~~~~\n\n* New.\n\n"
+        "26.3 - 2024-01-01\n~~~~~~~~~~~~~~~~~\n\n* Old.\n",
+        "Changelog\n---------\n\n*unreleased*\n~~~~~~~~~~~~\n\n"
+        "1.3.0 - 2026-11-24\n~~~~~~~~~~~~~~~~~~\n\n* New.\n\n"
+        "26.3 - 2024-01-01\n~~~~~~~~~~~~~~~~~\n\n* Old.\n",
+        id="rst-unreleased-in-emphasis-as-packaging-writes-it",
+    ),
 ]
 
 
@@ -746,3 +762,74 @@ def test_doctor_reads_every_form(
 ) -> None:
     """doctor finds the changelog by its usual names and reads rST, setext and towncrier files."""
     assert expected == doctor_changelog_findings(project(make_repo, files))
+
+
+BLACK_LIKE = """\
+# Change Log
+
+## Unreleased
+
+<!-- PR authors:
+     Please include the PR number in the changelog entry, not the issue number -->
+
+- Top entry (#1)
+
+### Highlights
+
+<!-- Include any especially major or disruptive changes here -->
+
+### Stable style
+
+<!-- Changes that affect the stable style -->
+
+- Fix a thing (#2)
+
+## Version 26.5.1
+
+### Stable style
+
+- Old (#0)
+"""
+
+
+def test_a_template_stays_under_unreleased_and_only_entries_are_released() -> None:
+    """Comments and empty sub-sections stay for the next release; entries move under the new one."""
+    out = release_unreleased(
+        parse(BLACK_LIKE), version=Version("26.5.2"), date=RELEASE_DATE, new_tag="26.5.2"
+    )
+    assert (
+        "# Change Log\n\n## Unreleased\n\n<!-- PR authors:\n"
+        "     Please include the PR number in the changelog entry, not the issue number -->\n\n"
+        "### Highlights\n\n<!-- Include any especially major or disruptive changes here -->\n\n"
+        "### Stable style\n\n<!-- Changes that affect the stable style -->\n\n"
+        "## Version 26.5.2\n\n- Top entry (#1)\n\n### Stable style\n\n- Fix a thing (#2)\n\n"
+        "## Version 26.5.1\n\n### Stable style\n\n- Old (#0)\n"
+    ) == out
+    assert (Version("26.5.2"), "- Top entry (#1)\n\n### Stable style\n\n- Fix a thing (#2)\n") == (
+        notes(parse(out))
+    )
+
+
+def test_a_template_without_entries_is_an_empty_unreleased_section() -> None:
+    """Comments and sub-headings alone are no entries: the release is refused as empty."""
+    released_once = release_unreleased(
+        parse(BLACK_LIKE), version=Version("26.5.2"), date=RELEASE_DATE, new_tag="26.5.2"
+    )
+    with pytest.raises(ChangelogError) as caught:
+        release_unreleased(
+            parse(released_once), version=Version("26.5.3"), date=RELEASE_DATE, new_tag="26.5.3"
+        )
+    assert "the Unreleased section has no entries" == caught.value.message
+
+
+def test_an_rst_template_keeps_its_comments() -> None:
+    """rST comments (``..`` lines, not directives) are template too."""
+    text = (
+        "Unreleased\n----------\n\n.. Add entries below, newest first.\n\n- New.\n\n"
+        "1.2.0 (2024-01-01)\n------------------\n\n- Old.\n"
+    )
+    assert (
+        "Unreleased\n----------\n\n.. Add entries below, newest first.\n\n"
+        "1.3.0 (2026-11-24)\n------------------\n\n- New.\n\n"
+        "1.2.0 (2024-01-01)\n------------------\n\n- Old.\n"
+    ) == released(text, "rst")

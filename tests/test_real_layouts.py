@@ -418,11 +418,12 @@ def test_doctor_when_the_backend_cannot_report_metadata(make_repo: RepoBuilder) 
 
 
 def test_build_output_is_captured_and_shown_with_verbose(tmp_path: Path) -> None:
-    """What setup.py prints stays off the terminal on success; -v shows it."""
+    """What setup.py prints or warns stays off the terminal on success; -v shows it."""
     root = write_project(tmp_path, "setuptools", version="1.2.3")
     (root / "setup.py").write_text(
-        "import sys\n\nfrom setuptools import setup\n\n"
-        "print('noise from setup.py', file=sys.stderr)\nsetup()\n"
+        "import sys\nimport warnings\n\nfrom setuptools import setup\n\n"
+        "print('noise from setup.py', file=sys.stderr)\n"
+        "warnings.warn('a deprecation notice from the backend')\nsetup()\n"
     )
     quiet = run_releasekit(root, "build")
     assert 0 == quiet.returncode, quiet.stderr
@@ -430,3 +431,4 @@ def test_build_output_is_captured_and_shown_with_verbose(tmp_path: Path) -> None
     verbose = run_releasekit(root, "-v", "build", "--outdir", "verbose-dist")
     assert 0 == verbose.returncode, verbose.stderr
     assert "noise from setup.py" in verbose.stderr.splitlines()
+    assert "a deprecation notice from the backend" in verbose.stderr

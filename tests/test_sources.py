@@ -138,6 +138,35 @@ def test_tag_derived_versions(tmp_path: Path, config: str) -> None:
     assert Version("0.0.0") == sources_of(root)[0].version
 
 
+def test_a_computed_setuptools_attr_with_setuptools_scm_is_tag_derived(tmp_path: Path) -> None:
+    """setuptools-scm's own layout: attr points at a version computed from the tags."""
+    root = project_at(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\ndynamic = ["version"]\n'
+            '[tool.setuptools.dynamic]\nversion = { attr = "_helper.version" }\n'
+            "[tool.setuptools_scm]\n",
+            "_helper.py": "from setuptools_scm import get_version\nversion = get_version()\n",
+        },
+    )
+    assert [("latest release tag", "8.1.0")] == labels(root, sources_of(root, Version("8.1.0")))
+
+
+def test_a_computed_setuptools_attr_without_scm_names_the_attribute(tmp_path: Path) -> None:
+    """Without an scm tool, a computed attribute is an error that names it."""
+    root = project_at(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\ndynamic = ["version"]\n'
+            '[tool.setuptools.dynamic]\nversion = { attr = "_helper.release" }\n',
+            "_helper.py": "release = compute()\n",
+        },
+    )
+    with pytest.raises(SourceError) as caught:
+        sources_of(root)
+    assert 'setuptools attr: version: no `release = "..."` assignment found' == caught.value.message
+
+
 def test_version_files_plain_and_pattern(tmp_path: Path) -> None:
     """version-files adds assignments and literal patterns; rewriting touches only the version."""
     root = project_at(

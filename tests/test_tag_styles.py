@@ -187,3 +187,18 @@ def test_doctor_reports_a_tag_format_that_disagrees(make_repo: RepoBuilder) -> N
     result = run_releasekit(repo.path, "doctor")
     assert "tag-format-mismatch" in result.stdout
     assert 'set tag-format = "{version}"' in result.stdout
+
+
+def test_an_abandoned_tag_the_project_released_below_does_not_block(
+    make_repo: RepoBuilder,
+) -> None:
+    """A reachable 1.0.0.beta0 followed by 0.19 and 0.28 releases: 0.28.2 is released."""
+    pyproject = PYPROJECT.replace("1.2.3", "0.28.1")
+    repo = make_repo({"pyproject.toml": pyproject, "CHANGELOG.md": CHANGELOG_160}, tags=("0.18.0",))
+    for tag in ("1.0.0.beta0", "0.19.0", "0.28.1"):
+        repo.write({"notes.txt": tag})
+        repo.commit(tag)
+        repo.git("tag", "-a", tag, "-m", tag)
+    result = prepare(repo, "patch", "--yes")
+    assert 0 == result.returncode, result.stderr
+    assert "0.28.2" == repo.git("describe", "--exact-match")

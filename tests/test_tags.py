@@ -231,3 +231,41 @@ def test_a_filter_that_rejects_every_tag_is_reported(make_repo: RepoBuilder) -> 
     ) == found.mismatch
     with pytest.raises(ConfigError):
         require_matching_format(found, tag_derived=True)
+
+
+def test_a_tag_the_project_released_below_afterwards_is_stray(make_repo: RepoBuilder) -> None:
+    """httpx's case: 1.0.0.beta0 in 2021, then 0.19 to 0.28 on top of it; 0.28 is the latest."""
+    repo = tagged_repo(make_repo, "", ("0.18.0", "1.0.0.beta0", "0.19.0", "0.28.1"))
+    found = read_history(Git(repo.path), Project(repo.path, {}), Settings(), "pkg")
+    assert found.latest is not None
+    assert "0.28.1" == found.latest.name
+    assert ["1.0.0.beta0"] == [tag.name for tag in found.strays]
+    assert found.tagged(Version("1.0.0b0")) is not None  # still never released twice
+
+
+def test_a_maintenance_release_merged_back_does_not_demote_main(make_repo: RepoBuilder) -> None:
+    """v1.0.1 made on 1.x and merged into main does not descend from v2.0.0: v2.0.0 stays latest."""
+    repo = tagged_repo(make_repo, "", ("v1.0.0",))
+    repo.git("branch", "1.x")
+    repo.write({"notes.txt": "2.0"})
+    repo.commit("2.0")
+    repo.git("tag", "-a", "v2.0.0", "-m", "v2.0.0")
+    repo.git("switch", "-q", "1.x")
+    repo.write({"fix.txt": "fix"})
+    repo.commit("fix")
+    repo.git("tag", "-a", "v1.0.1", "-m", "v1.0.1")
+    repo.git("switch", "-q", "main")
+    repo.git("merge", "-q", "--no-edit", "1.x")
+    found = read_history(Git(repo.path), Project(repo.path, {}), Settings(), "pkg")
+    assert found.latest is not None
+    assert "v2.0.0" == found.latest.name
+    assert () == found.strays
+
+
+def test_a_lower_tag_on_the_same_commit_does_not_make_a_stray(make_repo: RepoBuilder) -> None:
+    """v1.2.3 and v1.5.0 on one commit: v1.5.0 is the latest, not a tag released below."""
+    repo = tagged_repo(make_repo, "", ("v1.2.3",))
+    repo.git("tag", "v1.5.0")
+    found = read_history(Git(repo.path), Project(repo.path, {}), Settings(), "pkg")
+    assert found.latest is not None
+    assert "v1.5.0" == found.latest.name

@@ -3,7 +3,8 @@
 Markdown (Keep a Changelog, ATX or setext headings) and reStructuredText are read alike. The file
 is held as its own lines, endings included, and sections are index ranges over them: rendering is
 concatenation, so parse-then-write is the identity, and a release only inserts or rewrites heading
-lines (and Markdown link lines). Hand-written text is never reflowed, reordered or dropped.
+lines (and Markdown link lines). Hand-written text is never reflowed or dropped; only an
+Unreleased section kept as a template is split, skeleton from entries (``changelog_template``).
 
 The level of the release sections is read from the release headings themselves, never assumed,
 and a new release heading copies the newest existing one (its words, brackets, date format and
@@ -33,6 +34,7 @@ from releasekit.changelog_syntax import (
     strip_newline,
     underline_for,
 )
+from releasekit.changelog_template import TemplateSplit, comment_lines, split_template
 from releasekit.errors import ChangelogError
 
 _COMPARE = re.compile(r"^(?P<prefix>.+/compare/)(?P<old>.+?)\.\.\.(?P<new>[^/]+)$")
@@ -166,10 +168,15 @@ def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
 
 
 def is_empty(changelog: Changelog, section: Section) -> bool:
-    """Whether a section has no entries: nothing but blank lines, sub-headings and its date."""
+    """Whether a section has no entries: only blank lines, sub-headings, comments and its date."""
     heading_lines = {i for h in changelog.headings for i in range(h.start, h.end)}
+    body = changelog.lines[section.heading.end : section.end]
+    comments = {section.heading.end + i for i in comment_lines(body, changelog.flavor)}
     return all(
-        not changelog.lines[index].strip() or index in heading_lines or index == section.date_line
+        not changelog.lines[index].strip()
+        or index in heading_lines
+        or index in comments
+        or index == section.date_line
         for index in range(section.heading.end, section.end)
     )
 
@@ -321,6 +328,18 @@ def _new_heading(
     return _styled(changelog, like, title_line), date_line
 
 
+def _ended(line: str, nl: str) -> str:
+    """``line`` with a line ending (the file's last line may have none)."""
+    return line if line.endswith(("\n", "\r")) else line + nl
+
+
+def _template(changelog: Changelog, section: Section) -> TemplateSplit | None:
+    """The Unreleased section split into skeleton and entries, when it is kept as a template."""
+    inside = [h for h in changelog.headings if section.heading.end <= h.start < section.end]
+    body = changelog.lines[section.heading.end : section.end]
+    return split_template(body, inside, changelog.flavor, section.heading.end)
+
+
 def _missing_unreleased(changelog: Changelog, where: str) -> ChangelogError:
     """The error for a changelog without an Unreleased section, in the file's own marks."""
     style = changelog.style
@@ -397,6 +416,15 @@ def release_unreleased(
         if not lines[last].endswith(("\n", "\r")):
             lines[last] += nl
         inserted = [nl, *heading_lines] + ([nl, date_line + nl] if date_line else [])
+        template = _template(changelog, section)
+        if template is not None:
+            # The skeleton stays under Unreleased; the entries follow the release heading.
+            for index in range(section.heading.end, section.end):
+                replacements[index] = []
+            skeleton = [nl, *(_ended(line, nl) for line in template.skeleton)]
+            released = [_ended(line, nl) for line in template.released]
+            inserted = [*(skeleton if template.skeleton else []), *inserted, nl, *released]
+            inserted += [nl] if section.end < len(lines) else []
         replacements[last] = [*replacements.get(last, [lines[last]]), *inserted]
     else:
         for index in range(section.heading.start, last):

@@ -45,6 +45,8 @@ _GENERIC_UNRELEASED = re.compile(
     r"|upcoming(?:[ \t]+(?:release|changes))?|next[ \t]+release|not[ \t]+yet[ \t]+released)\]?"
     r"(?:\([^)]*\))?(?:[ \t]*[-\u2013\u2014:(].*)?$"
 )
+# A title set in emphasis as a whole: *unreleased* (packaging's CHANGELOG.rst), **Unreleased**.
+_EMPHASIS = re.compile(r"^(?P<mark>[*_]{1,2})(?P<body>[^*_].*?)(?P=mark)$")
 _UNRELEASED_MARK = re.compile(
     r"(?i)\b(?:unreleased|in[ \t]+development|not[ \t]+(?:yet[ \t]+)?released|upcoming"
     r"|unpublished|tbd|tba)\b|\b(?:yyyy|xxxx)-(?:mm|xx)-(?:dd|xx)\b"
@@ -67,7 +69,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE_TEXT = (
     rf"\d{{4}}([-/.])\d{{2}}\1\d{{2}}"
     rf"|{_MONTH}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,[ \t]*\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH}[ \t]+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH},?[ \t]+\d{{4}}"
 )
 _DATE = re.compile(rf"(?<!\d)(?:{_DATE_TEXT})(?!\d)")
 _DATE_LINE = re.compile(
@@ -232,7 +234,7 @@ def find_headings(texts: Sequence[str], flavor: Flavor) -> tuple[list[Heading], 
 
 def read_title(text: str) -> Title | None:
     """What a heading's title says about a release; ``None`` for any other heading."""
-    if _GENERIC_UNRELEASED.match(text):
+    if _GENERIC_UNRELEASED.match(_EMPHASIS.sub(r"\g<body>", text)):
         return Title(unreleased=True, generic=True)
     match = _RELEASE_TITLE.match(text)
     if match is None:
@@ -284,7 +286,8 @@ def format_date_like(sample: str, date: datetime.date) -> str:
     if day_match is not None and day_match.group(2):
         day += _ordinal(date.day)
     if sample[:1].isdigit():
-        return f"{day} {month} {date.year}"
+        comma = "," if re.search(r"[A-Za-z.],", sample) else ""  # 6th December, 2024 (httpx)
+        return f"{day} {month}{comma} {date.year}"
     return f"{month} {day}, {date.year}"
 
 

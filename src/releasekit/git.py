@@ -141,10 +141,23 @@ class Git:
         """Whether ``remote`` has the tag (asked live: remote-tracking data may be stale)."""
         return bool(self.output("ls-remote", "--tags", remote, f"refs/tags/{tag}"))
 
-    def tags(self, *, merged: str | None = None) -> list[str]:
-        """Every tag name in the repository, or only those reachable from ``merged``."""
+    def tags(self, *, merged: str | None = None, contains: str | None = None) -> list[str]:
+        """Every tag name, or those reachable from ``merged`` and/or containing ``contains``."""
         extra = ["--merged", merged] if merged is not None else []
+        extra += ["--contains", f"refs/tags/{contains}"] if contains is not None else []
         return self.output("tag", "--list", *extra).splitlines()
+
+    def tag_commits(self) -> dict[str, str]:
+        """Each tag's commit (annotated tags peeled), in one call."""
+        out = self.output(
+            "for-each-ref", "--format=%(refname:strip=2) %(*objectname) %(objectname)", "refs/tags"
+        )
+        commits = {}
+        for line in out.splitlines():
+            name, _, objects = line.partition(" ")
+            peeled, _, direct = objects.partition(" ")
+            commits[name] = peeled or direct
+        return commits
 
     def tags_at_head(self) -> list[str]:
         """The tags that point at HEAD."""

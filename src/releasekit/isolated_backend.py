@@ -13,6 +13,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -90,6 +91,23 @@ def _build_log_to(runner: CapturingRunner) -> Iterator[None]:
         _ctx.LOGGER.reset(logger)
 
 
+@contextlib.contextmanager
+def _backend_warnings_to(runner: CapturingRunner) -> Iterator[None]:
+    """Keep the backend's warnings with its output instead of letting them reach the terminal.
+
+    pyproject_hooks re-raises, in this process, every warning the backend raised in its own
+    (setuptools' deprecation notices run to 150 lines for one build); they are the backend's
+    output, shown with ``-v`` or on failure like the rest of it.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                runner.log(f"{warning.category.__name__}: {warning.message}")
+
+
 def run_hook(
     source: Path,
     distribution: Distribution,
@@ -108,7 +126,11 @@ def run_hook(
     from build.env import DefaultIsolatedEnv  # noqa: PLC0415  # as above
 
     try:
-        with _build_log_to(runner), DefaultIsolatedEnv(installer=installer()) as env:
+        with (
+            _build_log_to(runner),
+            _backend_warnings_to(runner),
+            DefaultIsolatedEnv(installer=installer()) as env,
+        ):
             builder = ProjectBuilder.from_isolated_env(env, source, runner=runner)
             env.install(builder.build_system_requires)
             env.install(builder.get_requires_for_build(distribution))

@@ -378,9 +378,20 @@ def _dynamic_sources(project: Project, latest_tag: Version | None) -> list[Versi
     setuptools = tool.get("setuptools", {})
     dynamic_version = setuptools.get("dynamic", {}).get("version")
     if isinstance(dynamic_version, dict) and "attr" in dynamic_version:
-        dotted, _, _attribute = str(dynamic_version["attr"]).rpartition(".")
+        dotted, _, attribute = str(dynamic_version["attr"]).rpartition(".")
         path = _module_file(project, dotted, setuptools.get("package-dir", {}))
-        return [_required_assignment(path, project, label="setuptools attr: version")]
+        found = _optional_assignment(path, project, label="setuptools attr: version")
+        if found is not None:
+            return [found]
+        if _uses_scm(project):
+            # The attribute is computed (setuptools-scm's own repository reads its tags this
+            # way): the version is the tag's, and a release is a tag.
+            return _tag_source(latest_tag)
+        raise SourceError(
+            f'setuptools attr: version: no `{attribute} = "..."` assignment found',
+            where=_relative(path, project),
+            hint="write the version as a string literal, or set a pattern in version-files",
+        )
     if isinstance(dynamic_version, dict) and "file" in dynamic_version:
         files = dynamic_version["file"]
         names = [files] if isinstance(files, str) else list(files)

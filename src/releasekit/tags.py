@@ -105,11 +105,10 @@ class ReleaseHistory:
     at_head: tuple[ReleaseTag, ...] = ()
     # One line for a configured format that matches none of the existing release tags.
     mismatch: str | None = field(default=None)
-
-    @property
-    def latest(self) -> ReleaseTag | None:
-        """The highest release reachable from HEAD."""
-        return max(self.reachable, key=lambda tag: tag.version, default=None)
+    # The highest reachable release that later releases did not supersede (see ``_latest``).
+    latest: ReleaseTag | None = None
+    # Reachable tags above ``latest`` that the project released below afterwards.
+    strays: tuple[ReleaseTag, ...] = ()
 
     @property
     def version_at_head(self) -> Version | None:
@@ -309,7 +308,8 @@ def read_history(
     reachable = _release_tags(merged, name, scm, setting)
     everywhere = _release_tags(git.tags(), name, scm, setting)
     at_head = _release_tags(git.tags_at_head(), name, scm, setting)
-    tag_format, mismatch = _format(settings, scm, reachable)
+    latest, strays = _latest(git, reachable)
+    tag_format, mismatch = _format(settings, scm, [tag for tag in reachable if tag not in strays])
     if scm is not None and not reachable and mismatch is None:
         rejected = _release_tags(merged, name, None, None)
         if rejected:
@@ -317,7 +317,40 @@ def read_history(
                 f"no tag matches the scm tag filter {scm.pattern!r}; the tags look like "
                 f"{_looks_like(rejected)} (fix the filter, or set tag-format)"
             )
-    return ReleaseHistory(tag_format, tuple(reachable), tuple(everywhere), tuple(at_head), mismatch)
+    return ReleaseHistory(
+        tag_format,
+        tuple(reachable),
+        tuple(everywhere),
+        tuple(at_head),
+        mismatch,
+        latest,
+        strays,
+    )
+
+
+def _latest(
+    git: Git, reachable: list[ReleaseTag]
+) -> tuple[ReleaseTag | None, tuple[ReleaseTag, ...]]:
+    """The latest release, passing over stray tags that later history released below.
+
+    A tag is stray when a release tag with a lower version descends from it: the project went on
+    releasing below it (httpx tagged 1.0.0.beta0 in 2021, then released 0.19 to 0.28 on top of
+    it), so it is no longer the line the next version must exceed. A maintenance release merged
+    back into main does not descend from main's newer tag, so that tag stays the latest.
+    """
+    strays: list[ReleaseTag] = []
+    commits: dict[str, str] | None = None
+    for candidate in sorted(reachable, key=lambda tag: tag.version, reverse=True):
+        below = {tag.name for tag in reachable if tag.version < candidate.version}
+        later = set(git.tags(merged="HEAD", contains=candidate.name)) & below if below else set()
+        if later:
+            # A lower tag on the candidate's own commit is no later release.
+            commits = commits if commits is not None else git.tag_commits()
+            later = {name for name in later if commits.get(name) != commits.get(candidate.name)}
+        if not later:
+            return candidate, tuple(strays)
+        strays.append(candidate)
+    return None, tuple(strays)
 
 
 def require_matching_format(history: ReleaseHistory, *, tag_derived: bool) -> None:
