@@ -202,3 +202,22 @@ def test_an_abandoned_tag_the_project_released_below_does_not_block(
     result = prepare(repo, "patch", "--yes")
     assert 0 == result.returncode, result.stderr
     assert "0.28.2" == repo.git("describe", "--exact-match")
+
+
+def test_a_dev_release_is_finalized_by_patch(make_repo: RepoBuilder) -> None:
+    """8.5.0.dev0 + patch is 8.5.0, as npm and poetry do: the exact diff, then the release."""
+    pyproject = PYPROJECT.replace("1.2.3", "8.5.0.dev0")
+    repo = make_repo({"pyproject.toml": pyproject, "CHANGELOG.md": CHANGELOG_160}, tags=("v8.4.0",))
+    dry = prepare(repo, "patch", "--dry-run")
+    assert 0 == dry.returncode, dry.stderr
+    assert "Release 8.5.0.dev0 -> 8.5.0\n" in dry.stdout
+    assert (
+        "@@ -4,5 +4,5 @@\n \n [project]\n"
+        ' name = "demo"\n'
+        '-version = "8.5.0.dev0"  # keep in step with src/demo/__init__.py\n'
+        '+version = "8.5.0"  # keep in step with src/demo/__init__.py\n'
+        ' description = "A demo."\n'
+    ) in dry.stdout
+    result = prepare(repo, "patch", "--yes")
+    assert 0 == result.returncode, result.stderr
+    assert "v8.5.0" == repo.git("describe", "--exact-match")
