@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support import git
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,3 +53,39 @@ def test_the_first_readme_command_rehearses_and_releases_from_a_clean_clone(
     assert re.search(r"^install +ok .*demo-package==0\.2\.0", output, re.MULTILINE), output
     assert 'Committed "Release 0.2.0" and tagged v0.2.0.' in output
     assert "refs/tags/v0.2.0" in output  # pushed to the demo's bare remote
+
+
+DISTRIBUTION_PYTHON = Path("/usr/bin/python3")
+
+
+def test_uv_is_bootstrapped_on_an_externally_managed_python(tmp_path: Path) -> None:
+    """With only the distribution's Python (PEP 668) and no uv, the scripts get uv privately."""
+    marker = list(Path("/usr/lib").glob("python3*/EXTERNALLY-MANAGED"))
+    if not DISTRIBUTION_PYTHON.exists() or not marker:
+        pytest.fail("needs Debian's python3 (externally managed) at /usr/bin/python3: see .ci/run")
+    refused = subprocess.run(
+        [str(DISTRIBUTION_PYTHON), "-m", "pip", "install", "--dry-run", "uv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "externally-managed-environment" in refused.stderr + refused.stdout
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--no-hardlinks", str(ROOT), str(clone))
+    kept = ("HOME", "SSL_CERT_FILE", "SSL_CERT_DIR", "PIP_CERT", "REQUESTS_CA_BUNDLE")
+    env = {key: os.environ[key] for key in kept if key in os.environ}
+    env["PATH"] = "/usr/bin:/bin"  # no uv, and python3 is the distribution's
+    result = subprocess.run(
+        ["bash", "-c", ". scripts/_uv.sh && uv --version && command -v python3"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert 0 == result.returncode, result.stderr
+    assert result.stdout.startswith("uv ")
+    assert "/usr/bin/python3" == result.stdout.splitlines()[-1]
+    assert (clone / ".bootstrap" / "bin" / "uv").exists()
+    assert "" == git(clone, "status", "--porcelain")  # .bootstrap/ is ignored
