@@ -139,6 +139,7 @@ def test_demo_package_rehearses_and_leaves_the_repository_untouched(
     """The demo package passes every step; the user's files, refs and remote are byte-identical."""
     repo = make_repo(demo_files(), tags=("v0.1.0",))
     (repo.path / "notes.txt").write_text("untracked and uncommitted\n")
+    (repo.path / "README.md").write_text("edited, not committed\n")  # listed first: " M README.md"
     before = snapshot(repo)
     result = rehearse(repo.path, env=tmpdir_env)
     assert 0 == result.returncode, result.stderr
@@ -148,7 +149,9 @@ def test_demo_package_rehearses_and_leaves_the_repository_untouched(
     assert STEPS == list(rows)
     assert "failed" not in rows.values()
     assert "0.1.0 -> 0.1.1, tagged v0.1.1" in result.stdout
-    assert "uncommitted changes are not part of the rehearsal (notes.txt)" in result.stderr
+    assert (
+        "uncommitted changes are not part of the rehearsal (README.md, notes.txt)" in result.stderr
+    )
     assert (
         "The real release:\n  releasekit prepare patch --push\n"
         "  releasekit build && releasekit check && releasekit publish\n"

@@ -22,6 +22,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from releasekit.errors import GitError, ReleaseError, UsageError
+from releasekit.git import Git
 
 # Variables that make git act on another repository than the one in the working directory.
 _GIT_REDIRECTS = (
@@ -95,35 +96,12 @@ def refuse_git_redirects(env: Mapping[str, str]) -> None:
 
 def _git(cwd: Path, *args: str) -> str:
     """Run git for the sandbox; a failure is a ``GitError`` with git's last line."""
-    result = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        check=False,
-    )
-    if result.returncode != 0:
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        raise GitError(
-            f"git {args[0]} failed: {lines[-1] if lines else f'exit {result.returncode}'}",
-            where=str(cwd),
-        )
-    return result.stdout.strip()
+    return Git(cwd).output(*args)
 
 
 def _git_ok(cwd: Path, *args: str) -> str | None:
     """Git's output, or ``None`` when it fails (a question answered "no")."""
-    result = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = Git(cwd).run(*args, check=False)
     return result.stdout.strip() if result.returncode == 0 else None
 
 
@@ -135,7 +113,8 @@ def _toplevel(root: Path) -> Path | None:
 
 def _uncommitted(top: Path) -> tuple[str, ...]:
     """Tracked files with changes and untracked files that are not ignored."""
-    out = _git(top, "status", "--porcelain=v1", "-z")
+    # Not stripped: each entry starts with its two status letters, a space among them.
+    out = Git(top).run("status", "--porcelain=v1", "-z").stdout
     return tuple(entry[3:] for entry in out.split("\0") if entry[3:])
 
 
