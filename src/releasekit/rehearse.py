@@ -20,7 +20,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -236,6 +236,26 @@ class _PublishProgress:
 
     def finished(self, result: FileResult) -> None:
         self.reporter.detail(f"{result.status} {result.file}")
+
+
+def _raise_first_error(
+    findings: Sequence[Finding], lead: str, hint: str | None, *, where_line: bool = False
+) -> list[Finding]:
+    """Raise the first error among ``findings`` as the step's failure; else return the warnings.
+
+    The line names the first error and how many more there are, as the real command's summary
+    would; ``where_line`` puts its line number in the place (doctor points into files).
+    """
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        raise RehearsalError(
+            f"{lead}{first.code}: {first.message}{more}",
+            where=first.place if where_line else first.file,
+            hint=first.hint or hint,
+        )
+    return [f for f in findings if f.severity == "warning"]
 
 
 @dataclass
@@ -492,16 +512,9 @@ class _Rehearsal:
         with self.steps.run("check") as outcome:
             findings = check_files(paths)
             self.report.findings.extend(f for f in findings if f.severity != "info")
-            errors = [f for f in findings if f.severity == "error"]
-            warnings = [f for f in findings if f.severity == "warning"]
-            if errors:
-                first = errors[0]
-                more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
-                raise RehearsalError(
-                    f"{first.code}: {first.message}{more}",
-                    where=first.file,
-                    hint=first.hint or "fix it and rebuild; releasekit check shows every finding",
-                )
+            warnings = _raise_first_error(
+                findings, "", "fix it and rebuild; releasekit check shows every finding"
+            )
             outcome.message = f"{len(paths)} file(s), {len(warnings)} warning(s)"
             if warnings:
                 outcome.result = "warning"
@@ -710,16 +723,7 @@ class _Rehearsal:
                 for f in audit.findings
             ]
             self.report.findings.extend(findings)
-            errors = [f for f in findings if f.severity == "error"]
-            warnings = [f for f in findings if f.severity == "warning"]
-            if errors:
-                first = errors[0]
-                more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
-                raise RehearsalError(
-                    f"doctor found {first.code}: {first.message}{more}",
-                    where=first.place,
-                    hint=first.hint,
-                )
+            warnings = _raise_first_error(findings, "doctor found ", None, where_line=True)
             outcome.message = f"0 errors, {len(warnings)} warning(s)"
             if warnings:
                 outcome.result = "warning"
