@@ -47,10 +47,14 @@ def test_clean_build_passes_check(tmp_path: Path, backend: str) -> None:
     assert [
         "Built dist/tiny_pkg-0.3.0.tar.gz",
         "Built dist/tiny_pkg-0.3.0-py3-none-any.whl",
+        "Next: releasekit check",
     ] == [line.split(" (")[0] for line in built.stdout.splitlines()]
     checked = run_releasekit(root, "check")
     assert 0 == checked.returncode, checked.stdout
-    assert "0 error(s), 0 warning(s) in 2 file(s)\n" == checked.stdout
+    assert (
+        "0 error(s), 0 warning(s) in 2 file(s)\nNext: releasekit publish --dry-run\n"
+        == checked.stdout
+    )
 
 
 def test_backend_failure_shows_its_output(tmp_path: Path) -> None:
@@ -75,6 +79,25 @@ def test_other_versions_in_outdir_are_reported(tmp_path: Path) -> None:
     assert 0 == result.returncode, result.stderr
     assert "warning: tiny_pkg-0.2.0-py3-none-any.whl in " in result.stderr
     assert "is from another version" in result.stderr
+
+
+def test_clean_removes_other_versions_first_and_says_which(tmp_path: Path) -> None:
+    """build --clean removes the files of other versions (only those) and names them."""
+    root = write_project(tmp_path, "hatchling")
+    (root / "dist").mkdir()
+    (root / "dist" / "tiny_pkg-0.2.0-py3-none-any.whl").write_bytes(b"old")
+    (root / "dist" / "tiny_pkg-0.2.0.tar.gz").write_bytes(b"old")
+    (root / "dist" / "notes.txt").write_text("kept")
+    result = run_releasekit(root, "build", "--clean")
+    assert 0 == result.returncode, result.stderr
+    assert (
+        f"  -> removed 2 file(s) of other versions from {root}/dist: "
+        "tiny_pkg-0.2.0-py3-none-any.whl, tiny_pkg-0.2.0.tar.gz"
+    ) in result.stderr.splitlines()
+    assert "is from another version" not in result.stderr
+    assert ["notes.txt", "tiny_pkg-0.3.0-py3-none-any.whl", "tiny_pkg-0.3.0.tar.gz"] == sorted(
+        p.name for p in (root / "dist").iterdir()
+    )
 
 
 def test_tag_on_head_must_match(make_repo: RepoBuilder, tmp_path: Path) -> None:

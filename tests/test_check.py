@@ -363,7 +363,10 @@ def test_cli_report_and_exit_codes(tmp_path: Path) -> None:
     result = run_releasekit(tmp_path, "check")
     assert 1 == result.returncode
     assert result.stdout.startswith("demo_pkg-1.0.0-py3-none-any.whl\n  error classifier-unknown:")
-    assert result.stdout.endswith("1 error(s), 0 warning(s) in 1 file(s)\n")
+    assert result.stdout.endswith(
+        "1 error(s), 0 warning(s) in 1 file(s)\n"
+        "Next: fix the errors, rebuild (releasekit build) and check again.\n"
+    )
     warned = tmp_path / "warned"
     warned.mkdir()
     make.wheel(warned, body="")
@@ -373,7 +376,7 @@ def test_cli_report_and_exit_codes(tmp_path: Path) -> None:
 
 
 def test_cli_json_report(tmp_path: Path) -> None:
-    """--json prints file, severity, code, message and hint for every finding."""
+    """--json prints id, severity, file, line, message and hint for every finding."""
     path = make.wheel(tmp_path, fields=make.with_fields(set_={"Summary": "x" * 600}))
     result = run_releasekit(tmp_path, "check", "--json", str(path))
     report = json.loads(result.stdout)
@@ -381,9 +384,10 @@ def test_cli_json_report(tmp_path: Path) -> None:
     assert {"errors": 1, "warnings": 0} == {k: report[k] for k in ("errors", "warnings")}
     assert [
         {
-            "file": path.name,
+            "id": "summary-too-long",
             "severity": "error",
-            "code": "summary-too-long",
+            "file": path.name,
+            "line": None,
             "message": "summary has 600 characters, PyPI allows 512",
             "hint": None,
         }

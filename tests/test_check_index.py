@@ -38,7 +38,7 @@ def test_identical_file_on_pypiserver_is_already_published(tmp_path: Path) -> No
     with pypiserver(packages) as url:
         code, findings, _ = against(tmp_path, url + "simple/", wheel)
     assert 0 == code
-    assert [("already-published", "info")] == [(f["code"], f["severity"]) for f in findings]
+    assert [("already-published", "info")] == [(f["id"], f["severity"]) for f in findings]
 
 
 def test_same_name_other_content_on_pypiserver_is_an_error(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_same_name_other_content_on_pypiserver_is_an_error(tmp_path: Path) -> No
     with pypiserver(packages) as url:
         code, findings, _ = against(tmp_path, url + "simple/", wheel)
     assert 1 == code
-    assert ["filename-exists"] == [f["code"] for f in findings]
+    assert ["filename-exists"] == [f["id"] for f in findings]
     assert "never accepted twice" in (findings[0]["hint"] or "")
 
 
@@ -84,7 +84,7 @@ def test_release_older_than_14_days_is_warned(tmp_path: Path) -> None:
     with json_index(pages) as (url, requests):
         code, findings, _ = against(tmp_path, url + "simple/", make.wheel(tmp_path))
     assert 0 == code
-    assert ["release-too-old"] == [f["code"] for f in findings]
+    assert ["release-too-old"] == [f["id"] for f in findings]
     assert "first uploaded 30 days ago" in findings[0]["message"]
     assert requests[0][1].startswith(JSON_TYPE)
 
@@ -96,7 +96,7 @@ def test_json_page_with_identical_hash(tmp_path: Path) -> None:
     page = {"files": [{"filename": wheel.name, "url": "x", "hashes": {"sha256": digest}}]}
     with json_index({"/simple/demo-pkg/": (200, JSON_TYPE, json.dumps(page).encode())}) as (url, _):
         code, findings, _ = against(tmp_path, url + "simple/", wheel)
-    assert (0, ["already-published"]) == (code, [f["code"] for f in findings])
+    assert (0, ["already-published"]) == (code, [f["id"] for f in findings])
 
 
 def test_index_refusing_access_is_not_absent(tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_index_refusing_access_is_not_absent(tmp_path: Path) -> None:
     with json_index({"/simple/demo-pkg/": (401, "text/plain", b"auth required")}) as (url, _):
         code, findings, _ = against(tmp_path, url + "simple/", make.wheel(tmp_path))
     assert 1 == code
-    assert ["index-unreachable"] == [f["code"] for f in findings]
+    assert ["index-unreachable"] == [f["id"] for f in findings]
     assert "the index answered 401" in findings[0]["message"]
 
 
@@ -113,7 +113,7 @@ def test_unreachable_index_hides_credentials(tmp_path: Path) -> None:
     url = f"http://releaser:s3cret-pw@127.0.0.1:{free_port()}/simple/"
     code, findings, stderr = against(tmp_path, url, make.wheel(tmp_path))
     assert 1 == code
-    assert ["index-unreachable"] == [f["code"] for f in findings]
+    assert ["index-unreachable"] == [f["id"] for f in findings]
     assert "could not ask the index" in findings[0]["message"]
     assert "s3cret-pw" not in json.dumps(findings) + stderr
     assert "releaser" not in json.dumps(findings) + stderr
@@ -127,7 +127,7 @@ def test_unknown_repository_needs_index_url(tmp_path: Path) -> None:
     )
     assert 2 == result.returncode
     assert result.stderr.startswith(
-        "error: cannot tell the simple API address of repository 'private'; set index-url"
+        "error: cannot tell the simple API address of repository 'private'; pass --index-url URL"
     )
 
 
@@ -139,5 +139,61 @@ def test_project_page_404_counts_as_absent_only_when_the_index_answers(tmp_path:
         assert (0, []) == (code, findings)
         code, findings, _ = against(tmp_path, url + "wrong/", wheel)
     assert 1 == code
-    assert ["index-unreachable"] == [f["code"] for f in findings]
+    assert ["index-unreachable"] == [f["id"] for f in findings]
     assert "neither the project page nor the index itself was found" in findings[0]["message"]
+
+
+def test_index_url_flag_and_the_index_asked_is_named(tmp_path: Path) -> None:
+    """--index-url points check at a simple API; stderr and the verdict name it (exit 0)."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    wheel = make.wheel(tmp_path)
+    with pypiserver(packages) as url:
+        text = run_releasekit(
+            tmp_path, "check", "--against-index", "--index-url", url + "simple/", str(wheel)
+        )
+        as_json = run_releasekit(
+            tmp_path,
+            "check",
+            "--against-index",
+            "--index-url",
+            url + "simple/",
+            "--json",
+            str(wheel),
+        )
+    assert 0 == text.returncode, text.stderr
+    assert f"  -> Comparing with the files on {url}simple/" in text.stderr.splitlines()
+    assert f"0 error(s), 0 warning(s) in 1 file(s), compared with {url}simple/" in text.stdout
+    assert url + "simple/" == json.loads(as_json.stdout)["index"]
+
+
+def test_repository_url_and_repository_name_choose_the_index(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    """A non-PyPI --repository-url needs --index-url; --index-url wins over -r testpypi."""
+    make.wheel(tmp_path)
+    unknown = run_releasekit(
+        tmp_path,
+        "check",
+        "--against-index",
+        "--repository-url",
+        "https://upload.example.invalid/",
+        "*.whl",
+    )
+    assert 2 == unknown.returncode
+    assert (
+        "error: cannot tell the simple API address of https://upload.example.invalid/; pass "
+        "--index-url URL (or set index-url in [tool.releasekit], or RELEASEKIT_INDEX_URL)\n"
+    ) == unknown.stderr
+    port = free_port()
+    named = run_releasekit(
+        tmp_path,
+        "check",
+        "--against-index",
+        "-r",
+        "testpypi",
+        "--index-url",
+        f"http://127.0.0.1:{port}/simple/",
+        "*.whl",
+    )
+    assert f"Comparing with the files on http://127.0.0.1:{port}/simple/" in named.stderr

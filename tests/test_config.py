@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.config import Settings, VersionFileSpec, load_project, resolve_settings
+from releasekit.config import (
+    Settings,
+    VersionFileSpec,
+    load_project,
+    resolve_settings,
+    resolve_settings_with_sources,
+)
 from releasekit.errors import ConfigError
 
 
@@ -123,3 +129,24 @@ def test_a_setup_py_project_loads_without_pyproject(tmp_path: Path) -> None:
     """A folder with only setup.py is a project with an empty pyproject table."""
     (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
     assert {} == dict(load_project(tmp_path).pyproject)
+
+
+def test_origins_follow_the_precedence(tmp_path: Path) -> None:
+    """Each key's origin is the flag, the variable (named), the file or the default that won."""
+    root = project(tmp_path, '[tool.releasekit]\ntag-format = "file-{version}"\nrepository = "x"\n')
+    env = {"RELEASEKIT_TAG_FORMAT": "env-{version}", "RELEASEKIT_COMMIT_MESSAGE": "env {version}"}
+    settings, origins = resolve_settings_with_sources(
+        load_project(root), env=env, flags={"repository": "testpypi"}
+    )
+    assert settings == resolve_settings(
+        load_project(root), env=env, flags={"repository": "testpypi"}
+    )
+    assert {
+        "tag-format": "environment variable RELEASEKIT_TAG_FORMAT",
+        "commit-message": "environment variable RELEASEKIT_COMMIT_MESSAGE",
+        "repository": "flag --repository",
+        "changelog": "default",
+    } == {key: origins[key] for key in ("tag-format", "commit-message", "repository", "changelog")}
+    _, from_file = resolve_settings_with_sources(load_project(root), env={})
+    assert "pyproject.toml [tool.releasekit]" == from_file["tag-format"]
+    assert len(from_file) == 8  # every key has an origin

@@ -167,7 +167,7 @@ def test_pypa_guide_style_workflow(make_repo: RepoBuilder) -> None:
     }
     assert lines == tagged
     on_push = [f for f in report["findings"] if f["id"] == "publish-on-push"]
-    assert [f["why"].split(":")[0] for f in on_push] == ["job 'publish-to-testpypi'"]
+    assert [f["message"].split(":")[0] for f in on_push] == ["job 'publish-to-testpypi'"]
     publishers = {
         (p["index"], p["values"]["Environment name"]) for p in report["trusted_publishers"]
     }
@@ -285,8 +285,8 @@ def test_each_defect_is_reported_with_its_id_and_line(make_repo: RepoBuilder, ru
     assert {f["id"] for f in found} == {rule}
     (first, *_) = found
     assert isinstance(first["line"], int)
-    assert first["why"]
-    assert first["fix"]
+    assert first["message"]
+    assert first["hint"]
     severity = first["severity"]
     assert code == (1 if severity == "error" else 0)
 
@@ -304,7 +304,7 @@ def test_env_token_and_workflow_line(make_repo: RepoBuilder) -> None:
     assert (
         finding["line"] == text.splitlines().index("      TWINE_PASSWORD: ${{ secrets.TOKEN }}") + 1
     )
-    assert "TWINE_PASSWORD" in finding["why"]
+    assert "TWINE_PASSWORD" in finding["message"]
 
 
 def test_gitlab_publish_job_without_id_tokens(make_repo: RepoBuilder) -> None:
@@ -382,8 +382,8 @@ def test_version_sources_disagree(make_repo: RepoBuilder) -> None:
     code, report = audit(repo)
     assert code == 1
     (finding,) = [f for f in report["findings"] if f["id"] == "version-sources"]
-    assert "1.2.4" in finding["why"]
-    assert "1.2.3" in finding["why"]
+    assert "1.2.4" in finding["message"]
+    assert "1.2.3" in finding["message"]
 
 
 def test_tag_ahead_of_the_files_and_missing_changelog_section(make_repo: RepoBuilder) -> None:
@@ -414,7 +414,7 @@ def test_metadata_license_table_and_bad_classifier_with_line(make_repo: RepoBuil
         by_id["license-not-spdx"]["line"]
         == pyproject.splitlines().index('license = { text = "MIT" }') + 1
     )
-    assert "'Bogus :: X'" in by_id["classifier-invalid"]["why"]
+    assert "'Bogus :: X'" in by_id["classifier-invalid"]["message"]
 
 
 def test_no_remote_and_no_git(

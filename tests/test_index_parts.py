@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import email.utils
+import re
 import time
 from pathlib import Path
 
@@ -174,9 +175,56 @@ def test_server_message_prefers_json_then_reason_then_body() -> None:
     http2_answer = _response(
         403, "", b"<html><body><h1>403</h1>\n Invalid token </body></html>", "text/html"
     )
-    assert "403 Invalid token" == server_message(http2_answer)
+    assert "Invalid token" == server_message(http2_answer)
     empty = _response(502, "Bad Gateway", b"", "text/plain")
     assert "Bad Gateway" == server_message(empty)
+
+
+BOTTLE_PAGE = b"""<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">
+<html><head><title>Error: 409 Conflict</title>
+<style type="text/css">html {background-color: #eee; font-family: sans;}</style>
+<script>var x = "not text";</script></head>
+<body><h1>Error: 409 Conflict</h1>
+<p>Sorry, the requested URL <tt>&#039;http://127.0.0.1:1/&#039;</tt> caused an error:</p>
+<pre>Package &#039;demo_pkg-1.0.0.tar.gz&#039; already exists!\n</pre></body></html>"""
+
+
+def test_html_error_pages_are_reduced_to_their_title_and_reason() -> None:
+    """pypiserver's page: no CSS, no script, entities decoded, the reason kept; short and once."""
+    page = _response(409, "Conflict", BOTTLE_PAGE, "text/html")
+    assert "Conflict: Package 'demo_pkg-1.0.0.tar.gz' already exists!" == server_message(page)
+    unauthorized = BOTTLE_PAGE.replace(b"409 Conflict", b"401 Unauthorized")
+    unauthorized = re.sub(rb"<pre>.*</pre>", b"<pre>None</pre>", unauthorized, flags=re.S)
+    assert "Unauthorized" == server_message(
+        _response(401, "Unauthorized", unauthorized, "text/html")
+    )
+    long_page = b"<html><body><p>" + b"word " * 200 + b"</p></body></html>"
+    message = server_message(_response(500, "Internal Server Error", long_page, "text/html"))
+    assert len(message) <= 300
+    assert message.endswith("word...")
+
+
+def test_terminal_escapes_from_a_server_are_removed() -> None:
+    """ANSI escapes and control characters in any server text never reach the terminal."""
+    answer = _response(
+        400,
+        "Bad Request",
+        b'{"message": "\\u001b[2J\\u001b]0;pwned\\u0007File \\u001b[31mbad\\u001b[0m\\r\\nnow"}',
+        "application/json",
+    )
+    assert "File bad now" == server_message(answer)
+    reason = _response(400, "Bad \x1b[5mthing\x1b[0m", b"", "text/plain")
+    assert "Bad thing" == server_message(reason)
+
+
+def test_a_secret_is_masked_before_the_message_is_cut() -> None:
+    """A token echoed near the cut is masked whole, never left in part."""
+    secret = "pypi-" + "x" * 60
+    body = ("<html><body><p>" + "word " * 55 + secret + " more</p></body></html>").encode()
+    message = server_message(
+        _response(403, "Forbidden", body, "text/html"), lambda text: text.replace(secret, "****")
+    )
+    assert "xxxxxxxx" not in message
 
 
 def test_retry_after_in_seconds_and_as_a_date() -> None:

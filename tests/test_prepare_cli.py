@@ -231,7 +231,7 @@ def test_input_errors(
         ((), "error: prepare needs a BUMP or a VERSION; for example: releasekit prepare minor"),
         (("minor", "--date", "24/11/2026"), "error: --date '24/11/2026' is not a date; write it"),
         (("minor", "--no-commit", "--push"), "error: --push needs a commit to push"),
-        (("minor", "--bogus"), "error: No such option '--bogus'. Did you mean '--push'?; see"),
+        (("minor", "--pushh"), "error: No such option '--pushh'. Did you mean '--push'?; see"),
     ],
 )
 def test_usage_errors(demo_repo: Repo, args: tuple[str, ...], message: str) -> None:
@@ -384,4 +384,40 @@ def test_untracked_version_file(demo_repo: Repo) -> None:
     result = prepare(demo_repo, "minor", "--yes")
     assert 1 == result.returncode
     assert "error: VERSION.txt is not tracked by git; git add and commit it" in result.stderr
+    assert before == snapshot(demo_repo)
+
+
+@pytest.mark.parametrize(
+    ("bump", "guess"), [("pacth", "'patch'"), ("minr", "'minor'"), ("minor,rcc", "'minor,rc'")]
+)
+def test_misspelt_bump_word_gets_a_suggestion(demo_repo: Repo, bump: str, guess: str) -> None:
+    """A typo in a bump word is answered with the word it most likely meant (exit 2)."""
+    before = snapshot(demo_repo)
+    result = run_releasekit(demo_repo.path, "prepare", "--yes", bump)
+    assert 2 == result.returncode
+    assert (
+        f"error: '{bump}' is neither a bump nor a PEP 440 version; did you mean {guess}? "
+        "use one of major, minor, patch, alpha, beta, rc, post, dev, release "
+        "(or a chain like minor,rc), or a version\n"
+    ) == result.stderr
+    assert before == snapshot(demo_repo)
+
+
+@pytest.mark.parametrize(
+    ("key", "guess"), [("tag_format", "tag-format"), ("commit_message", "commit-message")]
+)
+def test_config_key_spelt_as_other_tools_spell_it(demo_repo: Repo, key: str, guess: str) -> None:
+    """An underscore key from commitizen or bump-my-version gets the hyphenated spelling (exit 2)."""
+    demo_repo.write(
+        {"pyproject.toml": PYPROJECT + f'\n[tool.releasekit]\n{key} = "v{{version}}"\n'}
+    )
+    demo_repo.commit("config")
+    before = snapshot(demo_repo)
+    result = run_releasekit(demo_repo.path, "prepare", "--yes", "patch")
+    assert 2 == result.returncode
+    assert 1 == len(result.stderr.splitlines()), result.stderr
+    assert result.stderr.startswith(
+        f"error: {demo_repo.path}/pyproject.toml [tool.releasekit]: unknown key '{key}'; "
+        f"did you mean '{guess}'? the keys are changelog, tag-format,"
+    )
     assert before == snapshot(demo_repo)

@@ -184,10 +184,16 @@ def test_pypiserver_with_htpasswd_accepts_the_right_login_only(tmp_path: Path) -
         )
     assert 1 == anonymous.returncode
     assert f"failed {wheel.name}: 401" in anonymous.stdout
-    assert "the index wants credentials: set RELEASEKIT_TOKEN" in anonymous.stdout
+    assert (
+        f"failed {wheel.name}: 401 Unauthorized; the index wants credentials and none were sent: set RELEASEKIT_TOKEN"
+        in anonymous.stdout
+    )
     assert 1 == wrong.returncode
     assert f"failed {wheel.name}: 403" in wrong.stdout
-    assert "check the token" in wrong.stdout
+    assert (
+        f"failed {wheel.name}: 403 Forbidden; the index refused the username and password from RELEASEKIT_USERNAME/RELEASEKIT_PASSWORD; check"
+        in wrong.stdout
+    )
     assert "wrong-password" not in wrong.stdout + wrong.stderr
     assert 0 == right.returncode, right.stdout + right.stderr
     assert [wheel.name] == [p.name for p in packages.iterdir()]
@@ -344,7 +350,7 @@ def test_rejected_upload_is_final_and_holds_the_rest_back(tmp_path: Path) -> Non
     assert ["failed", "not-attempted", "not-attempted", "not-attempted"] == list(result.values())
     failed = files_of(run)[0]
     assert failed["message"].startswith(
-        "403 Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.; check the token"
+        "403 Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.; the index refused the token from RELEASEKIT_TOKEN; check"
     )
     assert files_of(run)[-1]["message"].startswith("held back")
 
@@ -669,47 +675,68 @@ def test_default_dist_folder_is_used(tmp_path: Path) -> None:
     assert sorted(f.name for f in files) == sorted(state.stored)
 
 
-def test_terminal_gets_progress_bars_and_no_secret(tmp_path: Path) -> None:
-    """On a terminal, each file in flight has a bar; the finished lines stay; no token shows."""
-    files = make.release(tmp_path / "dist", wheels=2)
+def on_a_terminal(cwd: Path, args: list[str], env: dict[str, str], columns: int) -> tuple[int, str]:
+    """Run releasekit on a pseudo-terminal ``columns`` wide; its exit code and what it drew."""
     controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [releasekit_command(), *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        env={**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": str(columns)},
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    code = process.wait(timeout=60)
+    os.close(controller)
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+
+
+@pytest.mark.parametrize("columns", [120, 80])
+def test_terminal_gets_progress_bars_and_no_secret(tmp_path: Path, columns: int) -> None:
+    """On a terminal: a bar per file and one for the batch, in MiB/KiB, within 80 columns."""
+    files = make.release(tmp_path / "dist", wheels=2)
     with (
         strict_index() as (url, state),
         fault_proxy(url, ProxyState(delay=0.3)) as (proxy, _),
     ):
-        process = subprocess.Popen(
-            [
-                releasekit_command(),
-                "publish",
-                "--repository-url",
-                proxy + "legacy/",
-                *map(str, files),
-            ],
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=terminal,
-            stderr=terminal,
-            env={**os.environ, **strict_env(url), "TERM": "xterm-256color", "COLUMNS": "120"},
-        )
-        os.close(terminal)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # the terminal closes when the process ends
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        code = process.wait(timeout=60)
-        os.close(controller)
-    output = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+        args = ["publish", "--repository-url", proxy + "legacy/", *map(str, files)]
+        code, output = on_a_terminal(tmp_path, args, strict_env(url), columns)
     assert 0 == code, output
     assert 3 == len(state.stored)
-    assert "kB" in output  # rich's transfer column, drawn while a file is in flight
+    assert "KiB" in output  # the transfer column, drawn while a file is in flight
+    assert " kB" not in output  # one unit everywhere: binary
+    assert " MB" not in output
+    assert "all: 0/3 files" in output  # the bar for the whole batch
     for path in files:
         assert f"uploaded {path.name}" in output
+        assert f"verified {path.name}" in output
     assert TOKEN not in output
+    for line in re.split(r"[\r\n]+", output):
+        assert len(line) <= columns, line
+        assert line.strip() not in {"KiB", "MiB", "KiB/s", "MiB/s", "?"}, output
+
+
+def test_terminal_shows_the_wait_for_the_index(tmp_path: Path) -> None:
+    """While the index does not serve the files yet, a spinner line says how long it has waited."""
+    wheel = make.wheel(tmp_path)
+    with strict_index(IndexState(hide_files=True)) as (url, _):
+        args = ["publish", "--repository-url", url + "legacy/", str(wheel)]
+        code, output = on_a_terminal(
+            tmp_path, args, strict_env(url, RELEASEKIT_VERIFY_TIMEOUT="2"), 80
+        )
+    assert 1 == code
+    assert "waiting for 1 file(s) on the index, 0 s of 2 s" in output
+    assert f"unverified {wheel.name}: uploaded, but the index did not serve it within 2 s" in output
 
 
 def test_without_lookups_the_index_is_the_judge(tmp_path: Path) -> None:
@@ -767,3 +794,200 @@ def test_interrupt_keeps_what_landed_and_says_how_to_finish(tmp_path: Path) -> N
         "releasekit publish --skip-existing"
     ) == stderr.strip().splitlines()[-1]
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--token", TOKEN), "error: --token: releasekit takes no secrets on the command line"),
+        (("-t", TOKEN), "error: --token: releasekit takes no secrets on the command line"),
+        (("-u", "__token__"), "error: --username: releasekit takes no secrets on the command"),
+        (("--password", TOKEN), "error: --password: releasekit takes no secrets on the command"),
+        (("-p", TOKEN), "error: --password: releasekit takes no secrets on the command line"),
+        (
+            ("--publish-url", "https://x.example/"),
+            "error: --publish-url: releasekit calls uv's --publish-url --repository-url; "
+            "pass --repository-url URL (the legacy upload URL)",
+        ),
+        (
+            ("--check-url", "https://x.example/simple/"),
+            "error: --check-url: releasekit calls uv's --check-url --index-url; pass --index-url",
+        ),
+    ],
+)
+def test_twine_and_uv_options_say_what_releasekit_uses(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """twine's and uv's options: one usage line (exit 2) naming releasekit's way; no secret shown."""
+    wheel = make.wheel(tmp_path)
+    run = publish(tmp_path, *args, str(wheel))
+    assert 2 == run.returncode
+    assert 1 == len(run.stderr.splitlines()), run.stderr
+    assert run.stderr.startswith(message)
+    assert "Did you mean" not in run.stderr
+    assert TOKEN not in run.stdout + run.stderr
+    if "secrets" in message:
+        assert "set RELEASEKIT_TOKEN" in run.stderr
+        assert "trusted publishing" in run.stderr
+
+
+def test_help_stays_clean_of_the_arrival_options(tmp_path: Path) -> None:
+    """The hidden options for twine's and uv's flags do not show in --help."""
+    run = publish(tmp_path, "--help")
+    assert 0 == run.returncode
+    for option in ("--token", "--username", "--password", "--publish-url", "--check-url"):
+        assert option not in run.stdout
+    assert "--index-url" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "note", "username"),
+    [
+        (
+            {"UV_PUBLISH_TOKEN": TOKEN},
+            "note: using UV_PUBLISH_TOKEN (set RELEASEKIT_TOKEN to silence this)",
+            "__token__",
+        ),
+        (
+            {"TWINE_PASSWORD": TOKEN},
+            "note: using TWINE_PASSWORD (set RELEASEKIT_TOKEN to silence this)",
+            "__token__",
+        ),
+        (
+            {"TWINE_USERNAME": "__token__", "TWINE_PASSWORD": TOKEN},
+            "note: using TWINE_USERNAME/TWINE_PASSWORD (set RELEASEKIT_TOKEN to silence this)",
+            "__token__",
+        ),
+        (
+            {"UV_PUBLISH_USERNAME": "releaser", "UV_PUBLISH_PASSWORD": TOKEN},
+            "note: using UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD (set RELEASEKIT_USERNAME and "
+            "RELEASEKIT_PASSWORD to silence this)",
+            "releaser",
+        ),
+    ],
+)
+def test_twine_and_uv_credentials_are_honoured_with_a_note(
+    tmp_path: Path, env: dict[str, str], note: str, username: str
+) -> None:
+    """uv's and twine's login variables are used after releasekit's own, and say so; no secret shows."""
+    wheel = make.wheel(tmp_path)
+    with strict_index(IndexState(token=TOKEN)) as (url, _):
+        run = upload(
+            tmp_path,
+            url,
+            "--dry-run",
+            str(wheel),
+            env={**env, "RELEASEKIT_INDEX_URL": url + "simple/"},
+        )
+    assert 0 == run.returncode, run.stderr
+    assert note in run.stderr.splitlines()
+    source = note.removeprefix("note: using ").split(" ")[0]
+    assert (
+        f"Would upload 1 file(s) (1.3 KiB) to {url}legacy/ as {username} ({source})." in run.stdout
+    )
+    assert TOKEN not in run.stdout + run.stderr
+
+
+def test_releasekit_token_comes_first_and_silences_the_note(tmp_path: Path) -> None:
+    """With RELEASEKIT_TOKEN set, TWINE_PASSWORD is not used and no note is printed (-v names it)."""
+    wheel = make.wheel(tmp_path)
+    with strict_index(IndexState(token=TOKEN)) as (url, _):
+        run = run_releasekit(
+            tmp_path,
+            "-v",
+            "publish",
+            "--repository-url",
+            url + "legacy/",
+            str(wheel),
+            env={
+                "RELEASEKIT_TOKEN": TOKEN,
+                "TWINE_PASSWORD": "twine-secret-value",
+                "RELEASEKIT_INDEX_URL": url + "simple/",
+            },
+        )
+    assert 0 == run.returncode, run.stderr
+    assert "note:" not in run.stderr
+    assert "credentials from RELEASEKIT_TOKEN (also set, not used: TWINE_PASSWORD)" in run.stderr
+    assert "twine-secret-value" not in run.stdout + run.stderr
+
+
+def test_half_a_twine_login_is_refused(tmp_path: Path) -> None:
+    """TWINE_USERNAME without TWINE_PASSWORD is named, not silently ignored (exit 2)."""
+    run = publish(tmp_path, str(make.wheel(tmp_path)), env={"TWINE_USERNAME": "me"})
+    assert 2 == run.returncode
+    assert (
+        "error: environment: TWINE_USERNAME is set but TWINE_PASSWORD is not; set both, "
+        "or use RELEASEKIT_TOKEN for an API token (unset TWINE_USERNAME)\n"
+    ) == run.stderr
+
+
+@pytest.mark.parametrize(
+    "variable", ["RELEASEKIT_REPOSITORY_URL", "UV_PUBLISH_URL", "TWINE_REPOSITORY_URL"]
+)
+def test_upload_url_from_the_environment(tmp_path: Path, variable: str) -> None:
+    """RELEASEKIT_REPOSITORY_URL is releasekit's; uv's and twine's are honoured with a note."""
+    wheel = make.wheel(tmp_path)
+    with strict_index() as (url, state):
+        run = publish(tmp_path, str(wheel), env={variable: url + "legacy/", **strict_env(url)})
+    assert 0 == run.returncode, run.stderr
+    assert [wheel.name] == state.stored
+    notes = [line for line in run.stderr.splitlines() if line.startswith("note:")]
+    if variable == "RELEASEKIT_REPOSITORY_URL":
+        assert [] == notes
+    else:
+        assert [f"note: using {variable} (set RELEASEKIT_REPOSITORY_URL to silence this)"] == notes
+
+
+def test_repository_flag_beats_an_upload_url_in_the_environment(tmp_path: Path) -> None:
+    """-r testpypi wins over TWINE_REPOSITORY_URL: no note, and PyPI's rule applies (no login)."""
+    run = publish(
+        tmp_path,
+        "-r",
+        "testpypi",
+        str(make.wheel(tmp_path)),
+        env={"TWINE_REPOSITORY_URL": "http://127.0.0.1:9/"},
+    )
+    assert 2 == run.returncode
+    assert run.stderr.startswith("error: https://test.pypi.org/legacy/: no credentials")
+    assert "note:" not in run.stderr
+
+
+def test_html_error_from_pypiserver_is_one_short_line_shown_once(tmp_path: Path) -> None:
+    """pypiserver's 409 page: its title and reason only, printed once, clean in --json too."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    wheel = make.wheel(tmp_path)
+    with pypiserver(packages) as url:
+        assert 0 == publish(tmp_path, "--repository-url", url, "--no-verify", str(wheel)).returncode
+        again = publish(tmp_path, "--repository-url", url, "--no-verify", str(wheel))
+        as_json = publish(tmp_path, "--repository-url", url, "--no-verify", "--json", str(wheel))
+    assert 1 == again.returncode
+    output = again.stdout + again.stderr
+    expected = f"failed {wheel.name}: 409 Conflict: Package '{wheel.name}' already exists!"
+    assert 1 == output.count(expected), output
+    assert 1 == output.count("already exists")
+    for text in (output, as_json.stdout):
+        assert "background-color" not in text
+        assert "&#039;" not in text
+        assert "<" not in text.replace("<=", "")
+    assert (
+        f"409 Conflict: Package '{wheel.name}' already exists!" in files_of(as_json)[0]["message"]
+    )
+
+
+def test_dry_run_says_where_and_as_whom_and_publish_says_where_to_look(tmp_path: Path) -> None:
+    """--dry-run names the upload URL and the credential source; a publish ends with the page."""
+    files = make.release(tmp_path / "dist", wheels=1)
+    with strict_index() as (url, state):
+        dry = upload(tmp_path, url, *map(str, files), "--dry-run", env=strict_env(url))
+        real = upload(tmp_path, url, *map(str, files), env=strict_env(url))
+    assert 0 == dry.returncode, dry.stderr
+    size = sum(f.stat().st_size for f in files) / 1024
+    assert (
+        f"Would upload 2 file(s) ({size:.1f} KiB) to {url}legacy/ as __token__ (RELEASEKIT_TOKEN)."
+        in dry.stdout.splitlines()
+    )
+    assert "Next: run the same command without --dry-run to upload." in dry.stdout
+    assert 0 == state.posts - 2
+    assert 0 == real.returncode, real.stderr
+    assert f"View at: {url}simple/demo-pkg/" == real.stdout.splitlines()[-1]

@@ -370,7 +370,7 @@ def test_doctor_without_readable_metadata_audits_the_rest(make_repo: RepoBuilder
     report = json.loads(result.stdout)
     found = {f["id"]: f for f in report["findings"]}
     assert "pyproject.toml" == found["config-unreadable"]["file"]
-    assert found["config-unreadable"]["why"].startswith("invalid TOML: ")
+    assert found["config-unreadable"]["message"].startswith("invalid TOML: ")
     assert {"no-remote", "no-publishing-workflow"} <= set(found)
 
 
@@ -378,7 +378,8 @@ def test_doctor_json_is_json_even_outside_a_project(tmp_path: Path) -> None:
     """doctor --json answers in JSON even where there is no project; the error is on stderr."""
     result = run_releasekit(tmp_path, "doctor", "--json")
     assert 2 == result.returncode
-    assert json.loads(result.stdout)["error"].startswith(f"{tmp_path}: no pyproject.toml found")
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (str(tmp_path), "no pyproject.toml found") == (finding["file"], finding["message"])
     assert 1 == len(result.stderr.splitlines())
 
 
@@ -410,7 +411,7 @@ def test_doctor_when_the_backend_cannot_report_metadata(make_repo: RepoBuilder) 
     result = run_releasekit(repo.path, "doctor", "--json")
     assert 1 == result.returncode
     found = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
-    assert found["metadata-unreadable"]["why"].startswith(
+    assert found["metadata-unreadable"]["message"].startswith(
         "the build backend could not report the project's metadata"
     )
     assert "pyproject.toml" == found["metadata-unreadable"]["file"]

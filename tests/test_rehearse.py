@@ -5,7 +5,6 @@ Each rehearsal runs a real pypiserver on 127.0.0.1 and real virtual environments
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -24,6 +23,7 @@ from tests.support import (
     run_releasekit,
     snapshot,
 )
+from tests.test_json_contract import report as contract_report
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "demo-package"
 PREFIX = "releasekit-rehearse-"
@@ -175,17 +175,7 @@ def test_console_script_runs_and_json_reports_every_step(
     repo = make_repo(files, tags=("v1.0.0",))
     result = rehearse(repo.path, "minor", "--json", env=tmpdir_env)
     assert 0 == result.returncode, result.stderr
-    report = json.loads(result.stdout)
-    assert {
-        "ok",
-        "errors",
-        "warnings",
-        "findings",
-        "name",
-        "version",
-        "steps",
-        "commands",
-    } == set(report)
+    report = contract_report(result, "rehearse", 0)  # the one --json schema of docs/json.md
     assert (True, 0, "1.1.0") == (report["ok"], report["errors"], report["version"])
     assert STEPS == [step["step"] for step in report["steps"]]
     assert {"step", "result", "seconds", "message"} == set(report["steps"][0])
@@ -225,8 +215,7 @@ def test_a_broken_readme_fails_at_check_with_checks_error(
     files["README.rst"] = "Title\n=====\n\n`broken link <\n"
     repo = make_repo(files, tags=("v1.0.0",))
     result = rehearse(repo.path, "--json", env=tmpdir_env)
-    assert 1 == result.returncode, result.stderr
-    report = json.loads(result.stdout)
+    report = contract_report(result, "rehearse", 1)
     assert (False, "1.0.1") == (report["ok"], report["version"])
     assert ["clone", "prepare", "build", "check"] == [s["step"] for s in report["steps"]]
     assert "failed" == report["steps"][-1]["result"]
@@ -302,9 +291,9 @@ def test_without_pypiserver_one_line_says_how_to_install_it(
         "'pypiserver'); install it with: pip install 'releasekit[rehearse]'"
     ] == result.stderr.splitlines()
     as_json = rehearse(demo_repo.path, "--json", env={"PYTHONPATH": str(shim.parent)})
-    assert 2 == as_json.returncode
-    report = json.loads(as_json.stdout)
-    assert (False, 1, []) == (report["ok"], report["errors"], report["steps"])
+    report = contract_report(as_json, "rehearse", 2)
+    assert (False, 1) == (report["ok"], report["errors"])
+    assert "steps" not in report  # it stopped before the first step
     assert "install it with: pip install 'releasekit[rehearse]'" == report["findings"][0]["hint"]
 
 

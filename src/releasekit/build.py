@@ -26,7 +26,13 @@ from releasekit.config import load_project, resolve_settings
 from releasekit.dists import kind_of, version_of
 from releasekit.errors import ReleaseError
 from releasekit.git import Git
-from releasekit.isolated_backend import BackendFailure, CapturingRunner, Distribution, run_hook
+from releasekit.isolated_backend import (
+    BackendFailure,
+    CapturingRunner,
+    Distribution,
+    installer,
+    run_hook,
+)
 from releasekit.plan import Reporter
 from releasekit.project_meta import static_name
 from releasekit.sources import current_version, find_sources
@@ -60,6 +66,7 @@ class BuildResult:
     wheel: Path
     version: Version
     stale: tuple[Path, ...]
+    removed: tuple[Path, ...] = ()  # files of other versions that --clean took away
 
 
 def _show_output(runner: CapturingRunner, reporter: BuildReporter) -> None:
@@ -200,15 +207,24 @@ def build_project(
     *,
     expected: Version | None,
     tag_version: Version | None,
+    clean: bool = False,
 ) -> BuildResult:
     """Build the sdist, then the wheel from it, and verify the version that came out.
 
     ``expected`` is the version the project's sources declare (``None`` for tag-derived
     versions); ``tag_version`` is the release tag on HEAD, if any. When a step fails or the
     verification refuses the result, the files this build wrote are removed before raising.
+    With ``clean``, distributions of other versions are removed from ``outdir`` before the build
+    (after it, when the version is known only from what was built).
     """
+    _report_backend(root, reporter)
+    reporter.detail(f"output folder: {outdir}")
     created = not outdir.exists()
     outdir.mkdir(parents=True, exist_ok=True)
+    removed: list[Path] = []
+    known = expected or tag_version
+    if clean and known is not None:
+        removed += _remove_other_versions(outdir, known, reporter)
     written: list[Path] = []
     try:
         written.append(_build_one(root, "sdist", outdir, reporter))
@@ -224,6 +240,8 @@ def build_project(
     except BaseException:
         _discard(written, outdir, created)
         raise
+    if clean:
+        removed += _remove_other_versions(outdir, version, reporter)
     stale = tuple(
         path
         for path in sorted(outdir.iterdir())
@@ -234,7 +252,36 @@ def build_project(
             f"{path.name} in {outdir} is from another version; "
             "remove it so that it is not checked or published by mistake"
         )
-    return BuildResult(sdist=sdist, wheel=wheel, version=version, stale=stale)
+    return BuildResult(
+        sdist=sdist, wheel=wheel, version=version, stale=stale, removed=tuple(removed)
+    )
+
+
+def _remove_other_versions(outdir: Path, version: Version, reporter: BuildReporter) -> list[Path]:
+    """Remove the distributions of other versions from ``outdir``, and say which."""
+    others = [
+        path
+        for path in sorted(outdir.iterdir())
+        if path.is_file() and kind_of(path) is not None and version_of(path.name) != version
+    ]
+    for path in others:
+        path.unlink()
+    if others:
+        names = ", ".join(path.name for path in others)
+        reporter.step(f"removed {len(others)} file(s) of other versions from {outdir}: {names}")
+    return others
+
+
+def _report_backend(root: Path, reporter: BuildReporter) -> None:
+    """For ``-v``: the installer of the isolated environments and the project's build backend."""
+    reporter.detail(f"installer: {installer()}")
+    table = load_project(root).pyproject.get("build-system", {})
+    backend = table.get("build-backend") if isinstance(table, dict) else None
+    requires = table.get("requires", []) if isinstance(table, dict) else []
+    if backend is None:  # PEP 517's fallback for a project without [build-system]
+        reporter.detail("build backend: setuptools.build_meta:__legacy__ (no [build-system])")
+    else:
+        reporter.detail(f"build backend: {backend} (requires {', '.join(map(str, requires))})")
 
 
 def _verify(wheel: Path, *, expected: Version | None, tag_version: Version | None) -> Version:

@@ -7,6 +7,7 @@ nothing downstream re-reads the environment or the file.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -199,6 +200,10 @@ def _validate(key: str, value: object, where: str) -> object:
     return value
 
 
+FILE_ORIGIN = "pyproject.toml [tool.releasekit]"
+DEFAULT_ORIGIN = "default"
+
+
 def resolve_settings(
     project: Project,
     *,
@@ -207,6 +212,21 @@ def resolve_settings(
 ) -> Settings:
     """Merge the settings, in the order flag > ``RELEASEKIT_*`` environment > file > default.
 
+    See ``resolve_settings_with_sources``, which this is without the origins.
+    """
+    return resolve_settings_with_sources(project, env=env, flags=flags)[0]
+
+
+def resolve_settings_with_sources(
+    project: Project,
+    *,
+    env: Mapping[str, str],
+    flags: Mapping[str, object] | None = None,
+) -> tuple[Settings, dict[str, str]]:
+    """The settings, merged as flag > ``RELEASEKIT_*`` environment > file > default, and origins.
+
+    The origins map each ``[tool.releasekit]`` key to where its value came from:
+    ``flag --KEY``, ``environment variable NAME``, ``FILE_ORIGIN`` or ``DEFAULT_ORIGIN``.
     ``flags`` maps a ``[tool.releasekit]`` key to a value given on the command line (``None``
     means the flag was not given). Unknown keys in the file are errors, so that a typo is not
     silently ignored.
@@ -217,28 +237,35 @@ def resolve_settings(
         raise ConfigError("[tool.releasekit] must be a table", where=str(project.pyproject_path))
     unknown = sorted(set(table) - set(_KEYS))
     if unknown:
+        close = difflib.get_close_matches(unknown[0].replace("_", "-"), _KEYS, n=1, cutoff=0.6)
         raise ConfigError(
             f"unknown key {unknown[0]!r}",
             where=file_where,
-            hint=f"the keys are {', '.join(_KEYS)}",
+            hint=(f"did you mean {close[0]!r}? " if close else "")
+            + f"the keys are {', '.join(_KEYS)}",
         )
     values: dict[str, object] = {}
+    origins = dict.fromkeys(_KEYS, DEFAULT_ORIGIN)
     for key, (attribute, variable) in _KEYS.items():
         flag = (flags or {}).get(key)
         if flag is not None:
             raw: object = flag
             where = f"--{key}"
+            origins[key] = f"flag --{key}"
         elif env.get(variable):
             raw = env[variable]
             if key == "version-files":
                 raw = [part for part in env[variable].split(",") if part]
             where = f"environment variable {variable}"
+            origins[key] = where
         elif key in table:
             raw, where = table[key], f"{file_where} {key}"
+            origins[key] = FILE_ORIGIN
         else:
             continue
         values[attribute] = _validate(key, raw, where)
-    return Settings(**values)  # type: ignore[arg-type]  # each value was validated for its field
+    settings = Settings(**values)  # type: ignore[arg-type]  # each value was validated for its field
+    return settings, origins
 
 
 def load_settings(

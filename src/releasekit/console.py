@@ -98,6 +98,10 @@ class Console:
         """A warning on standard error (part of the Reporter protocol)."""
         self._write(self.err, self.style("warning: ", "yellow", "bold") + message)
 
+    def note(self, message: str) -> None:
+        """Something chosen on the user's behalf that they should know about, on standard error."""
+        self._write(self.err, self.style("note: ", "cyan", "bold") + message)
+
     def error(self, message: str) -> None:
         """An error line on standard error."""
         self._write(self.err, self.style("error: ", "red", "bold") + message)

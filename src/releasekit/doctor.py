@@ -29,6 +29,7 @@ from releasekit.config import (
 from releasekit.errors import ChangelogError, ConfigError, ReleaseError
 from releasekit.findings import Finding, Severity
 from releasekit.git import Git
+from releasekit.plan import DetailReporter
 from releasekit.project_meta import project_name, static_name
 from releasekit.repo_facts import CiKind, ProjectFacts, TestPlan, read_facts, read_remote
 from releasekit.sources import current_version, find_sources
@@ -191,21 +192,8 @@ class DoctorReport:
         return self.count("error") == 0
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON form: findings with id, severity, file, line, why, fix; then the values."""
+        """The doctor's own keys of the JSON report (docs/json.md): the trusted publishers."""
         return {
-            "findings": [
-                {
-                    "id": f.code,
-                    "severity": f.severity,
-                    "file": f.file,
-                    "line": f.line,
-                    "why": f.message,
-                    "fix": f.hint,
-                }
-                for f in self.findings
-            ],
-            "errors": self.count("error"),
-            "warnings": self.count("warning"),
             "trusted_publishers": [
                 {"index": p.index, "workflow": p.workflow, "job": p.job, "values": dict(p.values)}
                 for p in self.publishers
@@ -290,9 +278,9 @@ def version_findings(project: Project, settings: Settings, git: Git | None) -> l
             find_sources(project, settings, latest_tag=latest[0] if latest else None), project
         )
     except ReleaseError as error:
-        findings.append(
-            _finding("version-sources", error.where or "pyproject.toml", None, error.message)
-        )
+        # A disagreement names the project folder; point at the file that declares the project.
+        place = error.where if error.where and error.where != str(project.root) else PYPROJECT
+        findings.append(_finding("version-sources", place, None, error.message))
     if version is not None and latest is not None and latest[0] > version:
         findings.append(
             _finding("version-behind-tag", "pyproject.toml", None, f"tag {latest[1]} > {version}")
@@ -358,14 +346,28 @@ def _publishers(facts: ProjectFacts, jobs: list[PublishingJob]) -> list[TrustedP
     return publishers
 
 
-def doctor(root: Path) -> DoctorReport:
+def _audited_files(root: Path) -> list[str]:
+    """The files doctor reads besides the metadata, for ``-v``: CI files and the changelog."""
+    patterns = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")
+    found = [p for pattern in patterns for p in sorted(root.glob(pattern))]
+    found += sorted((root / ".gitlab").glob("*.yml")) if (root / ".gitlab").is_dir() else []
+    return [path.relative_to(root).as_posix() for path in found]
+
+
+def doctor(root: Path, reporter: DetailReporter | None = None) -> DoctorReport:
     """Audit the project at ``root``.
 
     Settings or metadata that cannot be read are findings, and git and the workflows are audited
-    all the same; only a folder that holds no project at all is an error.
+    all the same; only a folder that holds no project at all is an error. ``reporter`` hears,
+    for ``-v``, which files were audited.
     """
     git = Git(root)
     in_git = git.toplevel() is not None
+    if reporter is not None:
+        reporter.detail(f"metadata: {_metadata_file(root)}")
+        reporter.detail("git: " + (str(git.toplevel()) if in_git else "not a repository"))
+        ci_files = _audited_files(root)
+        reporter.detail(f"CI files: {', '.join(ci_files) if ci_files else 'none'}")
     findings: list[Finding] = []
     facts: ProjectFacts | None = None
     project: Project | None = None

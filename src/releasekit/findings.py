@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -25,8 +25,16 @@ class Finding:
         return f"{self.file}:{self.line}" if self.line is not None else self.file
 
     def as_dict(self) -> dict[str, str | int | None]:
-        """The JSON form: file, severity, code, message, hint (and line when known)."""
-        data: dict[str, str | int | None] = asdict(self)
-        if self.line is None:
-            del data["line"]
-        return data
+        """The JSON form (docs/json.md): id, severity, file, line, message, hint, always all six.
+
+        ``line`` and ``hint`` are ``null`` when unknown, and so is ``file`` when the finding is
+        about no file in particular.
+        """
+        return {
+            "id": self.code,
+            "severity": self.severity,
+            "file": self.file or None,
+            "line": self.line,
+            "message": self.message,
+            "hint": self.hint,
+        }

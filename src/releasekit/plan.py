@@ -33,6 +33,13 @@ class Reporter(Protocol):
         """Something the user should know about but that does not stop the command."""
 
 
+class DetailReporter(Reporter, Protocol):
+    """A reporter that also takes detail for ``-v``: what was read, decided and skipped."""
+
+    def detail(self, message: str) -> None:
+        """A line shown only with ``-v``."""
+
+
 class Action(Protocol):
     """One mutation of a release."""
 

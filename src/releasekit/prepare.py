@@ -7,7 +7,7 @@ is written until the caller applies the plan, which happens as one transaction (
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +18,24 @@ from releasekit.changelog_files import SEARCHED, load_changelog
 from releasekit.config import Project, Settings, load_project, resolve_settings
 from releasekit.errors import ChangelogError, GitError, PreflightError, ReleaseError, UsageError
 from releasekit.git import Git
-from releasekit.plan import Action, Commit, Push, Reporter, Tag, WriteFile, apply_actions
+from releasekit.plan import (
+    Action,
+    Commit,
+    DetailReporter,
+    Push,
+    Reporter,
+    Tag,
+    WriteFile,
+    apply_actions,
+)
 from releasekit.project_meta import static_name
-from releasekit.sources import FileEdit, current_version, file_edits, find_sources
+from releasekit.sources import (
+    FileEdit,
+    VersionSource,
+    current_version,
+    file_edits,
+    find_sources,
+)
 from releasekit.tags import ReleaseHistory, ReleaseTag, read_history, require_matching_format
 from releasekit.towncrier import TowncrierBuild, plan_towncrier, towncrier_config
 from releasekit.versioning import target_version
@@ -235,16 +250,21 @@ def _changelog_step(
     previous_tag: str | None,
     remote_url: str | None,
     env: Mapping[str, str],
+    detail: Callable[[str], None],
 ) -> ChangelogStep:
     """How the changelog is released as ``new``, decided before anything is written.
 
     towncrier's build when towncrier is configured, else the found (or configured) file's
     Unreleased section; no step when turned off, and a warning when there is no changelog.
+    ``detail`` hears the decision, for ``-v``.
     """
     if not options.changelog or settings.changelog is False:
+        why = "--no-changelog" if not options.changelog else "changelog = false"
+        detail(f"changelog: skipped ({why})")
         return ChangelogStep()
     towncrier = towncrier_config(project.root)
     if towncrier is not None:
+        detail("changelog: built by towncrier")
         build = plan_towncrier(
             project.root,
             towncrier,
@@ -256,7 +276,9 @@ def _changelog_step(
         return ChangelogStep(build=build)
     found = load_changelog(project.root, settings)
     if found is None:
+        detail("changelog: none found")
         return ChangelogStep(warning=NO_CHANGELOG_WARNING)
+    detail(f"changelog: {found.display}")
     released = release_unreleased(
         found.parse(),
         version=new,
@@ -270,24 +292,33 @@ def _changelog_step(
     return ChangelogStep(edit=FileEdit(path=found.path, old=found.text, new=released))
 
 
-def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str]) -> ReleasePlan:
+def plan_release(
+    root: Path,
+    options: PrepareOptions,
+    *,
+    env: Mapping[str, str],
+    reporter: DetailReporter | None = None,
+) -> ReleasePlan:
     """Work out the whole release and check every precondition; write nothing.
 
     Raises the first input error found (configuration, sources, version), or a ``PreflightError``
-    that holds every failed precondition at once.
+    that holds every failed precondition at once. ``reporter`` hears, for ``-v``, what was read
+    and decided: the configuration, the version sources, the tag format, the changelog.
     """
     if options.push and not options.commit:
         raise UsageError("--push needs a commit to push", hint="drop --no-commit or --push")
+    # The project first: outside any project "no pyproject.toml found" (exit 2) is the answer.
+    project = load_project(root)
     git = Git(root)
     if git.toplevel() is None:
         raise GitError(
             "not inside a git repository", where=str(root), hint="run git init, or pass -C DIR"
         )
-    project = load_project(root)
     settings = resolve_settings(project, env=env)
     history = read_history(git, project, settings, static_name(project))
     latest = history.latest
     sources = find_sources(project, settings, latest_tag=latest.version if latest else None)
+    _report_reading(reporter, project, env, history, sources)
     tag_derived = all(source.path is None for source in sources)
     require_matching_format(history, tag_derived=tag_derived)
     warnings: list[str] = [history.mismatch] if history.mismatch else []
@@ -310,6 +341,7 @@ def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str])
             previous_tag=latest.name if latest else None,
             remote_url=remote_url,
             env=env,
+            detail=reporter.detail if reporter is not None else _ignore,
         )
     except ChangelogError as exc:
         problems.append(exc)
@@ -368,6 +400,53 @@ def plan_release(root: Path, options: PrepareOptions, *, env: Mapping[str, str])
         warnings=tuple(warnings),
         other_diffs=(changelog.build.diff(),) if changelog.build else (),
     )
+
+
+# Where a tag format came from, for ``-v`` (``tags.FormatSource``).
+_FORMAT_ORIGINS = {
+    "setting": "the tag-format setting",
+    "scm": "the scm tool's configuration",
+    "tags": "the existing release tags",
+    "default": "the default",
+}
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to the project when it is inside it."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _ignore(message: str) -> None:
+    """Detail nobody asked for."""
+
+
+def _report_reading(
+    reporter: DetailReporter | None,
+    project: Project,
+    env: Mapping[str, str],
+    history: ReleaseHistory,
+    sources: Sequence[VersionSource],
+) -> None:
+    """For ``-v``: the configuration read, the tag format and its origin, the version sources."""
+    if reporter is None:
+        return
+    detail = reporter.detail
+    table = project.pyproject.get("tool", {}).get("releasekit")
+    if not project.pyproject:
+        detail(f"configuration: no pyproject.toml in {project.root}; defaults apply")
+    elif isinstance(table, dict) and table:
+        detail(f"configuration: {project.pyproject_path} [tool.releasekit]: {', '.join(table)}")
+    else:
+        detail(f"configuration: {project.pyproject_path} has no [tool.releasekit]; defaults apply")
+    variables = sorted(name for name in env if name.startswith("RELEASEKIT_") and env[name])
+    if variables:
+        detail(f"environment: {', '.join(variables)}")
+    tag_format, latest = history.tag_format, history.latest
+    detail(f"tag format: {tag_format.template} (from {_FORMAT_ORIGINS[tag_format.source]})")
+    detail(f"latest release tag: {latest.name}" if latest else "latest release tag: none")
+    for source in sources:
+        place = "" if source.path is None else f" in {_relative(source.path, project.root)}"
+        detail(f"version source: {source.label}{place} = {source.version}")
 
 
 def apply_release(plan: ReleasePlan, reporter: Reporter) -> None:

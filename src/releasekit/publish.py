@@ -106,17 +106,6 @@ class PublishReport:
         """How many files ended with ``status``."""
         return sum(1 for result in self.files if result.status == status)
 
-    def as_dict(self) -> dict[str, object]:
-        """The JSON report."""
-        return {
-            "repository": self.repository,
-            "dry_run": self.dry_run,
-            "verified": self.verified,
-            "ok": self.ok,
-            "files": [result.as_dict() for result in self.files],
-            "warnings": [finding.as_dict() for finding in self.warnings],
-        }
-
 
 class PublishReporter(Protocol):
     """What the library tells the command line while it publishes (called from threads)."""
@@ -141,6 +130,19 @@ class PublishReporter(Protocol):
 
     def finished(self, result: FileResult) -> None:
         """A file's upload ended (see its status)."""
+
+
+class BatchReporter(PublishReporter, Protocol):
+    """A reporter that also shows the whole batch and the wait for the index (optional)."""
+
+    def batch(self, files: int, size: int) -> None:
+        """``files`` files of ``size`` bytes in all are about to be uploaded."""
+
+    def waiting(self, pending: int, elapsed: float, timeout: float) -> None:
+        """``pending`` uploaded files are not served yet, ``elapsed`` s into the wait."""
+
+    def verified(self, result: FileResult) -> None:
+        """The index serves ``result`` (see its status: a hash mismatch has failed it)."""
 
 
 class CheckFailed(ReleaseError):
@@ -322,13 +324,19 @@ def _verify(
     index: _Index,
     timeout: float,
     sleep: Callable[[float], None],
+    reporter: PublishReporter,
 ) -> None:
     """Each uploaded file must be served with the sha256 that was sent, within ``timeout``."""
     pending = {r.file: r for r in results if r.status == "uploaded"}
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     delay = 0.5
     last_error = ""
+    # Reporters written before the wait was shown lack these; they simply see no progress.
+    waiting = getattr(reporter, "waiting", lambda pending, elapsed, timeout: None)
+    verified = getattr(reporter, "verified", lambda result: None)
     while pending:
+        waiting(len(pending), time.monotonic() - started, timeout)
         try:
             served = {f.filename: f for f in index.files()}
         except IndexLookupError as exc:
@@ -348,6 +356,7 @@ def _verify(
                     f"the index serves another file of this name "
                     f"(sha256 {found.sha256[:12]}..., sent {result.sha256[:12]}...)"
                 )
+            verified(result)
         if not pending or time.monotonic() + delay > deadline:
             break
         sleep(delay)
@@ -400,9 +409,11 @@ def publish(
     )
     if todo:
         reporter.step(f"Uploading {len(todo)} file(s) to {report.repository}")
+        # Reporters written before the batch was shown lack this; they show files only.
+        getattr(reporter, "batch", lambda files, size: None)(len(todo), sum(r.size for r in todo))
         _upload_all(todo, uploader, options.jobs, reporter)
     if options.verify and index.url is not None and any(r.status == "uploaded" for r in todo):
         reporter.step("Verifying the files on the index")
-        _verify(todo, index, options.verify_timeout, sleep)
+        _verify(todo, index, options.verify_timeout, sleep, reporter)
         report.verified = all(r.status in _DONE for r in results)
     return report

@@ -152,22 +152,8 @@ class RehearsalReport:
         return sum(1 for finding in self.findings if finding.severity == severity)
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON report."""
+        """The rehearsal's own keys of the JSON report (the command line adds the shared ones)."""
         data: dict[str, object] = {
-            "ok": self.ok,
-            "errors": self.count("error"),
-            "warnings": self.count("warning"),
-            "findings": [
-                {
-                    "id": f.code,
-                    "severity": f.severity,
-                    "file": f.file,
-                    "line": f.line,
-                    "message": f.message,
-                    "hint": f.hint,
-                }
-                for f in self.findings
-            ],
             "name": self.name,
             "version": str(self.version) if self.version is not None else None,
             "steps": [step.as_dict() for step in self.steps],

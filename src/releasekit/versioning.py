@@ -7,6 +7,7 @@ the one it was given. A chain such as ``minor,rc`` is applied step by step (``1.
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal, get_args
 
 from packaging.version import InvalidVersion, Version
@@ -162,6 +163,20 @@ def bump_version(current: Version, steps: tuple[Bump, ...]) -> Version:
     return result
 
 
+def _closest_bump(spec: str) -> str | None:
+    """The bump chain ``spec`` most likely meant (``pacth`` -> ``patch``), if one is close."""
+    guesses: list[str] = []
+    for part in spec.strip().lower().split(","):
+        if part in BUMPS:
+            guesses.append(part)
+            continue
+        close = difflib.get_close_matches(part, BUMPS, n=1, cutoff=0.6)
+        if not close:
+            return None
+        guesses.append(close[0])
+    return ",".join(guesses)
+
+
 def target_version(current: Version, spec: str) -> Version:
     """Resolve a BUMP chain or an explicit VERSION into the next version.
 
@@ -173,9 +188,11 @@ def target_version(current: Version, spec: str) -> Version:
     try:
         wanted = Version(spec)
     except InvalidVersion as exc:
+        guess = _closest_bump(spec)
         raise VersionError(
             f"{spec!r} is neither a bump nor a PEP 440 version",
-            hint=f"use one of {', '.join(BUMPS)} (or a chain like minor,rc), or a version",
+            hint=(f"did you mean {guess!r}? " if guess else "")
+            + f"use one of {', '.join(BUMPS)} (or a chain like minor,rc), or a version",
         ) from exc
     if wanted.local is not None:
         raise VersionError(

@@ -12,12 +12,14 @@ and add one row to ``COMMANDS``.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import click
 
@@ -34,6 +36,9 @@ from releasekit.errors import (
 )
 from releasekit.redaction import SecretMasker
 
+if TYPE_CHECKING:
+    from releasekit.cli.json_report import StdoutWatch
+
 # Each command's name, module and one-line summary (the first line of its docstring). Only the
 # summary is needed for `releasekit --help`; the module is imported when the command is used.
 COMMANDS: Final = (
@@ -46,6 +51,11 @@ COMMANDS: Final = (
         "doctor",
         "releasekit.cli.doctor",
         "Audit the release setup: metadata, versions, changelog, git and publishing workflows.",
+    ),
+    LazyCommand(
+        "config",
+        "releasekit.cli.config",
+        "Show the effective settings, where each came from, and the version sources.",
     ),
     LazyCommand(
         "prepare",
@@ -78,51 +88,188 @@ COMMANDS: Final = (
         "releasekit.cli.rehearse",
         "Rehearse the whole release in a throwaway copy against a local index.",
     ),
+    LazyCommand(
+        "completion",
+        "releasekit.cli.completion",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
 )
+
+
+# Where the documentation lives, named at the end of `releasekit --help`.
+DOCS_URL: Final = "https://pypi.org/project/releasekit/"
 
 
 @dataclass(frozen=True)
 class Context:
-    """What every command gets from the global options."""
+    """What every command gets from the global options.
+
+    ``root`` is the project: the nearest folder with a pyproject.toml (or setup.py/setup.cfg)
+    going up from ``cwd``, not above the git work tree's top; when there is none, ``cwd`` itself,
+    so that commands needing a project say "no pyproject.toml found" for it. ``cwd`` is where
+    releasekit was started (``-C DIR``): paths the user typed are relative to it.
+    """
 
     root: Path
     console: Console
     verbose: int
     masker: SecretMasker
+    cwd: Path = Path()
+
+    def user_path(self, path: Path) -> Path:
+        """A path the user typed, relative to where they started releasekit."""
+        return path if path.is_absolute() else self.cwd / path
 
 
-@click.group(
-    cls=LazyGroup,
-    lazy_commands=COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-@click.version_option(
-    __version__, "--version", prog_name="releasekit", message="%(prog)s %(version)s"
-)
-@click.option(
-    "-C",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    help="Run as if started in DIR.",
-)
-@click.option("-v", "--verbose", count=True, help="More detail; -v shows tracebacks on errors.")
-@click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
-@click.option("--no-color", is_flag=True, help="No colour, whatever the terminal.")
-@click.pass_context
-def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool, no_color: bool) -> None:
-    """Cut, check, publish and rehearse Python package releases safely."""
-    if not directory.is_dir():
-        raise UsageError("no such directory", where=str(directory), hint="check the -C argument")
-    masker = ctx.obj if isinstance(ctx.obj, SecretMasker) else SecretMasker()
+@dataclass
+class GlobalOptions:
+    """The global options as given so far, before and after the command name.
+
+    Each occurrence adds to this one record, kept in the click context's ``meta`` (which the
+    group's and the command's contexts share): ``-v`` counts add up, flags stay on once given,
+    and a later ``-C`` is relative to an earlier one, as in git.
+    """
+
+    directory: Path | None = None
+    verbose: int = 0
+    quiet: bool = False
+    no_color: bool = False
+
+
+_GLOBAL_OPTIONS_KEY: Final = "releasekit.global_options"
+
+
+def _remember_global_option(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """Add one global option's value to the record in ``ctx.meta``."""
+    options: GlobalOptions = ctx.meta.setdefault(_GLOBAL_OPTIONS_KEY, GlobalOptions())
+    if param.name == "directory" and isinstance(value, Path):
+        if not ctx.resilient_parsing and not value.is_dir():
+            raise UsageError("no such directory", where=str(value), hint="check the -C argument")
+        options.directory = value if options.directory is None else options.directory / value
+    elif param.name == "verbose" and isinstance(value, int):
+        options.verbose += value
+    elif param.name == "quiet":
+        options.quiet = options.quiet or bool(value)
+    elif param.name == "no_color":
+        options.no_color = options.no_color or bool(value)
+
+
+_Decorated = TypeVar("_Decorated", bound=Callable[..., Any] | click.Command)
+
+
+def global_options(command: _Decorated) -> _Decorated:
+    """Add ``-C``, ``-v``, ``-q`` and ``--no-color`` to the group or to a command.
+
+    The values are not passed to the function: they go to the shared ``GlobalOptions`` record,
+    from which ``make_context`` builds the ``Context`` once the whole command line is parsed.
+    """
+    options = (
+        click.option(
+            "-C",
+            "directory",
+            metavar="DIR",
+            type=click.Path(file_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_remember_global_option,
+            help="Start in DIR: look for the project there and read paths relative to it.",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            count=True,
+            expose_value=False,
+            callback=_remember_global_option,
+            help="Say what was read, decided and skipped; tracebacks on errors.",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember_global_option,
+            help="Only results and errors.",
+        ),
+        click.option(
+            "--no-color",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember_global_option,
+            help="No colour, whatever the terminal [env: NO_COLOR].",
+        ),
+    )
+    # A function collects its decorators bottom up; a command takes them in order.
+    for option in options if isinstance(command, click.Command) else reversed(options):
+        command = option(command)
+    return command
+
+
+def make_context(ctx: click.Context) -> Context:
+    """The ``Context`` from the global options given anywhere on the command line."""
+    from releasekit.project_root import find_project
+
+    options: GlobalOptions = ctx.meta.get(_GLOBAL_OPTIONS_KEY, GlobalOptions())
+    masker = ctx.find_root().obj
+    masker = masker if isinstance(masker, SecretMasker) else SecretMasker()
     console = Console(
         out=MaskedStream(sys.stdout, masker),
         err=MaskedStream(sys.stderr, masker),
-        color=wants_color(sys.stdout, os.environ, disabled=no_color),
-        quiet=quiet,
-        verbose=verbose,
+        color=wants_color(sys.stdout, os.environ, disabled=options.no_color),
+        quiet=options.quiet,
+        verbose=options.verbose,
     )
-    ctx.obj = Context(root=directory.resolve(), console=console, verbose=verbose, masker=masker)
+    cwd = (options.directory or Path()).resolve()
+    found = find_project(cwd)
+    if found is None:
+        console.detail(f"project: none found in {cwd} or above it")
+    else:
+        place = "" if found.root == cwd else f" (found from {cwd})"
+        console.detail(f"project: {found.root / found.marker}{place}")
+    root = cwd if found is None else found.root
+    return Context(root=root, console=console, verbose=options.verbose, masker=masker, cwd=cwd)
+
+
+class _Group(LazyGroup):
+    """The releasekit group: every command takes the global options, and gets a ``Context``."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The named command, with the global options added (once) and its ``Context`` bound."""
+        command = super().get_command(ctx, cmd_name)
+        if command is None or command.callback is None or command in _BOUND:
+            return command
+        global_options(command)
+        callback = command.callback
+
+        @functools.wraps(callback)
+        def with_context(*args: Any, **kwargs: Any) -> Any:
+            # Runs once the command's own options are parsed, so -v after the name counts.
+            current = click.get_current_context()
+            current.obj = make_context(current)
+            return callback(*args, **kwargs)
+
+        command.callback = with_context
+        _BOUND.add(command)
+        return command
+
+
+# Commands already given the global options: a command is loaded once but looked up often.
+_BOUND: Final[set[click.Command]] = set()
+
+
+@click.group(
+    cls=_Group,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=(
+        "Global options go before or after the command: releasekit check -v, "
+        f"releasekit -v check.\n\nDocumentation: {DOCS_URL}"
+    ),
+)
+@click.version_option(
+    __version__, "-V", "--version", prog_name="releasekit", message="%(prog)s %(version)s"
+)
+@global_options
+def cli() -> None:
+    """Cut, check, publish and rehearse Python package releases safely."""
 
 
 def _render_error(console: Console, error: ReleaseError) -> None:
@@ -159,22 +306,59 @@ def _interrupted(args: list[str]) -> str:
     return "interrupted; any change already made was rolled back"
 
 
+class Interrupted(ReleaseError):
+    """Ctrl-C or SIGTERM stopped the command (exit 130); only reported, never raised."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+def _json_requested(args: list[str]) -> tuple[str | None, StdoutWatch | None]:
+    """The command whose --json was asked for, and the watch now on standard output.
+
+    The JSON module is imported only then, so that --help and --version stay fast.
+    """
+    if "--json" not in args:
+        return None, None
+    from releasekit.cli.json_report import StdoutWatch, requested_command
+
+    command = requested_command(args)
+    if command is None:
+        return None, None
+    watch = StdoutWatch(sys.stdout)
+    sys.stdout = watch
+    return command, watch
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Run the command line and exit with its documented code."""
+    """Run the command line and exit with its documented code.
+
+    With ``--json``, a command that stops before printing its report still answers on standard
+    output, in the shape of docs/json.md, besides the error line on standard error.
+    """
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
     no_color = "--no-color" in args
+    json_command, watch = _json_requested(args)
     masker = SecretMasker()
     console = Console(
         out=MaskedStream(sys.stdout, masker),
         err=MaskedStream(sys.stderr, masker),
         color=wants_color(sys.stderr, os.environ, disabled=no_color),
     )
+
+    def answer_in_json(error: ReleaseError) -> None:
+        """The failure report, unless the command printed its own."""
+        if json_command is not None and watch is not None and not watch.wrote:
+            from releasekit.cli.json_report import failure_report, print_json
+
+            print_json(console, failure_report(json_command, error))
+
     try:
         code = cli.main(args=args, prog_name="releasekit", standalone_mode=False, obj=masker)
     except ReleaseError as error:
         if verbose:
             console.err.write(traceback.format_exc())
+        answer_in_json(error)
         _render_error(console, error)
         sys.exit(error.exit_code)
     except click.exceptions.NoArgsIsHelpError as error:  # `releasekit` alone: show help, exit 2
@@ -186,9 +370,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
             if error.ctx and " " in error.ctx.command_path
             else ""
         )
-        console.error(f"{error.format_message().rstrip('.')}; see 'releasekit{command} --help'")
+        message, hint = error.format_message().rstrip("."), f"see 'releasekit{command} --help'"
+        answer_in_json(UsageError(message, hint=hint))
+        console.error(f"{message}; {hint}")
         sys.exit(EXIT_USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort):
+        answer_in_json(Interrupted(_interrupted(args)))
         console.error(_interrupted(args))
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,4 +1,4 @@
-"""Helpers more than one command uses: finding the distributions to act on, and rendering.
+"""Helpers more than one command uses: the distributions to act on, BUMP completion, rendering.
 
 ``check`` and ``publish`` both take distributions (default: ``dist/*``) and both print
 findings; ``publish`` and its progress reporters print file sizes.
@@ -7,24 +7,39 @@ findings; ``publish`` and its progress reporters print file sizes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from releasekit.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import click
+    from click.shell_completion import CompletionItem
+
+    from releasekit.config import Settings
     from releasekit.console import Console
     from releasekit.findings import Finding
+    from releasekit.index.target import Destination
 
 
-def distributions(root: Path, given: tuple[str, ...]) -> list[Path]:
-    """The files to act on: the arguments (globs allowed), or every distribution in dist/."""
+F = TypeVar("F", bound="Callable[..., object]")
+
+
+def distributions(root: Path, given: tuple[str, ...], *, cwd: Path | None = None) -> list[Path]:
+    """The files to act on: the arguments (globs allowed), or every distribution in dist/.
+
+    The default ``dist/*`` is the project's (``root``), where ``releasekit build`` puts them;
+    files the user named are relative to where releasekit was started (``cwd``), as in a shell.
+    """
     from releasekit.dists import kind_of
 
     patterns = given or ("dist/*",)
+    base_folder = (cwd or root) if given else root
     found: list[Path] = []
     for pattern in patterns:
         path = Path(pattern)
-        base = path if path.is_absolute() else root / path
+        base = path if path.is_absolute() else base_folder / path
         matches = (
             sorted(base.parent.glob(base.name)) if any(c in pattern for c in "*?[") else [base]
         )
@@ -42,6 +57,19 @@ def distributions(root: Path, given: tuple[str, ...]) -> list[Path]:
             hint="build them first (releasekit build), or name the files",
         )
     return found
+
+
+def complete_bump(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of the BUMP argument: the bump words, also after a comma (minor,r)."""
+    from click.shell_completion import CompletionItem
+
+    from releasekit.versioning import BUMPS
+
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    return [CompletionItem(prefix + word) for word in BUMPS if word.startswith(last.lower())]
 
 
 def print_findings(console: Console, findings: list[Finding]) -> None:
@@ -63,3 +91,77 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
 def human_size(size: int) -> str:
     """A file size for people: KiB below a MiB, else MiB."""
     return f"{size / 1024:.1f} KiB" if size < 1 << 20 else f"{size / (1 << 20):.1f} MiB"
+
+
+def index_options(command: F) -> F:
+    """``-r/--repository``, ``--repository-url`` and ``--index-url``, for publish and check."""
+    import click
+
+    options = (
+        click.option(
+            "--repository",
+            "-r",
+            metavar="NAME",
+            help="pypi, testpypi or a ~/.pypirc name "
+            "[env: RELEASEKIT_REPOSITORY; setting: repository; default: pypi].",
+        ),
+        click.option(
+            "--repository-url",
+            metavar="URL",
+            help="A legacy upload API URL [env: RELEASEKIT_REPOSITORY_URL].",
+        ),
+        click.option(
+            "--index-url",
+            metavar="URL",
+            help="The simple API, for lookups and verification "
+            "[env: RELEASEKIT_INDEX_URL; setting: index-url].",
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def choose_destination(
+    root: Path, repository: str | None, repository_url: str | None, index_url: str | None
+) -> tuple[Settings, Destination]:
+    """The settings (flags applied) and where uploads go, in the order of docs/publish.md."""
+    import os
+
+    from releasekit.config import load_settings
+    from releasekit.index.target import choose_destination as choose
+
+    settings = load_settings(
+        root, os.environ, flags={"repository": repository, "index-url": index_url}
+    )
+    destination = choose(
+        repository=settings.repository,
+        repository_flag=repository is not None,
+        repository_url=repository_url,
+        env=os.environ,
+    )
+    return settings, destination
+
+
+def dist_version_problem(root: Path, paths: list[Path]) -> Finding | None:
+    """A warning when the files are of another version than the project (docs/build-and-check.md).
+
+    Outside a project there is nothing to compare; a project whose version cannot be read gives
+    a warning that says so instead.
+    """
+    import os
+
+    from releasekit.dist_versions import other_versions, project_version
+    from releasekit.errors import ReleaseError
+    from releasekit.findings import Finding
+
+    try:
+        project = project_version(root, os.environ)
+    except ReleaseError as exc:
+        return Finding(
+            "(project)",
+            "warning",
+            "project-version-unknown",
+            f"cannot compare the files with the project's version: {exc.one_line()}",
+        )
+    return None if project is None else other_versions(paths, project, root)

@@ -1,6 +1,6 @@
 """``releasekit doctor``: audit the release setup and print each finding with its fix.
 
-``--json`` always answers in JSON, even when the audit cannot run, so tools can rely on it.
+``--json`` always answers in JSON (docs/json.md), even when the audit cannot run.
 """
 
 from __future__ import annotations
@@ -8,27 +8,27 @@ from __future__ import annotations
 import click
 
 from releasekit.cli import Context
-from releasekit.errors import EXIT_FAILED, EXIT_OK, ReleaseError
+from releasekit.cli.json_report import envelope, print_json
+from releasekit.errors import EXIT_FAILED, EXIT_OK
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  releasekit doctor                    audit the project this folder is in
+  releasekit doctor --json             the same, for tools
+  releasekit -C ../other doctor        audit another project"""
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @click.pass_obj
 def doctor(obj: Context, as_json: bool) -> int:
     """Audit the release setup: metadata, versions, changelog, git and publishing workflows."""
-    import json
-
     from releasekit.doctor import doctor as run_doctor
 
     console = obj.console
-    try:
-        report = run_doctor(obj.root)
-    except ReleaseError as error:
-        if as_json:  # --json always answers in JSON; the error line still goes to stderr
-            console.print(json.dumps({"error": error.one_line(), "findings": []}, indent=2))
-        raise
+    report = run_doctor(obj.root, reporter=console)
     if as_json:
-        console.print(json.dumps(report.as_dict(), indent=2))
+        print_json(console, envelope("doctor", report.findings, **report.as_dict()))
         return EXIT_OK if report.ok else EXIT_FAILED
     colours = {"error": "red", "warning": "yellow", "info": "cyan"}
     for finding in report.findings:

@@ -12,7 +12,14 @@ import click
 from releasekit.cli import Context
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  releasekit init                      GitHub Actions, pypa/gh-action-pypi-publish
+  releasekit init --testpypi           TestPyPI first, then PyPI
+  releasekit init --ci gitlab          a GitLab CI pipeline instead
+  releasekit init --force              rewrite the files init wrote before"""
+)
 @click.option(
     "--ci",
     type=click.Choice(["github", "gitlab"]),

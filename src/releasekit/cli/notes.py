@@ -13,7 +13,15 @@ import click
 from releasekit.cli import Context
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  releasekit notes                     the newest release's section
+  releasekit notes 1.2.0               the section of 1.2.0
+  gh release create v1.2.0 --notes "$(releasekit notes 1.2.0)\"
+
+The changelog file: setting changelog [env: RELEASEKIT_CHANGELOG]."""
+)
 @click.argument("version", required=False)
 @click.pass_obj
 def notes(obj: Context, version: str | None) -> None:

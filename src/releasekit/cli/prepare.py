@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 import click
 
 from releasekit.cli import Context
-from releasekit.errors import Aborted, UsageError
+from releasekit.cli.common import complete_bump
+from releasekit.cli.json_report import envelope, error_findings, print_json
+from releasekit.errors import Aborted, ReleaseError, UsageError
+from releasekit.findings import Finding
 
 if TYPE_CHECKING:
     from releasekit.console import Console
@@ -31,9 +34,19 @@ def _release_date(value: str | None) -> str:
         raise UsageError(f"--date {value!r} is not a date", hint="write it as YYYY-MM-DD") from exc
 
 
-@click.command()
-@click.argument("spec", metavar="[BUMP|VERSION]", required=False)
-@click.option("--dry-run", is_flag=True, help="Show the plan and stop; change nothing.")
+@click.command(
+    epilog="""\b
+Examples:
+  releasekit prepare minor --dry-run   show what 1.2.3 -> 1.3.0 would change
+  releasekit prepare patch --yes       release 1.2.4 without asking
+  releasekit prepare minor,rc --push   1.2.3 -> 1.3.0rc1, then push commit and tag
+  releasekit prepare 2.0.0             an explicit version
+
+Settings without a flag, in [tool.releasekit] or RELEASEKIT_*: changelog, tag-format,
+version-files, release-branch, commit-message (docs/configuration.md)."""
+)
+@click.argument("spec", metavar="[BUMP|VERSION]", required=False, shell_complete=complete_bump)
+@click.option("--dry-run", "-n", is_flag=True, help="Show the plan and stop; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--push", is_flag=True, help="Push the branch and tag atomically afterwards.")
 @click.option("--sign", is_flag=True, help="Create a signed tag (git tag -s).")
@@ -43,8 +56,16 @@ def _release_date(value: str | None) -> str:
 @click.option(
     "--allow-empty-changelog", is_flag=True, help="Release with an empty Unreleased section."
 )
-@click.option("--no-changelog", is_flag=True, help="Release without touching any changelog.")
+@click.option(
+    "--no-changelog",
+    is_flag=True,
+    help="Release without touching any changelog "
+    "[env: RELEASEKIT_CHANGELOG=false; setting: changelog = false].",
+)
 @click.option("--date", "date", metavar="YYYY-MM-DD", help="The release date (default: today).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the plan and its outcome as JSON (no diffs)."
+)
 @click.pass_obj
 def prepare(
     obj: Context,
@@ -59,6 +80,7 @@ def prepare(
     allow_empty_changelog: bool,
     no_changelog: bool,
     date: str | None,
+    as_json: bool,
 ) -> None:
     """Bump the version everywhere, roll the changelog, commit and tag, atomically.
 
@@ -85,21 +107,55 @@ def prepare(
         dry_run=dry_run,
     )
     console = obj.console
-    plan = plan_release(obj.root, options, env=os.environ)
-    _show_plan(console, plan)
+    plan = plan_release(obj.root, options, env=os.environ, reporter=console)
+    if as_json:
+        for warning in plan.warnings:
+            console.warn(warning)
+    else:
+        _show_plan(console, plan)
     if dry_run:
-        console.print(console.style("Dry run: nothing was changed.", "bold"))
+        if as_json:
+            print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, False)))
+        else:
+            console.print(console.style("Dry run: nothing was changed.", "bold"))
         return
-    if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "confirmation needed, but standard input is not a terminal",
-                hint="pass --yes to apply without asking",
-            )
-        if not click.confirm("Apply this plan?", default=False, err=True):
-            raise Aborted("declined at the prompt; nothing was changed")
-    apply_release(plan, console)
-    _show_next_steps(console, plan)
+    try:
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    "confirmation needed, but standard input is not a terminal",
+                    hint="pass --yes to apply without asking",
+                )
+            if not click.confirm("Apply this plan?", default=False, err=True):
+                raise Aborted("declined at the prompt; nothing was changed")
+        apply_release(plan, console)
+    except ReleaseError as error:
+        if as_json:  # the plan is known: report it, with the error as a finding
+            findings = [*_plan_findings(plan), *error_findings(error)]
+            print_json(console, envelope("prepare", findings, **_keys(plan, False)))
+        raise
+    if as_json:
+        print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, True)))
+    else:
+        _show_next_steps(console, plan)
+
+
+def _plan_findings(plan: ReleasePlan) -> list[Finding]:
+    """The plan's warnings, as findings."""
+    return [Finding("", "warning", "prepare-warning", warning) for warning in plan.warnings]
+
+
+def _keys(plan: ReleasePlan, applied: bool) -> dict[str, object]:
+    """The keys of the --json report that are prepare's own (docs/json.md)."""
+    return {
+        "current": str(plan.current),
+        "version": str(plan.new),
+        "tag": plan.tag,
+        "files": [write.display for write in plan.writes],
+        "actions": [action.describe() for action in plan.actions],
+        "applied": applied,
+        "next_steps": _next_steps(plan) if applied and plan.commit_message is not None else [],
+    }
 
 
 def _show_plan(console: Console, plan: ReleasePlan) -> None:
@@ -133,6 +189,13 @@ def _show_next_steps(console: Console, plan: ReleasePlan) -> None:
         return
     done = f'Committed "{plan.commit_message}"' + (f" and tagged {plan.tag}" if plan.tag else "")
     console.print(console.style(done + ".", "green", "bold"))
+    console.print("Next steps:")
+    for number, text in enumerate(_next_steps(plan), start=1):
+        console.print(f"  {number}. {text}")
+
+
+def _next_steps(plan: ReleasePlan) -> list[str]:
+    """What the maintainer does after a committed release: push, release, watch."""
     steps = []
     if plan.push_remote is None:
         tag = f" {plan.tag}" if plan.tag else ""
@@ -149,6 +212,4 @@ def _show_next_steps(console: Console, plan: ReleasePlan) -> None:
         steps.append(f"Watch the publish workflow: {web[1]}/actions")
     elif web is not None:
         steps.append(f"Watch the publish pipeline: {web[1]}/-/pipelines")
-    console.print("Next steps:")
-    for number, text in enumerate(steps, start=1):
-        console.print(f"  {number}. {text}")
+    return steps

@@ -9,17 +9,70 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
 from releasekit.cli import Context
-from releasekit.cli.common import distributions, human_size, print_findings
+from releasekit.cli.common import (
+    choose_destination,
+    dist_version_problem,
+    distributions,
+    human_size,
+    index_options,
+    print_findings,
+)
+from releasekit.cli.json_report import envelope, failure_report, print_json
 from releasekit.console import Console
 from releasekit.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from releasekit.index.target import Target
     from releasekit.publish import FileResult, PublishReport
+
+F = TypeVar("F", bound="Callable[..., object]")
+
+# Options of twine and uv that releasekit answers with what it uses instead (hidden from help).
+_NO_SECRETS = (
+    "releasekit takes no secrets on the command line; set RELEASEKIT_TOKEN (or "
+    "RELEASEKIT_USERNAME and RELEASEKIT_PASSWORD), use ~/.pypirc or keyring, or publish from CI "
+    "with trusted publishing"
+)
+_ARRIVALS = {
+    ("--token", "-t"): _NO_SECRETS,
+    ("--username", "-u"): _NO_SECRETS,
+    ("--password", "-p"): _NO_SECRETS,
+    ("--publish-url",): "releasekit calls uv's --publish-url --repository-url; "
+    "pass --repository-url URL (the legacy upload URL)",
+    ("--check-url",): "releasekit calls uv's --check-url --index-url; pass --index-url URL "
+    "(the simple API), or set index-url in [tool.releasekit]",
+}
+
+
+def _refuse(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """An option of twine or uv was given: say what releasekit uses instead (exit 2)."""
+    from releasekit.errors import UsageError
+
+    if value is not None:
+        names = next(n for n in _ARRIVALS if param.opts[0] in n)
+        raise UsageError(_ARRIVALS[names], where=param.opts[0])
+
+
+def arrivals_from_twine_and_uv(command: F) -> F:
+    """Hidden options for twine's and uv's flags, each answered with releasekit's way."""
+    for names in _ARRIVALS:
+        command = click.option(
+            *names,
+            hidden=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_refuse,
+            metavar="VALUE",
+        )(command)
+    return command
 
 
 class _PublishLines:
@@ -28,6 +81,7 @@ class _PublishLines:
     def __init__(self, console: Console, *, results_to_err: bool) -> None:
         self.console = console
         self._line = console.step if results_to_err else console.print
+        self.warnings: list[str] = []  # every warning shown, for the --json report
 
     def __enter__(self) -> _PublishLines:
         return self
@@ -39,6 +93,7 @@ class _PublishLines:
         self.console.step(message)
 
     def warn(self, message: str) -> None:
+        self.warnings.append(message)
         self.console.warn(message)
 
     def detail(self, message: str) -> None:
@@ -51,9 +106,7 @@ class _PublishLines:
         """Lines carry no progress; the finished line says how long it took."""
 
     def retrying(self, result: FileResult, attempt: int, delay: float, reason: str) -> None:
-        self.console.warn(
-            f"{result.file}: attempt {attempt} failed ({reason}); retrying in {delay:.1f} s"
-        )
+        self.warn(f"{result.file}: attempt {attempt} failed ({reason}); retrying in {delay:.1f} s")
 
     def finished(self, result: FileResult) -> None:
         console = self.console
@@ -66,9 +119,34 @@ class _PublishLines:
         else:
             self._line(f"{console.style('failed', 'red')} {result.file}: {result.message}")
 
+    def waiting(self, pending: int, elapsed: float, timeout: float) -> None:
+        self.console.detail(
+            f"waiting for the index to serve {pending} file(s), {elapsed:.0f} s of {timeout:g} s"
+        )
+
+    def verified(self, result: FileResult) -> None:
+        if result.status == "failed":
+            self._line(f"{self.console.style('failed', 'red')} {result.file}: {result.message}")
+        else:
+            self.console.step(f"verified {result.file}")
+
+
+class _BinarySpeed:
+    """Transfer speed in binary units (MiB/s), as every size releasekit prints."""
+
+    @staticmethod
+    def render(speed: float | None) -> str:
+        if not speed:
+            return "?"
+        return human_size(int(speed)) + "/s"
+
 
 class _PublishBars(_PublishLines):
-    """Publish progress as a bar per file, for a terminal."""
+    """Publish progress for a terminal: a bar per file in flight, one for the whole batch.
+
+    Sizes are binary (KiB, MiB) like every other line; the file name column gives way first, so
+    that a bar fits an 80-column terminal on one line.
+    """
 
     def __init__(self, console: Console) -> None:
         super().__init__(console, results_to_err=False)
@@ -77,21 +155,38 @@ class _PublishBars(_PublishLines):
             BarColumn,
             DownloadColumn,
             Progress,
+            ProgressColumn,
+            SpinnerColumn,
+            Task,
             TaskID,
             TextColumn,
-            TransferSpeedColumn,
         )
+        from rich.table import Column
+        from rich.text import Text
+
+        class SpeedColumn(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                return Text(_BinarySpeed.render(task.finished_speed or task.speed))
 
         self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            SpinnerColumn(table_column=Column(no_wrap=True, width=1)),
+            TextColumn(
+                "{task.description}",
+                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=3, min_width=12),
+            ),
+            BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=5)),
+            DownloadColumn(binary_units=True, table_column=Column(no_wrap=True)),
+            SpeedColumn(table_column=Column(no_wrap=True, min_width=10)),
             # Through the masked stream, like every other line releasekit writes.
             console=RichConsole(file=console.err, no_color=not console.color),  # type: ignore[arg-type]
             transient=True,
+            expand=True,
         )
         self._tasks: dict[str, TaskID] = {}
+        self._sent: dict[str, int] = {}
+        self._overall: TaskID | None = None
+        self._files = (0, 0)  # done, total
+        self._waiting: TaskID | None = None
 
     def _above(self, text: str) -> None:
         """A line printed above the bars (writing around rich would tear them)."""
@@ -101,6 +196,7 @@ class _PublishBars(_PublishLines):
         self._above(self.console.style("  -> ", "cyan") + message)
 
     def warn(self, message: str) -> None:
+        self.warnings.append(message)
         self._above(self.console.style("warning: ", "yellow", "bold") + message)
 
     def __enter__(self) -> _PublishBars:
@@ -110,16 +206,37 @@ class _PublishBars(_PublishLines):
     def __exit__(self, *exc_info: object) -> None:
         self._progress.stop()
 
+    def batch(self, files: int, size: int) -> None:
+        """The whole upload: ``files`` files of ``size`` bytes in all."""
+        self._files = (0, files)
+        self._overall = self._progress.add_task(self._overall_text(), total=size)
+
+    def _overall_text(self) -> str:
+        done, total = self._files
+        return f"all: {done}/{total} files"
+
     def started(self, result: FileResult) -> None:
         self._tasks[result.file] = self._progress.add_task(result.file, total=result.size)
 
     def progress(self, result: FileResult, sent: int) -> None:
         self._progress.update(self._tasks[result.file], completed=sent)
+        self._sent[result.file] = sent
+        if self._overall is not None:
+            self._progress.update(self._overall, completed=sum(self._sent.values()))
 
     def finished(self, result: FileResult) -> None:
         task = self._tasks.pop(result.file, None)
         if task is not None:
             self._progress.remove_task(task)
+        if self._overall is not None:
+            done, total = self._files
+            self._files = (done + 1, total)
+            self._sent[result.file] = result.size
+            self._progress.update(
+                self._overall,
+                completed=sum(self._sent.values()),
+                description=self._overall_text(),
+            )
         if result.status == "uploaded":
             uploaded = self.console.style("uploaded", "green")
             line = f"{uploaded} {result.file} ({human_size(result.size)})"
@@ -127,11 +244,39 @@ class _PublishBars(_PublishLines):
             line = f"{self.console.style('failed', 'red')} {result.file}: {result.message}"
         self._above(line)
 
+    def waiting(self, pending: int, elapsed: float, timeout: float) -> None:
+        text = f"waiting for {pending} file(s) on the index, {elapsed:.0f} s of {timeout:g} s"
+        if self._waiting is None:
+            # The transfer bars are done: a spinner and a line of text take their place.
+            from rich.progress import Progress, SpinnerColumn, TextColumn
+
+            self._progress.stop()
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                console=self._progress.console,
+                transient=True,
+            )
+            self._progress.start()
+            self._waiting = self._progress.add_task(text, total=None)
+        else:
+            self._progress.update(self._waiting, description=text)
+
+    def verified(self, result: FileResult) -> None:
+        if result.status == "failed":
+            self._above(f"{self.console.style('failed', 'red')} {result.file}: {result.message}")
+        else:
+            self._above(f"{self.console.style('verified', 'green')} {result.file}")
+
 
 def _print_publish(console: Console, report: PublishReport) -> None:
-    """The closing lines of a publish: skipped files, what did not make it, and the verdict."""
+    """The closing lines of a publish: skipped files, what did not make it, and the verdict.
+
+    A failure's message was shown when it happened; the summary names the file only.
+    """
+    skipped_all = report.files and all(r.status == "skipped" for r in report.files)
     for result in report.files:
-        if result.status == "skipped":
+        if result.status == "skipped" and not skipped_all:
             console.print(f"{console.style('skipped', 'cyan')} {result.file}: {result.message}")
         elif result.status == "would-upload":
             console.print(f"would upload {result.file} ({human_size(result.size)})")
@@ -139,6 +284,10 @@ def _print_publish(console: Console, report: PublishReport) -> None:
     if report.dry_run:
         verdict = f"Dry run: {report.count('would-upload')} file(s) would be uploaded"
         console.print(console.style(f"{verdict}, {skipped} skipped; nothing was sent.", "bold"))
+        return
+    if skipped_all:
+        verdict = f"Nothing to upload: all {skipped} file(s) are already on {report.repository}."
+        console.print(console.style(verdict, "green", "bold"))
         return
     if report.ok:
         verified = " and verified" if report.verified else ""
@@ -150,25 +299,70 @@ def _print_publish(console: Console, report: PublishReport) -> None:
     missing = [r for r in report.files if r.status not in {"uploaded", "skipped"}]
     console.print(
         console.style(
-            f"{len(missing)} of {len(report.files)} file(s) did not make it "
-            f"({uploaded} uploaded, {skipped} skipped):",
+            f"{len(missing)} of {len(report.files)} file(s) are not on the index as they should "
+            f"be ({uploaded} uploaded, {skipped} skipped):",
             "red",
             "bold",
         )
     )
     for result in missing:
         colour = "red" if result.status == "failed" else "yellow"
-        console.print(f"  {console.style(result.status, colour)} {result.file}: {result.message}")
+        shown_above = result.status == "failed"
+        message = "" if shown_above else f": {result.message}"
+        console.print(f"  {console.style(result.status, colour)} {result.file}{message}")
     if uploaded or skipped:
         console.print(
             "Fix the cause, then complete the release: releasekit publish --skip-existing"
         )
 
 
-@click.command()
+def _json_report(report: PublishReport, warnings: list[str]) -> dict[str, object]:
+    """The --json report (docs/json.md): a file that did not make it is an error finding."""
+    from releasekit.findings import Finding
+
+    findings = [
+        *report.warnings,
+        *(Finding("", "warning", "publish-warning", message) for message in warnings),
+        *(
+            Finding(r.file, "error", f"upload-{r.status}", r.message or r.status)
+            for r in report.files
+            if r.status not in {"uploaded", "skipped", "would-upload"}
+        ),
+    ]
+    return envelope(
+        "publish",
+        findings,
+        repository=report.repository,
+        dry_run=report.dry_run,
+        verified=report.verified,
+        files=[result.as_dict() for result in report.files],
+    )
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  releasekit publish -n                check and look everything up; upload nothing
+  releasekit publish -r testpypi       to TestPyPI
+  releasekit publish --skip-existing   complete a release that stopped halfway
+  releasekit publish dist/*.whl        only the wheels (paths relative to this folder)
+
+\b
+Credentials, first found wins (never on the command line):
+  1. RELEASEKIT_TOKEN (sent as username __token__)
+  2. RELEASEKIT_USERNAME and RELEASEKIT_PASSWORD
+  3. uv's UV_PUBLISH_TOKEN, UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD, then
+     twine's TWINE_USERNAME/TWINE_PASSWORD (with a note)
+  4. the repository's section in ~/.pypirc
+  5. keyring, if installed
+  6. trusted publishing, in CI (see --trusted-publishing)
+
+\b
+Settings without a flag: verify-timeout [env: RELEASEKIT_VERIFY_TIMEOUT]."""
+)
 @click.argument("dists", metavar="[DIST ...]", nargs=-1)
-@click.option("--repository", "-r", metavar="NAME", help="pypi, testpypi or a ~/.pypirc name.")
-@click.option("--repository-url", metavar="URL", help="A legacy upload API URL.")
+@index_options
+@arrivals_from_twine_and_uv
 @click.option(
     "--skip-existing", is_flag=True, help="Skip files the index has, identical by sha256."
 )
@@ -188,7 +382,12 @@ def _print_publish(console: Console, report: PublishReport) -> None:
     help="Mint a short-lived token from the CI identity (auto: in CI, without credentials).",
 )
 @click.option("--no-verify", is_flag=True, help="Do not confirm the files on the index afterwards.")
-@click.option("--dry-run", is_flag=True, help="Check and look up everything; upload nothing.")
+@click.option("--dry-run", "-n", is_flag=True, help="Check and look up everything; upload nothing.")
+@click.option(
+    "--allow-other-version",
+    is_flag=True,
+    help="Publish files whose version is not the project's (they are refused otherwise).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @click.pass_obj
 def publish(
@@ -196,32 +395,44 @@ def publish(
     dists: tuple[str, ...],
     repository: str | None,
     repository_url: str | None,
+    index_url: str | None,
     skip_existing: bool,
     jobs: int,
     trusted_publishing: Literal["auto", "always", "never"],
     no_verify: bool,
     dry_run: bool,
+    allow_other_version: bool,
     as_json: bool,
 ) -> int:
     """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
-    import json
     from dataclasses import replace
 
-    from releasekit.config import load_settings
+    from releasekit.errors import ReleaseError
     from releasekit.index.oidc import ambient_identity, exchange, wanted
     from releasekit.index.target import resolve_target
     from releasekit.publish import CheckFailed, PublishOptions
     from releasekit.publish import publish as publish_files
+    from releasekit.redaction import redact_credentials
 
-    paths = distributions(obj.root, dists)
-    settings = load_settings(obj.root, os.environ, flags={"repository": repository})
+    paths = distributions(obj.root, dists, cwd=obj.cwd)
+    # The files must be the release: checked before anything else, and before any network use.
+    stale = dist_version_problem(obj.root, paths)
+    if stale is not None and stale.code == "other-version" and not allow_other_version:
+        raise ReleaseError(stale.message, hint=stale.hint)
+    if stale is not None and stale.code != "other-version":
+        obj.console.warn(stale.message)
+    settings, destination = choose_destination(obj.root, repository, repository_url, index_url)
     target = resolve_target(
-        repository=settings.repository,
-        repository_url=repository_url,
+        repository=destination.repository,
+        repository_url=destination.repository_url,
         index_url=settings.index_url,
         env=os.environ,
         home=Path.home(),
+        url_source=destination.source,
+        notes=(destination.note,) if destination.note else (),
     )
+    for note in target.notes:
+        obj.console.note(note)
     if wanted(trusted_publishing, target, os.environ):
         obj.console.step("Minting an upload token with trusted publishing")
         target = exchange(
@@ -231,7 +442,16 @@ def publish(
         )
     if target.credentials is not None:
         obj.masker.add(target.credentials.secrets())
-        obj.console.detail(f"credentials from {target.credentials.source}")
+        unused = f" (also set, not used: {', '.join(target.unused)})" if target.unused else ""
+        obj.console.detail(f"credentials from {target.credentials.source}{unused}")
+    obj.console.detail(
+        f"target {target.name}: upload to {redact_credentials(target.upload_url)}; "
+        + (
+            f"simple index {redact_credentials(target.simple_url)}"
+            if target.simple_url
+            else "no simple index (set index-url or RELEASEKIT_INDEX_URL)"
+        )
+    )
     options = PublishOptions(
         skip_existing=skip_existing,
         jobs=jobs,
@@ -247,18 +467,53 @@ def publish(
             report = publish_files(paths, target, options, reporter, masker=obj.masker)
     except CheckFailed as failure:
         if as_json:
-            console.print(
-                json.dumps(
-                    {"ok": False, "findings": [f.as_dict() for f in failure.findings]}, indent=2
-                )
-            )
+            repository = obj.masker(target.upload_url)
+            print_json(console, failure_report("publish", failure, repository=repository))
         else:
             print_findings(console, failure.findings)
         raise
     for finding in report.warnings:
         console.warn(f"{finding.file}: {finding.message}")
     if as_json:
-        console.print(json.dumps(report.as_dict(), indent=2))
+        print_json(console, _json_report(report, reporter.warnings))
     else:
+        if dry_run:
+            console.print(_dry_run_destination(report, target))
         _print_publish(console, report)
+        _next_step(console, report, target)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _dry_run_destination(report: PublishReport, target: Target) -> str:
+    """Where a dry run would have sent the files, and as whom (never the secret)."""
+    todo = [r for r in report.files if r.status == "would-upload"]
+    size = human_size(sum(r.size for r in todo))
+    credentials = target.credentials
+    who = (
+        f"as {credentials.username} ({credentials.source})"
+        if credentials is not None
+        else "without credentials"
+    )
+    return f"Would upload {len(todo)} file(s) ({size}) to {report.repository} {who}."
+
+
+def _next_step(console: Console, report: PublishReport, target: Target) -> None:
+    """What to do or look at next: the release's page, or the command that completes it."""
+    from releasekit.dists import name_and_version
+
+    if report.dry_run:
+        if report.ok:
+            console.info("Next: run the same command without --dry-run to upload.")
+        return
+    if not report.ok:
+        return
+    parsed = name_and_version(report.files[0].file) if report.files else None
+    if parsed is None:
+        return
+    name, version = parsed
+    host = urlsplit(target.upload_url).hostname
+    pages = {"upload.pypi.org": "https://pypi.org", "test.pypi.org": "https://test.pypi.org"}
+    if host in pages:
+        console.info(f"View at: {pages[host]}/project/{name}/{version}/")
+    elif target.simple_url:
+        console.info(f"View at: {target.simple_url}{name}/")

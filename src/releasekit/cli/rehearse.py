@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import click
 
 from releasekit.cli import Context
-from releasekit.errors import EXIT_OK, ReleaseError
+from releasekit.cli.common import complete_bump
+from releasekit.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from releasekit.console import Console
@@ -95,8 +96,14 @@ def _print_report(console: Console, report: RehearsalReport) -> None:
             console.print(f"  {command}")
 
 
-@click.command()
-@click.argument("spec", metavar="[BUMP|VERSION]", required=False)
+@click.command(
+    epilog="""\b
+Examples:
+  releasekit rehearse                  rehearse a patch release
+  releasekit rehearse minor --keep     a minor release; keep the clone, index files and venv
+  releasekit rehearse --offline        install nothing from your index"""
+)
+@click.argument("spec", metavar="[BUMP|VERSION]", required=False, shell_complete=complete_bump)
 @click.option("--keep", is_flag=True, help="Keep the clone, the index's files and the venv.")
 @click.option(
     "--offline", is_flag=True, help="Do not install the release's dependencies from your index."
@@ -111,43 +118,20 @@ def rehearse(obj: Context, spec: str | None, keep: bool, offline: bool, as_json:
     environment, imports it, runs its console scripts with --help and runs doctor. Your
     repository, its remotes and every index stay untouched.
     """
-    import json
-
     from releasekit.rehearse import DEFAULT_SPEC, TITLES, RehearseOptions
     from releasekit.rehearse import rehearse as run_rehearsal
 
     console = obj.console
     options = RehearseOptions(spec=spec or DEFAULT_SPEC, keep=keep, offline=offline)
-    try:
-        report = run_rehearsal(obj.root, options, _Progress(console, len(TITLES)), env=os.environ)
-    except ReleaseError as error:
-        if as_json:  # --json always answers in JSON; the error line still goes to stderr
-            finding = {
-                "id": "rehearse-failed",
-                "severity": "error",
-                "file": error.where or "",
-                "line": None,
-                "message": error.message,
-                "hint": error.hint,
-            }
-            console.print(
-                json.dumps(
-                    {
-                        "ok": False,
-                        "errors": 1,
-                        "warnings": 0,
-                        "findings": [finding],
-                        "name": None,
-                        "version": None,
-                        "steps": [],
-                        "commands": [],
-                    },
-                    indent=2,
-                )
-            )
-        raise
+    # A rehearsal that cannot start raises; with --json, main answers with the failure report.
+    report = run_rehearsal(obj.root, options, _Progress(console, len(TITLES)), env=os.environ)
     if as_json:
-        console.print(json.dumps(report.as_dict(), indent=2))
+        from releasekit.cli.json_report import envelope, error_findings, print_json
+
+        findings = list(report.findings)
+        if report.failure is not None and not any(f.severity == "error" for f in findings):
+            findings += error_findings(report.failure)
+        print_json(console, envelope("rehearse", findings, **report.as_dict()))
     else:
         _print_report(console, report)
     if report.failure is not None:

@@ -61,6 +61,10 @@ class Target:
     credentials: Credentials | None = field(default=None, repr=False)
     ca_cert: str | None = None
     client_cert: str | None = None
+    # Lines for the user about other tools' variables that were used (docs/publish.md).
+    notes: tuple[str, ...] = ()
+    # Login variables that are set but come after the source that was used.
+    unused: tuple[str, ...] = ()
 
     @property
     def is_pypi(self) -> bool:
@@ -156,6 +160,124 @@ def _environment_credentials(env: Mapping[str, str]) -> Credentials | None:
     return None
 
 
+# uv's and twine's login variables, tried in this order after releasekit's own:
+# (token variable, username variable, password variable, releasekit's variable to use instead).
+_OUR_LOGIN = "RELEASEKIT_USERNAME and RELEASEKIT_PASSWORD"
+_FOREIGN_LOGINS = (
+    ("UV_PUBLISH_TOKEN", None, None, "RELEASEKIT_TOKEN"),
+    (None, "UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD", _OUR_LOGIN),
+    (None, "TWINE_USERNAME", "TWINE_PASSWORD", _OUR_LOGIN),
+)
+LOGIN_VARIABLES = (
+    "RELEASEKIT_TOKEN",
+    "RELEASEKIT_USERNAME",
+    "RELEASEKIT_PASSWORD",
+    "UV_PUBLISH_TOKEN",
+    "UV_PUBLISH_USERNAME",
+    "UV_PUBLISH_PASSWORD",
+    "TWINE_USERNAME",
+    "TWINE_PASSWORD",
+)
+
+
+def _foreign_credentials(env: Mapping[str, str]) -> tuple[Credentials | None, str | None]:
+    """uv's, then twine's login variables, and the note that says one was used.
+
+    A password without a username is an API token (username ``__token__``), as uv and twine
+    take it for PyPI; a username without a password is refused, as releasekit's own is.
+    """
+    for token, user_variable, password_variable, ours in _FOREIGN_LOGINS:
+        if token is not None and env.get(token):
+            credentials = Credentials("__token__", env[token], token)
+        elif user_variable is None or password_variable is None:
+            continue
+        elif env.get(password_variable):
+            username = env.get(user_variable) or "__token__"
+            source = (
+                f"{user_variable}/{password_variable}"
+                if env.get(user_variable)
+                else password_variable
+            )
+            credentials = Credentials(username, env[password_variable], source)
+        elif env.get(user_variable):
+            raise ConfigError(
+                f"{user_variable} is set but {password_variable} is not",
+                where="environment",
+                hint=f"set both, or use RELEASEKIT_TOKEN for an API token (unset {user_variable})",
+            )
+        else:
+            continue
+        instead = "RELEASEKIT_TOKEN" if credentials.username == "__token__" else ours
+        return credentials, f"using {credentials.source} (set {instead} to silence this)"
+    return None, None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the upload goes, as chosen: a repository name or an upload URL, and what chose it."""
+
+    repository: str
+    repository_url: str | None = None
+    source: str = "--repository-url"  # what named the URL, for its errors
+    note: str | None = None
+
+
+def choose_destination(
+    *,
+    repository: str,
+    repository_flag: bool,
+    repository_url: str | None,
+    env: Mapping[str, str],
+) -> Destination:
+    """The upload destination, in the order of docs/publish.md.
+
+    ``--repository-url``, ``-r``, ``RELEASEKIT_REPOSITORY_URL``, the ``repository`` setting
+    (``RELEASEKIT_REPOSITORY``, ``[tool.releasekit]``), then uv's ``UV_PUBLISH_URL`` and
+    twine's ``TWINE_REPOSITORY_URL`` and ``TWINE_REPOSITORY`` (each with a note), then PyPI.
+    ``repository`` is the resolved setting; ``repository_flag`` says it came from ``-r``.
+    """
+    if repository_url is not None:
+        return Destination(repository, repository_url)
+    if repository_flag:
+        return Destination(repository)
+    if env.get("RELEASEKIT_REPOSITORY_URL"):
+        return Destination(
+            repository, env["RELEASEKIT_REPOSITORY_URL"], "RELEASEKIT_REPOSITORY_URL"
+        )
+    if repository != "pypi":
+        return Destination(repository)
+    for variable in ("UV_PUBLISH_URL", "TWINE_REPOSITORY_URL"):
+        if env.get(variable):
+            note = f"using {variable} (set RELEASEKIT_REPOSITORY_URL to silence this)"
+            return Destination(repository, env[variable], variable, note)
+    if env.get("TWINE_REPOSITORY"):
+        note = "using TWINE_REPOSITORY (set RELEASEKIT_REPOSITORY to silence this)"
+        return Destination(env["TWINE_REPOSITORY"], note=note)
+    return Destination(repository)
+
+
+def simple_url_of(destination: Destination, index_url: str | None, home: Path) -> str:
+    """The simple API to ask about ``destination``: ``index_url``, else derived from its URL."""
+    upload_url = destination.repository_url
+    if upload_url is None:
+        upload_url = UPLOAD_URLS.get(destination.repository) or (
+            read_pypirc(home / ".pypirc").get(destination.repository, {}).get("repository", "")
+        )
+    simple = _derived_simple(upload_url, index_url)
+    if simple is None:
+        shown = (
+            redact_credentials(upload_url)
+            if destination.repository_url
+            else f"repository {destination.repository!r}"
+        )
+        raise ConfigError(
+            f"cannot tell the simple API address of {shown}",
+            hint="pass --index-url URL (or set index-url in [tool.releasekit], "
+            "or RELEASEKIT_INDEX_URL)",
+        )
+    return simple
+
+
 def _keyring_credentials(url: str, username: str | None) -> Credentials | None:
     """What keyring holds for ``url`` (and ``username``), if keyring is installed and answers."""
     try:
@@ -199,6 +321,8 @@ def resolve_target(
     index_url: str | None,
     env: Mapping[str, str],
     home: Path,
+    url_source: str = "--repository-url",
+    notes: tuple[str, ...] = (),
 ) -> Target:
     """The upload target and its credentials, from the flags, settings and ``~/.pypirc``.
 
@@ -209,7 +333,7 @@ def resolve_target(
     pypirc_path = home / ".pypirc"
     pypirc = read_pypirc(pypirc_path)
     if repository_url is not None:
-        url = _validate_upload_url(repository_url, "--repository-url")
+        url = _validate_upload_url(repository_url, url_source)
         name = next((n for n, e in pypirc.items() if _same_url(e.get("repository", ""), url)), url)
         section = pypirc.get(name, {})
     else:
@@ -229,6 +353,9 @@ def resolve_target(
         url = _validate_upload_url(section["repository"], f"{pypirc_path} [{repository}]")
         name = repository
     credentials = _environment_credentials(env)
+    if credentials is None:
+        credentials, note = _foreign_credentials(env)
+        notes = (*notes, note) if note else notes
     if credentials is None and section.get("username") and section.get("password"):
         credentials = Credentials(
             section["username"], section["password"], f"{pypirc_path} [{name}]"
@@ -248,4 +375,12 @@ def resolve_target(
         credentials=credentials,
         ca_cert=section.get("ca_cert"),
         client_cert=section.get("client_cert"),
+        notes=notes,
+        unused=_unused_logins(env, credentials),
     )
+
+
+def _unused_logins(env: Mapping[str, str], credentials: Credentials | None) -> tuple[str, ...]:
+    """Login variables that are set but were not used (a source before them won)."""
+    used = set(credentials.source.split("/")) if credentials is not None else set()
+    return tuple(v for v in LOGIN_VARIABLES if env.get(v) and v not in used)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import email.utils
 import json
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import urllib3
 from releasekit import __version__
 from releasekit.errors import ReleaseError
 from releasekit.index.multipart import MultipartBody
+from releasekit.index.server_text import readable, shorten, without_controls
 from releasekit.index.target import Target
 from releasekit.redaction import SecretMasker
 
@@ -38,8 +38,6 @@ REUSE_HELP = "https://pypi.org/help/#file-name-reuse"
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _SUCCESS, _REDIRECT = 2, 3  # status classes
 _MESSAGE_LIMIT = 300
-_TAGS = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -100,27 +98,32 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, moment.timestamp() - time.time())
 
 
-def server_message(response: urllib3.BaseHTTPResponse) -> str:
-    """What the server said: its JSON ``message``, its reason phrase, or its body's text."""
+def server_message(
+    response: urllib3.BaseHTTPResponse, mask: Callable[[str], str] = lambda text: text
+) -> str:
+    """What the server said, as one short line: its JSON ``message``, its reason, or its body.
+
+    An HTML body is reduced to its title and main text; terminal escapes and other control
+    characters are removed from all of it, since any of it may come from a hostile server.
+    ``mask`` removes secrets before anything is cut, so that no part of one survives a cut.
+    """
     if "json" in response.headers.get("Content-Type", ""):
         try:
             data = json.loads(response.data)
         except ValueError:
             data = None
         if isinstance(data, dict) and isinstance(data.get("message"), str):
-            return str(data["message"]).strip()
-    reason = (response.reason or "").strip()
+            text = without_controls(mask(str(data["message"]))).strip()
+            return shorten(" ".join(text.split()), _MESSAGE_LIMIT)
+    reason = without_controls(mask(response.reason or "")).strip()
     try:
         standard = HTTPStatus(response.status).phrase
     except ValueError:
         standard = ""
     if reason and reason != standard:
-        return reason
-    body = (response.data or b"").decode("utf-8", "replace")
-    text = _SPACE.sub(" ", _TAGS.sub(" ", body)).strip()
-    if text:
-        return text[:_MESSAGE_LIMIT] + ("..." if len(text) > _MESSAGE_LIMIT else "")
-    return reason or standard or "no message"
+        return shorten(reason, _MESSAGE_LIMIT)
+    text = readable(mask((response.data or b"").decode("utf-8", "replace")), _MESSAGE_LIMIT)
+    return text or reason or standard or "no message"
 
 
 def _hint(status: int, message: str, target: Target) -> str | None:
@@ -133,16 +136,23 @@ def _hint(status: int, message: str, target: Target) -> str | None:
         )
     if "14 days" in lowered:
         return "release a new version instead"
-    if status == HTTPStatus.UNAUTHORIZED:
+    credentials = target.credentials
+    if status == HTTPStatus.UNAUTHORIZED and credentials is None:
         return (
-            "the index wants credentials: set RELEASEKIT_TOKEN (or RELEASEKIT_USERNAME and "
-            "RELEASEKIT_PASSWORD), or add them to ~/.pypirc"
+            "the index wants credentials and none were sent: set RELEASEKIT_TOKEN (or "
+            "RELEASEKIT_USERNAME and RELEASEKIT_PASSWORD), or add them to ~/.pypirc"
+        )
+    if status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN} and credentials is not None:
+        what = "token" if credentials.username == "__token__" else "username and password"
+        return (
+            f"the index refused the {what} from {credentials.source or 'the configuration'}; "
+            "check that it belongs to this index, is current, and is scoped to this project "
+            "(a project-scoped token cannot create a new project; PyPI wants username __token__)"
         )
     if status == HTTPStatus.FORBIDDEN:
         return (
-            "check the token: it must belong to this index, be current, and be scoped to this "
-            "project (a project-scoped token cannot create a new project; PyPI wants username "
-            "__token__)"
+            "the index refused the upload without credentials: set RELEASEKIT_TOKEN (or "
+            "RELEASEKIT_USERNAME and RELEASEKIT_PASSWORD), or add them to ~/.pypirc"
         )
     if status == HTTPStatus.NOT_FOUND:
         return "check the repository URL; uploads go to the upload URL, not the simple index"
@@ -275,7 +285,7 @@ class Uploader:
         except urllib3.exceptions.HTTPError as exc:
             reason = self.masker(f"connection failed: {exc.__cause__ or exc}")
             raise _Retryable(reason, landed=True) from exc
-        message = self.masker(server_message(response))
+        message = self.masker(server_message(response, self.masker))
         seconds = time.monotonic() - started
         events.detail(
             f"POST {self.masker(url)} {path.name}: {response.status} {message} ({seconds:.2f} s)"
