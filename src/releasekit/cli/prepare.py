@@ -118,6 +118,7 @@ def prepare(
             print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, False)))
         else:
             console.print(console.style("Dry run: nothing was changed.", "bold"))
+            console.info(f"Next: releasekit prepare {spec} to apply it (add --push to push too)")
         return
     try:
         if not yes:
