@@ -1,8 +1,10 @@
 """Benchmark: ``releasekit publish`` against ``twine upload`` and ``uv publish``, side by side.
 
-Three scenarios, each tool uploading the same files to its own fresh pypiserver on 127.0.0.1:
+First the floors and start-up: ``python -c pass``, ``python -S -c pass`` and each tool's
+``--version``. Then three scenarios, each tool uploading the same files to its own fresh
+pypiserver on 127.0.0.1:
 
-1. plain: 40 small wheels to pypiserver directly.
+1. plain: 40 small wheels to pypiserver directly, releasekit with its default ``--jobs``.
 2. slow: the same 40 wheels through a proxy that holds every upload 300 ms before passing it
    on, as a real index takes its time; releasekit runs with ``--jobs 8``.
 3. big: one 300 MB wheel; wall time and peak resident memory (RSS) of the uploading process.
@@ -10,7 +12,7 @@ Three scenarios, each tool uploading the same files to its own fresh pypiserver 
 releasekit does all of its work in every run: the check of every file, the lookup by hash
 before, and the verification after the upload. Servers start before the clock does.
 
-    uv run python benchmarks/bench_publish.py [--rounds N] [--skip-big]
+    uv run python benchmarks/bench_publish.py [--rounds N] [--skip-slow] [--skip-big]
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ from tests.faultproxy import ProxyState, fault_proxy
 from tests.servers import pypiserver
 
 BIN = Path(sys.executable).parent
+# Installed tools run from compiled bytecode (pip and uv write it at install); a tree run with
+# PYTHONDONTWRITEBYTECODE would compile every module on every run instead. The cache goes to a
+# folder of its own, outside the source tree, and a warm-up run of each command fills it.
+PYCACHE = Path(tempfile.mkdtemp(prefix="bench-pycache-"))
+BASE_ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "PYTHONPYCACHEPREFIX": str(PYCACHE),
+}
 Command = Callable[[str, list[Path]], tuple[list[str], dict[str, str]]]
 
 
@@ -56,19 +66,12 @@ def uv(url: str, files: list[Path]) -> tuple[list[str], dict[str, str]]:
     return [*command, *map(str, files)], env
 
 
-def releasekit(jobs: int) -> Command:
-    """``releasekit publish`` with ``jobs`` parallel uploads, lookups and verification on."""
+def releasekit(jobs: int | None) -> Command:
+    """``releasekit publish``, with ``jobs`` parallel uploads or its default; lookups, verify on."""
 
     def command(url: str, files: list[Path]) -> tuple[list[str], dict[str, str]]:
-        argv = [
-            str(BIN / "releasekit"),
-            "-q",
-            "publish",
-            "--repository-url",
-            url,
-            "--jobs",
-            str(jobs),
-        ]
+        argv = [str(BIN / "releasekit"), "-q", "publish", "--repository-url", url]
+        argv += [] if jobs is None else ["--jobs", str(jobs)]
         env = {
             "RELEASEKIT_USERNAME": "bench",
             "RELEASEKIT_PASSWORD": "bench",
@@ -93,7 +96,7 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one run, measured in a fresh parent process."""
     result = subprocess.run(
         [sys.executable, "-c", _MEASURE, *argv],
-        env={**os.environ, **env},
+        env={**BASE_ENV, **env},
         capture_output=True,
         text=True,
         check=True,
@@ -127,15 +130,18 @@ def run_scenario(  # noqa: PLR0917  # one scenario's parts, called three times
 ) -> dict[str, list[tuple[float, float]]]:
     """Each tool ``rounds`` times, alternating, each run against a fresh pypiserver."""
     results: dict[str, list[tuple[float, float]]] = {tool: [] for tool in tools}
-    for round_number in range(rounds):
+    for round_number in range(-1, rounds):  # round -1 is a warm-up, not counted
         for tool, command in tools.items():
             packages = work / f"{name}-{tool}-{round_number}"
             packages.mkdir()
             with pypiserver(packages) as url, route(url) as upload_url:
                 argv, env = command(upload_url, files)
-                results[tool].append(measure(argv, env))
+                result = measure(argv, env)
+                if round_number >= 0:
+                    results[tool].append(result)
             shutil.rmtree(packages)
-        print(f"  {name} round {round_number + 1}/{rounds} done", file=sys.stderr)
+        if round_number >= 0:
+            print(f"  {name} round {round_number + 1}/{rounds} done", file=sys.stderr)
     return results
 
 
@@ -165,6 +171,25 @@ def big_wheel(folder: Path, megabytes: int) -> Path:
     return path
 
 
+def startup(rounds: int) -> dict[str, list[tuple[float, float]]]:
+    """The interpreter's floors and each tool's ``--version``, alternating, ``rounds`` times."""
+    python = str(BIN / "python")
+    commands = {
+        "python -c pass": [python, "-c", "pass"],
+        "python -S -c pass": [python, "-S", "-c", "pass"],
+        "twine --version": [str(BIN / "twine"), "--version"],
+        "uv --version": [str(BIN / "uv"), "--version"],
+        "releasekit --version": [str(BIN / "releasekit"), "--version"],
+    }
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for argv in commands.values():  # warm-up: fills the bytecode cache
+        measure(argv, {})
+    for _ in range(rounds):
+        for name, argv in commands.items():
+            results[name].append(measure(argv, {}))
+    return results
+
+
 def table(title: str, results: dict[str, list[tuple[float, float]]], memory: bool) -> str:
     """A Markdown table of median seconds (and peak RSS)."""
     lines = [f"### {title}", ""]
@@ -172,7 +197,7 @@ def table(title: str, results: dict[str, list[tuple[float, float]]], memory: boo
     lines += [header, "|---" * (4 if memory else 3) + "|"]
     for tool, runs in results.items():
         seconds = [s for s, _ in runs]
-        row = f"| {tool} | {statistics.median(seconds):.2f} | {min(seconds):.2f} |"
+        row = f"| {tool} | {statistics.median(seconds):.3f} | {min(seconds):.3f} |"
         if memory:
             row += f" {max(m for _, m in runs):.0f} |"
         lines.append(row)
@@ -183,39 +208,46 @@ def main() -> None:
     """Run the scenarios and print Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--skip-slow", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--megabytes", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
+        # The tools run in a folder with no project, so that all three do the same work; inside
+        # a project, releasekit also compares the files' version with the project's (git).
+        os.chdir(work)
+        print(table("start-up", startup(max(args.rounds, 10)), memory=False))
         files = make.release(work / "dist", wheels=40, sdist_too=False)
         tools: dict[str, Command] = {"twine upload": twine, "uv publish": uv}
         plain = run_scenario(
             "plain",
             files,
-            {**tools, "releasekit publish": releasekit(4)},
+            {**tools, "releasekit publish": releasekit(None)},
             direct,
             args.rounds,
             work,
         )
         print(table("40 wheels, local pypiserver", plain, memory=False))
-        slow_results = run_scenario(
-            "slow",
-            files,
-            {**tools, "releasekit publish --jobs 8": releasekit(8)},
-            slow,
-            max(1, args.rounds // 2),
-            work,
-        )
-        print(table("40 wheels, 300 ms per upload", slow_results, memory=False))
+        if not args.skip_slow:
+            slow_results = run_scenario(
+                "slow",
+                files,
+                {**tools, "releasekit publish --jobs 8": releasekit(8)},
+                slow,
+                max(1, args.rounds // 2),
+                work,
+            )
+            print(table("40 wheels, 300 ms per upload", slow_results, memory=False))
         if not args.skip_big:
             big_folder = work / "big"
             big_folder.mkdir()
             big = [big_wheel(big_folder, args.megabytes)]
             big_results = run_scenario(
-                "big", big, {**tools, "releasekit publish": releasekit(4)}, direct, 3, work
+                "big", big, {**tools, "releasekit publish": releasekit(None)}, direct, 3, work
             )
             print(table(f"one {args.megabytes} MB wheel", big_results, memory=True))
+    shutil.rmtree(PYCACHE)
     print(f"python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs")
     harness = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"peak RSS of the harness itself: {harness} MiB")

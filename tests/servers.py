@@ -1,7 +1,9 @@
-"""Real local index servers for tests: pypiserver, and a small PEP 691 JSON index."""
+"""Real local index servers for tests: pypiserver, devpi-server, and a small PEP 691 JSON index."""
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -60,6 +63,84 @@ def pypiserver(packages: Path, *, htpasswd: Path | None = None) -> Iterator[str]
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class Devpi:
+    """A running devpi-server with one private index, and the login that may upload to it."""
+
+    root: str  # http://127.0.0.1:PORT/
+    index: str  # http://127.0.0.1:PORT/alice/dev/, its upload URL
+    username: str
+    password: str
+
+
+def _devpi_put(url: str, login: tuple[str, str], body: dict[str, object]) -> None:
+    """One JSON PUT to devpi's HTTP API, as its client sends it."""
+    token = base64.b64encode(f"{login[0]}:{login[1]}".encode()).decode()
+    request = urllib.request.Request(  # noqa: S310  # loopback http
+        url,
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Basic {token}",
+        },
+    )
+    urllib.request.urlopen(request, timeout=30).close()  # noqa: S310  # loopback http
+
+
+@contextmanager
+def devpi_server(serverdir: Path) -> Iterator[Devpi]:
+    """A real devpi-server on 127.0.0.1 with a private index (no PyPI mirror); stops at the end.
+
+    ``devpi-init --no-root-pypi`` makes a server that never fetches from PyPI, so it runs offline;
+    user ``alice`` and her non-volatile index ``dev`` are created through its HTTP API.
+    """
+    tools = Path(sys.executable).parent
+    subprocess.run(
+        [
+            str(tools / "devpi-init"),
+            "--serverdir",
+            str(serverdir),
+            "--no-root-pypi",
+            "--root-passwd",
+            "root-pw",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    command = [
+        str(tools / "devpi-server"),
+        "--serverdir",
+        str(serverdir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(root + "+api", timeout=1).close()  # noqa: S310  # loopback http
+                break
+            except (urllib.error.URLError, ConnectionError) as exc:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("devpi-server did not start") from exc
+                time.sleep(0.2)
+        _devpi_put(
+            root + "alice", ("root", "root-pw"), {"password": "alice-pw", "email": "a@x.org"}
+        )
+        _devpi_put(root + "alice/dev", ("alice", "alice-pw"), {"bases": [], "volatile": False})
+        yield Devpi(root, root + "alice/dev/", "alice", "alice-pw")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,9 +58,15 @@ class IndexState:
     hide_files: bool = False  # the simple API does not show uploads (a stale cache)
     serve_wrong_hash: bool = False  # the simple API shows another sha256
     echo_authorization: bool = False  # every answer repeats the Authorization header
+    simple_api: bool = True  # False: no simple API at /simple/ (an upload-only endpoint)
     oidc_audience: str | None = None  # trusted publishing: the audience it wants (None: off)
-    trusted_identity: str | None = None  # the one identity token a publisher is registered for
+    trusted_identity: str | None = None  # the one identity a publisher is registered for
     used_identities: list[str] = field(default_factory=list)  # each token is good once (jti)
+    mint_lifetime: int = 900  # seconds a minted token lives (warehouse: 900)
+    mint_error: tuple[str, str] | None = None  # refuse every mint with this code, description
+    new_project: bool = False  # the upload would create the project (minted tokens may not)
+    minted: dict[str, float] = field(default_factory=dict)  # minted token -> when it expires
+    accepted_with: dict[str, str] = field(default_factory=dict)  # file -> the token it came with
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -96,8 +103,24 @@ def _parse_form(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], 
     return fields, content
 
 
+def identity_claims(token: str) -> dict[str, object]:
+    """An identity token's claims that name the publisher (not its id, issue or expiry times)."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert isinstance(claims, dict)
+    return {k: v for k, v in claims.items() if k not in {"jti", "iat", "exp", "nbf"}}
+
+
+def identity_claims_expiry(token: str) -> float:
+    """When an identity token expires (its ``exp``; never, without one)."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    expiry = claims.get("exp")
+    return float(expiry) if isinstance(expiry, int | float) else float("inf")
+
+
 def _check_auth(state: IndexState, header: str) -> None:
-    """Warehouse's answers to missing, password and wrong-token logins."""
+    """Warehouse's answers to missing, password, wrong-token and expired-token logins."""
     if state.token is None:
         return
     if not header.startswith("Basic "):
@@ -109,8 +132,62 @@ def _check_auth(state: IndexState, header: str) -> None:
             "Username/Password authentication is no longer supported. Migrate to API Tokens "
             "or Trusted Publishers instead. See https://pypi.org/help/#apitoken",
         )
-    if password != state.token:
+    with state.lock:
+        expires = state.minted.get(password)
+    if expires is not None and time.time() >= expires:
+        raise _Refused(403, "Invalid API Token: token is expired")
+    if expires is None and password != state.token:
         raise _Refused(403, INVALID_AUTH)
+
+
+def _check_new_project(state: IndexState, header: str) -> None:
+    """Warehouse's refusal of a new project from a minted (non-user) token."""
+    password = base64.b64decode(header[6:]).decode().partition(":")[2] if header else ""
+    if state.new_project and password in state.minted:
+        raise _Refused(
+            400,
+            "Non-user identities cannot create new projects. This was probably caused by "
+            "successfully using a pending publisher but specifying the project name "
+            "incorrectly (either in the publisher or in your project's metadata). Please "
+            "ensure that both match. See: https://docs.pypi.org/trusted-publishers/troubleshooting/",
+        )
+
+
+def _check_attestations(text: str, filename: str, sha256: str) -> None:
+    """Warehouse's checks of the ``attestations`` field that need no Sigstore.
+
+    A JSON array of one or two PEP 740 objects, each with a base64 in-toto statement whose one
+    subject is the uploaded file and its sha256 (warehouse then verifies the signature).
+    """
+    prefix = "Invalid attestations supplied during upload: "
+    try:
+        attestations = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Refused(400, f"{prefix}Malformed attestations: {exc}") from exc
+    if not isinstance(attestations, list) or not attestations:
+        raise _Refused(400, f"{prefix}Malformed attestations: not a non-empty list")
+    if len(attestations) > 2:
+        raise _Refused(400, f"{prefix}A maximum of 2 attestations per file are supported")
+    for attestation in attestations:
+        try:
+            assert attestation["version"] == 1
+            material = attestation["verification_material"]
+            base64.b64decode(material["certificate"], validate=True)
+            assert isinstance(material["transparency_entries"], list)
+            assert material["transparency_entries"]
+            base64.b64decode(attestation["envelope"]["signature"], validate=True)
+            statement = json.loads(
+                base64.b64decode(attestation["envelope"]["statement"], validate=True)
+            )
+            (subject,) = statement["subject"]
+        except (AssertionError, KeyError, TypeError, ValueError) as exc:
+            raise _Refused(400, f"{prefix}Malformed attestations: {exc!r}") from exc
+        if subject.get("name") != filename or subject.get("digest", {}).get("sha256") != sha256:
+            raise _Refused(
+                400,
+                f"{prefix}Verification failed: subject does not match distribution: "
+                f"{subject.get('name')!r}",
+            )
 
 
 def _accept(state: IndexState, fields: list[tuple[str, str]], content: Message | None) -> int:
@@ -152,6 +229,8 @@ def _accept(state: IndexState, fields: list[tuple[str, str]], content: Message |
                 400,
                 "The digest supplied does not match a digest calculated from the uploaded file.",
             )
+    if "attestations" in form:
+        _check_attestations(form["attestations"], filename, digests["sha256_digest"])
     prefix = form["name"].lower().replace("-", "_").replace(".", "_") + "-" + form["version"]
     if not filename.lower().startswith(prefix.lower()):
         raise _Refused(400, f"Start filename for {form['name']!r} with {prefix!r}.")
@@ -234,11 +313,19 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
                 if state.echo_authorization:
                     raise _Refused(403, INVALID_AUTH)
                 _check_auth(state, self.headers.get("Authorization", ""))
+                _check_new_project(state, self.headers.get("Authorization", ""))
                 fields, content = _parse_form(self.headers.get("Content-Type", ""), body)
                 status = _accept(state, fields, content)
             except _Refused as refused:
                 self._error(refused.status, refused.message)
                 return
+            if content is not None:
+                password = base64.b64decode(
+                    self.headers.get("Authorization", "Basic ")[6:]
+                ).decode()
+                with state.lock:
+                    name = str(content.get_param("filename", header="content-disposition"))
+                    state.accepted_with[name] = password.partition(":")[2]
             self._send(status, "OK", b"", "text/plain")
 
         def do_HEAD(self) -> None:  # the name http.server dispatches to
@@ -248,7 +335,9 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
             if state.echo_authorization and self.path.startswith("/simple/"):
                 self._error(401, "Unauthorized")
                 return
-            if self.path == "/_/oidc/audience":
+            if not state.simple_api and self.path.startswith("/simple/"):
+                self._error(404, "Not Found")
+            elif self.path == "/_/oidc/audience":
                 if state.oidc_audience is None:
                     body = json.dumps({"message": "Trusted publishing functionality not enabled"})
                     self._send(403, "Forbidden", body.encode(), "application/json")
@@ -274,21 +363,33 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
                 self._error(404, "Not Found")
 
         def _mint(self, body: bytes) -> None:
-            """warehouse's mint-token: a registered, unused identity gets the index's token."""
+            """warehouse's mint-token: a registered, unused, unexpired identity gets a token.
+
+            Each token minted is new (the index's token and a serial number) and lives
+            ``mint_lifetime`` seconds; ``expires`` says when it ends, as a Unix time.
+            """
             identity = json.loads(body).get("token")
             with state.lock:
                 reused = identity in state.used_identities
                 state.used_identities.append(identity)
-            if identity != state.trusted_identity or reused:
-                code, description = (
-                    ("invalid-reuse-token", "invalid token: already used")
-                    if reused
-                    else (
+            claims = identity_claims(identity)
+            expiry = identity_claims_expiry(identity)
+            registered = state.trusted_identity is not None and claims == identity_claims(
+                state.trusted_identity
+            )
+            if reused or not registered or state.mint_error or expiry < time.time():
+                if state.mint_error:
+                    code, description = state.mint_error
+                elif expiry < time.time():
+                    code, description = "invalid-token", "malformed or invalid token"
+                elif reused:
+                    code, description = "invalid-reuse-token", "invalid token: already used"
+                else:
+                    code, description = (
                         "invalid-publisher",
-                        "valid token, but no corresponding publisher (All lookup strategies "
-                        "exhausted)",
+                        "valid token, but no corresponding publisher (Publisher with matching "
+                        "claims was not found)",
                     )
-                )
                 answer = {
                     "message": "Token request failed",
                     "errors": [{"code": code, "description": description}],
@@ -297,7 +398,11 @@ def _handler(state: IndexState) -> type[BaseHTTPRequestHandler]:
                     422, "Unprocessable Entity", json.dumps(answer).encode(), "application/json"
                 )
                 return
-            minted: dict[str, object] = {"success": True, "token": state.token, "expires": 900}
+            now = int(time.time())
+            with state.lock:
+                token = f"{state.token}-{len(state.minted) + 1}"
+                state.minted[token] = now + state.mint_lifetime
+            minted = {"success": True, "token": token, "expires": now + state.mint_lifetime}
             self._send(200, "OK", json.dumps(minted).encode(), "application/json")
 
         def _project_page(self, project: str) -> None:

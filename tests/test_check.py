@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from releasekit import dists
 from releasekit.check import check_files
 from tests import distfactory as make
 from tests.support import run_releasekit
@@ -414,3 +415,23 @@ def test_file_over_100_mib_is_warned(tmp_path: Path) -> None:
     findings = check_files([big])
     assert [("file-too-large", "warning")] == [(f.code, f.severity) for f in findings]
     assert "storage-limits" in (findings[0].hint or "")
+
+
+def test_large_batch_opened_in_parallel_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch opened in worker processes gets the same findings, in order, CRC errors included."""
+    folders = [tmp_path / name for name in ("a", "b", "c")]
+    for folder in folders:
+        folder.mkdir()
+    paths = [
+        make.wheel(folders[0], tags="cp312-cp312-win_amd64"),
+        _corrupt_member(folders[1]),
+        make.wheel(folders[2], tags="cp313-cp313-win_amd64"),
+    ]
+    one_by_one = check_files(paths)
+    monkeypatch.setattr(dists, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    in_parallel = check_files(paths)
+    assert one_by_one == in_parallel
+    assert ["archive-corrupt"] == [f.code for f in in_parallel if f.severity == "error"]

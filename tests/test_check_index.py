@@ -170,21 +170,20 @@ def test_index_url_flag_and_the_index_asked_is_named(tmp_path: Path) -> None:
 def test_repository_url_and_repository_name_choose_the_index(
     tmp_path: Path, monkeypatch: object
 ) -> None:
-    """A non-PyPI --repository-url needs --index-url; --index-url wins over -r testpypi."""
+    """A --repository-url where no simple API answers needs --index-url; it wins over -r."""
     make.wheel(tmp_path)
+    closed = f"http://127.0.0.1:{free_port()}/"
     unknown = run_releasekit(
-        tmp_path,
-        "check",
-        "--against-index",
-        "--repository-url",
-        "https://upload.example.invalid/",
-        "*.whl",
+        tmp_path, "check", "--against-index", "--repository-url", closed, "*.whl"
     )
     assert 2 == unknown.returncode
-    assert (
-        "error: cannot tell the simple API address of https://upload.example.invalid/; pass "
-        "--index-url URL (or set index-url in [tool.releasekit], or RELEASEKIT_INDEX_URL)\n"
-    ) == unknown.stderr
+    assert unknown.stderr.startswith(
+        f"error: cannot tell the simple API address of {closed}: no simple API answered "
+        f"(tried {closed}simple/ (no answer: "
+    )
+    assert unknown.stderr.endswith(
+        "; pass --index-url URL (or set index-url in [tool.releasekit], or RELEASEKIT_INDEX_URL)\n"
+    )
     port = free_port()
     named = run_releasekit(
         tmp_path,
@@ -197,3 +196,22 @@ def test_repository_url_and_repository_name_choose_the_index(
         "*.whl",
     )
     assert f"Comparing with the files on http://127.0.0.1:{port}/simple/" in named.stderr
+
+
+def test_simple_api_is_found_from_the_upload_url(tmp_path: Path) -> None:
+    """check --against-index --repository-url of a pypiserver root finds /simple/ by itself."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    wheel = make.wheel(tmp_path)
+    shutil.copy(wheel, packages)
+    with pypiserver(packages) as url:
+        result = run_releasekit(
+            tmp_path, "-v", "check", "--against-index", "--repository-url", url, str(wheel)
+        )
+    assert 0 == result.returncode, result.stderr
+    assert (
+        f"simple API {url}simple/, found from the upload URL (pypiserver: / -> /simple/)"
+        in result.stderr
+    )
+    assert f"  -> Comparing with the files on {url}simple/" in result.stderr.splitlines()
+    assert "already-published" in result.stdout

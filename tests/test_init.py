@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from releasekit import pins
+from releasekit import __version__, pins
 from tests.linters import actionlint, schema_errors, zizmor
 from tests.support import Repo, RepoBuilder, run_releasekit
 
@@ -176,6 +176,18 @@ def test_workflow_shape_least_privilege_and_pins(make_repo: RepoBuilder) -> None
     test_steps = "\n".join(str(step.get("run", "")) for step in jobs["test"]["steps"])
     assert '"Acme.Widgets[test]" pytest' in test_steps
     assert "python -m pytest" in test_steps
+
+
+def test_releasekit_publisher_sends_attestations(make_repo: RepoBuilder) -> None:
+    """``--publisher releasekit`` installs the attest extra and publishes with --attestations."""
+    repo = hosted_repo(make_repo, {"pyproject.toml": PURE})
+    assert run_releasekit(repo.path, "init", "--publisher", "releasekit").returncode == 0
+    jobs = _workflow(repo)["jobs"]
+    steps = jobs["publish-pypi"]["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    assert f'python -m pip install "releasekit[attest]=={__version__}"' in runs
+    assert "releasekit publish --repository pypi --trusted-publishing always --attestations" in runs
+    assert {"id-token": "write"} == jobs["publish-pypi"]["permissions"]
 
 
 def test_compiled_project_builds_wheels_with_cibuildwheel_then_one_publish(

@@ -20,7 +20,7 @@ from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]  # no st
 
 from tests import distfactory as make
 from tests.faultproxy import ProxyState, fault_proxy
-from tests.servers import json_index, pypiserver
+from tests.servers import devpi_server, free_port, json_index, pypiserver
 from tests.strict_index import IndexState, strict_index
 from tests.support import Run, releasekit_command, run_releasekit
 
@@ -298,10 +298,10 @@ def test_skip_existing_fails_closed_on_a_wrong_simple_address(tmp_path: Path) ->
     assert "neither the project page nor the index itself was found" in run.stderr
 
 
-def test_skip_existing_needs_a_simple_address(tmp_path: Path) -> None:
-    """For an index whose simple API is unknown, --skip-existing is a configuration error."""
+def test_skip_existing_fails_closed_when_no_simple_api_answers(tmp_path: Path) -> None:
+    """No --index-url and no candidate answers: exit 2, nothing sent, the candidates listed."""
     wheel = make.wheel(tmp_path)
-    with strict_index() as (url, state):
+    with strict_index(IndexState(simple_api=False)) as (url, state):
         run = upload(
             tmp_path,
             url,
@@ -312,9 +312,95 @@ def test_skip_existing_needs_a_simple_address(tmp_path: Path) -> None:
     assert 2 == run.returncode
     assert 0 == state.posts
     assert (
-        "error: demo-pkg: --skip-existing needs to ask the index, but its simple API address is "
-        "unknown; set index-url in [tool.releasekit] (or RELEASEKIT_INDEX_URL)"
+        "error: demo-pkg: --skip-existing needs to ask the index, but no simple API answered "
+        f"(tried {url}simple/ (404)); pass --index-url URL (or set index-url in "
+        "[tool.releasekit], or RELEASEKIT_INDEX_URL)"
     ) == run.stderr.splitlines()[-1]
+
+
+def test_skip_existing_fails_closed_when_nothing_listens(tmp_path: Path) -> None:
+    """An upload URL where nothing answers: every candidate is named, nothing is uploaded."""
+    wheel = make.wheel(tmp_path)
+    base = f"http://127.0.0.1:{free_port()}/"
+    run = publish(
+        tmp_path,
+        "--repository-url",
+        base + "team/private/",
+        "--skip-existing",
+        str(wheel),
+        env={"RELEASEKIT_TOKEN": TOKEN},
+    )
+    assert 2 == run.returncode
+    line = run.stderr.splitlines()[-1]
+    assert line.startswith(
+        "error: demo-pkg: --skip-existing needs to ask the index, but no simple API answered "
+        f"(tried {base}team/private/+simple/ (no answer: "
+    )
+    assert line.endswith(
+        "; pass --index-url URL (or set index-url in [tool.releasekit], or RELEASEKIT_INDEX_URL)"
+    )
+
+
+def test_simple_api_is_found_beside_a_legacy_upload_url(tmp_path: Path) -> None:
+    """Warehouse's .../legacy/ -> .../simple/: identical files skipped, the rest verified."""
+    files = make.release(tmp_path / "dist", wheels=1)
+    with strict_index() as (url, state):
+        env = {"RELEASEKIT_TOKEN": TOKEN}
+        first = upload(tmp_path, url, str(files[0]), env=env)
+        run = upload(tmp_path, url, "--skip-existing", "-v", "--json", *map(str, files), env=env)
+    assert 0 == first.returncode, first.stderr
+    assert 0 == run.returncode, run.stderr
+    assert {files[0].name: "skipped", files[1].name: "uploaded"} == statuses(run)
+    assert report(run)["verified"] is True
+    assert (
+        f"simple API {url}simple/, found from the upload URL (warehouse: .../legacy/ -> /simple/)"
+    ) in run.stderr
+    assert [files[0].name, files[1].name] == state.stored
+
+
+def test_simple_api_of_pypiserver_is_found_from_its_root(tmp_path: Path) -> None:
+    """pypiserver at http://host:port/: /simple/ is found; a re-run skips every file."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    files = make.release(tmp_path / "dist", wheels=2)
+    with pypiserver(packages) as url:
+        run = publish(tmp_path, "--repository-url", url, "-v", "--json", *map(str, files))
+        again = publish(
+            tmp_path, "--repository-url", url, "--skip-existing", "--json", *map(str, files)
+        )
+    assert 0 == run.returncode, run.stderr
+    assert report(run)["verified"] is True
+    assert {f.name: "uploaded" for f in files} == statuses(run)
+    assert (
+        f"simple API {url}simple/, found from the upload URL (pypiserver: / -> /simple/)"
+        in run.stderr
+    )
+    assert 0 == again.returncode, again.stderr
+    assert {f.name: "skipped" for f in files} == statuses(again)
+
+
+def test_devpi_index_is_published_to_skipped_and_verified(tmp_path: Path) -> None:
+    """A real devpi-server: /alice/dev/+simple/ is found from the upload URL /alice/dev/."""
+    files = make.release(tmp_path / "dist", wheels=1)
+    with devpi_server(tmp_path / "devpi") as devpi:
+        env = {"RELEASEKIT_USERNAME": devpi.username, "RELEASEKIT_PASSWORD": devpi.password}
+        common = ("--repository-url", devpi.index, "--json")
+        first = publish(tmp_path, *common, "-v", str(files[0]), env=env)
+        run = publish(tmp_path, *common, "--skip-existing", *map(str, files), env=env)
+        again = publish(tmp_path, *common, "--skip-existing", *map(str, files), env=env)
+    assert 0 == first.returncode, first.stderr
+    assert report(first)["verified"] is True
+    assert (
+        f"simple API {devpi.index}+simple/, found from the upload URL "
+        "(devpi: /<user>/<index>/ -> .../+simple/)"
+    ) in first.stderr
+    assert 0 == run.returncode, run.stderr
+    assert {files[0].name: "skipped", files[1].name: "uploaded"} == statuses(run)
+    assert report(run)["verified"] is True
+    assert 0 == again.returncode, again.stderr
+    assert {f.name: "skipped" for f in files} == statuses(again)
+    for entry in files_of(run):
+        assert entry["url"].startswith(devpi.root)
 
 
 def test_check_errors_stop_the_upload(tmp_path: Path) -> None:
@@ -740,11 +826,11 @@ def test_terminal_shows_the_wait_for_the_index(tmp_path: Path) -> None:
 
 
 def test_without_lookups_the_index_is_the_judge(tmp_path: Path) -> None:
-    """No simple API known: a warning; an identical re-upload gets 200, another file 400."""
+    """No simple API answers: a warning; an identical re-upload gets 200, another file 400."""
     wheel = make.wheel(tmp_path)
     (tmp_path / "other").mkdir()
     other = make.wheel(tmp_path / "other", body="# Other\n")
-    with strict_index() as (url, state):
+    with strict_index(IndexState(simple_api=False)) as (url, state):
         env = {"RELEASEKIT_TOKEN": TOKEN}
         first = upload(tmp_path, url, str(wheel), env=env)
         again = upload(tmp_path, url, str(wheel), env=env)
@@ -957,10 +1043,14 @@ def test_html_error_from_pypiserver_is_one_short_line_shown_once(tmp_path: Path)
     packages = tmp_path / "packages"
     packages.mkdir()
     wheel = make.wheel(tmp_path)
+    # Lookups that cannot be made let the upload go, so that pypiserver itself answers.
+    blind = {"RELEASEKIT_INDEX_URL": f"http://127.0.0.1:{free_port()}/simple/"}
     with pypiserver(packages) as url:
         assert 0 == publish(tmp_path, "--repository-url", url, "--no-verify", str(wheel)).returncode
-        again = publish(tmp_path, "--repository-url", url, "--no-verify", str(wheel))
-        as_json = publish(tmp_path, "--repository-url", url, "--no-verify", "--json", str(wheel))
+        again = publish(tmp_path, "--repository-url", url, "--no-verify", str(wheel), env=blind)
+        as_json = publish(
+            tmp_path, "--repository-url", url, "--no-verify", "--json", str(wheel), env=blind
+        )
     assert 1 == again.returncode
     output = again.stdout + again.stderr
     expected = f"failed {wheel.name}: 409 Conflict: Package '{wheel.name}' already exists!"

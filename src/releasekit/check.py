@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from releasekit.dists import Dist, open_dist
+from releasekit.dists import Dist, open_dists
 from releasekit.findings import Finding
 from releasekit.readme import media_type, rst_problem
 
@@ -337,6 +336,8 @@ class ReadmeRenderer:
         texts = [self._texts[key] for key in keys]
         workers = min(len(texts), os.cpu_count() or 1)
         if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 problems = list(pool.map(rst_problem, texts))
         else:
@@ -415,7 +416,7 @@ def _check_batch(checked: Sequence[Checked]) -> list[Finding]:
 
 def check_files(paths: Iterable[Path]) -> list[Finding]:
     """Check every file and the batch; return every finding, grouped by file in input order."""
-    return check_dists([open_dist(path) for path in paths])
+    return check_dists(open_dists(list(paths)))
 
 
 def check_dists(dists: Iterable[Dist]) -> list[Finding]:

@@ -47,6 +47,11 @@ class MaskedStream:
         """Whether the underlying stream is a terminal."""
         return self._stream.isatty()
 
+    @property
+    def unmasked(self) -> TextIO:
+        """The underlying stream, for the one line that must carry a secret (``add_mask``)."""
+        return self._stream
+
 
 @dataclass
 class Console:
@@ -101,6 +106,17 @@ class Console:
     def note(self, message: str) -> None:
         """Something chosen on the user's behalf that they should know about, on standard error."""
         self._write(self.err, self.style("note: ", "cyan", "bold") + message)
+
+    def add_mask(self, secret: str) -> None:
+        """``::add-mask::SECRET`` on standard output: how GitHub Actions learns to hide a secret.
+
+        The one line that carries a secret on purpose, so it bypasses the masker; the caller
+        sends it before the secret is used, and only on GitHub Actions.
+        """
+        stream = self.out.unmasked if isinstance(self.out, MaskedStream) else self.out
+        with self._lock:
+            stream.write(f"::add-mask::{secret}\n")
+            stream.flush()
 
     def error(self, message: str) -> None:
         """An error line on standard error."""

@@ -15,7 +15,6 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from releasekit.build import expected_versions
 from releasekit.config import LEGACY_FILES, PYPROJECT, load_project
 from releasekit.dists import name_and_version
 from releasekit.findings import Finding
@@ -52,6 +51,9 @@ def project_version(root: Path, env: Mapping[str, str]) -> ProjectVersion | None
     """The project's version as ``build`` expects it; ``None`` outside a project or if unknown."""
     if not any((root / name).is_file() for name in (PYPROJECT, *LEGACY_FILES)):
         return None
+    # Only inside a project: reading its version needs git, tags and the version sources.
+    from releasekit.build import expected_versions  # noqa: PLC0415
+
     declared, tagged = expected_versions(root, env)
     if declared is None and tagged is None:
         return None  # tag-derived, and HEAD is not a release: build says what it makes of that

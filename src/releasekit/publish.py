@@ -23,16 +23,24 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from releasekit.attestations import (
+    Attestation,
+    AttestationError,
+    attestation_path,
+    load_attestation,
+    make_attestations,
+)
 from releasekit.check import check_dists
-from releasekit.dists import Dist, file_digests, name_and_version, open_dist
+from releasekit.dists import Dist, file_digests, name_and_version, open_dists
 from releasekit.errors import ConfigError, PreflightError, ReleaseError
 from releasekit.findings import Finding
+from releasekit.index.discovery import discover
 from releasekit.index.form import upload_fields
 from releasekit.index.simple import IndexFile, IndexLookupError, project_files
 from releasekit.index.target import Target
-from releasekit.index.upload import Outcome, RetryPolicy, Uploader, UploadEvents
+from releasekit.index.upload import Login, Outcome, RetryPolicy, Uploader, UploadEvents
 from releasekit.index_check import compare_file
-from releasekit.redaction import SecretMasker
+from releasekit.redaction import SecretMasker, redact_credentials
 
 FileStatus = Literal["uploaded", "skipped", "failed", "not-attempted", "would-upload", "unverified"]
 _DONE = ("uploaded", "skipped", "would-upload")
@@ -47,6 +55,7 @@ class PublishOptions:
     verify: bool = True
     verify_timeout: float = 60.0
     dry_run: bool = False
+    attestations: bool = False
 
 
 @dataclass
@@ -62,6 +71,7 @@ class FileResult:
     seconds: float = 0.0
     message: str | None = None
     attempts: int = 0
+    attestation: Attestation | None = None  # sent in the ``attestations`` form field
 
     @property
     def path(self) -> Path:
@@ -84,6 +94,7 @@ class FileResult:
             "seconds": round(self.seconds, 3),
             "attempts": self.attempts,
             "message": self.message,
+            "attestation": attestation_path(self.path).name if self.attestation else None,
         }
 
 
@@ -96,6 +107,7 @@ class PublishReport:
     warnings: list[Finding]
     dry_run: bool
     verified: bool
+    simple_url: str | None = None  # the simple API asked (given, derived or found)
 
     @property
     def ok(self) -> bool:
@@ -159,7 +171,7 @@ class CheckFailed(ReleaseError):
 
 def _open_batch(paths: Sequence[Path]) -> tuple[list[FileResult], list[Finding]]:
     """Open and check every file; errors stop here, before anything is sent."""
-    dists = [open_dist(path) for path in paths]
+    dists = open_dists(paths)
     findings = check_dists(dists)
     if any(f.severity == "error" for f in findings):
         raise CheckFailed(findings)
@@ -176,11 +188,37 @@ class _Index:
     def __init__(self, target: Target, project: str) -> None:
         self.url = target.simple_url
         self.project = project
+        self.tried = ""  # the candidates probed when the address had to be found, and answers
+        self._target = target
         self._pool = urllib3.PoolManager(ca_certs=target.ca_cert, cert_file=target.client_cert)
         self._headers: dict[str, str] = {}
-        same_origin = self.url is not None and _origin(self.url) == _origin(target.upload_url)
-        if same_origin and target.credentials is not None:
-            self._headers["Authorization"] = target.credentials.authorization()
+        self._use(self.url)
+
+    def _use(self, url: str | None) -> None:
+        """Ask ``url``; the upload's credentials go along only on the upload's own origin."""
+        self.url = url
+        self._headers = {}
+        credentials = self._target.credentials
+        same_origin = url is not None and _origin(url) == _origin(self._target.upload_url)
+        if same_origin and credentials is not None:
+            self._headers["Authorization"] = credentials.authorization()
+
+    def discover(self, reporter: PublishReporter) -> None:
+        """Find the simple API from the upload URL when no address is known (docs/publish.md)."""
+        if self.url is not None:
+            return
+        credentials = self._target.credentials
+        headers = {"Authorization": credentials.authorization()} if credentials else {}
+        found = discover(self._target.upload_url, self.project, headers=headers, pool=self._pool)
+        self.tried = found.tried_text()
+        if found.url is None:
+            reporter.detail(f"no simple API answered; tried {self.tried}")
+            return
+        self._use(found.url)
+        reporter.detail(
+            f"simple API {redact_credentials(found.url)}, found from the upload URL "
+            f"({found.convention})"
+        )
 
     def files(self) -> list[IndexFile]:
         """What the index serves for the project now (``IndexLookupError`` when unknown)."""
@@ -209,15 +247,17 @@ def _preflight_lookup(
 ) -> None:
     """Ask the index what it has: skip identical files, stop on clashes, fail closed."""
     if index.url is None:
+        tried = f" (tried {index.tried})" if index.tried else ""
         if options.skip_existing:
             raise ConfigError(
-                "--skip-existing needs to ask the index, but its simple API address is unknown",
+                f"--skip-existing needs to ask the index, but no simple API answered{tried}",
                 where=index.project,
-                hint="set index-url in [tool.releasekit] (or RELEASEKIT_INDEX_URL)",
+                hint="pass --index-url URL (or set index-url in [tool.releasekit], "
+                "or RELEASEKIT_INDEX_URL)",
             )
         reporter.warn(
-            "the simple API address of this repository is unknown, so files are neither looked "
-            "up before nor verified after the upload; set index-url (or RELEASEKIT_INDEX_URL)"
+            f"no simple API answered{tried}, so files are neither looked up before nor "
+            "verified after the upload; pass --index-url URL (or set index-url)"
         )
         return
     reporter.step(f"Looking up {index.project} on {index.url}")
@@ -268,6 +308,32 @@ def _preflight_lookup(
         raise PreflightError(problems)
 
 
+def _attestations_allowed(target: Target) -> None:
+    """PyPI takes attestations only with a trusted-publishing token: say so before any upload."""
+    credentials = target.credentials
+    if target.is_pypi and (credentials is None or credentials.source != "trusted publishing"):
+        raise ConfigError(
+            "PyPI accepts attestations only from trusted publishing, not with an API token",
+            where="--attestations",
+            hint="publish from CI with trusted publishing, or leave --attestations out",
+        )
+
+
+def _attach_attestations(results: Sequence[FileResult]) -> None:
+    """Load and check the attestation lying next to each file; every bad one is reported."""
+    problems: list[ReleaseError] = []
+    for result in results:
+        path = attestation_path(result.path)
+        if not path.exists():
+            continue
+        try:
+            result.attestation = load_attestation(path, result.file, result.sha256)
+        except AttestationError as error:
+            problems.append(error)
+    if problems:
+        raise PreflightError(problems)
+
+
 def _upload_all(
     todo: list[FileResult], uploader: Uploader, jobs: int, reporter: PublishReporter
 ) -> None:
@@ -292,6 +358,7 @@ def _upload_all(
             result.file,
             sha256=result.sha256,
             blake2_256=result.blake2_256,
+            attestations=[result.attestation] if result.attestation else [],
         )
         outcome: Outcome = uploader.upload(result.path, fields, events)
         result.status, result.message, result.attempts = (
@@ -378,8 +445,15 @@ def publish(
     masker: SecretMasker,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    identity: Callable[[str], str | None] = lambda audience: None,
+    login: Login | None = None,
 ) -> PublishReport:
-    """Check, look up, upload (unless a dry run) and verify ``paths`` on ``target``."""
+    """Check, look up, upload (unless a dry run) and verify ``paths`` on ``target``.
+
+    With ``options.attestations``, each file's ``.publish.attestation`` is checked and sent;
+    missing ones are made with ``identity`` (the CI's ambient token for an audience).
+    ``login`` renews a trusted-publishing token during the upload (see ``index.oidc``).
+    """
     if target.credentials is None and target.is_pypi:
         raise ConfigError(
             "no credentials for the upload",
@@ -390,15 +464,30 @@ def publish(
     reporter.step(f"Checking {len(paths)} file(s)")
     results, findings = _open_batch(paths)
     warnings = [f for f in findings if f.severity == "warning"]
+    if options.attestations:
+        _attestations_allowed(target)
+        _attach_attestations(results)
     parsed = name_and_version(results[0].file)
     index = _Index(target, parsed[0] if parsed else results[0].file)
+    index.discover(reporter)
     _preflight_lookup(results, index, options, reporter, warnings)
     todo = [r for r in results if r.status != "skipped"]
     report = PublishReport(masker(target.upload_url), results, warnings, options.dry_run, False)
+    report.simple_url = index.url
+    unattested = [r for r in todo if options.attestations and r.attestation is None]
     if options.dry_run:
         for result in todo:
             result.status = "would-upload"
+        if unattested:
+            reporter.warn(
+                f"{len(unattested)} file(s) have no attestation yet; a real run makes them "
+                "(in CI, with the attest extra)"
+            )
         return report
+    if unattested:
+        reporter.step(f"Making attestations for {len(unattested)} file(s) with Sigstore")
+        make_attestations([r.path for r in unattested], identity)
+        _attach_attestations(unattested)
     uploader = Uploader(
         target,
         jobs=options.jobs,
@@ -406,6 +495,7 @@ def publish(
         policy=policy,
         lookup=index.sha256_of if index.url is not None else None,
         sleep=sleep,
+        login=login,
     )
     if todo:
         reporter.step(f"Uploading {len(todo)} file(s) to {report.repository}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 
 # `scheme://user:password@host`: the userinfo part is dropped.
@@ -27,12 +28,14 @@ class SecretMasker:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: list[str] = []
+        self._lock = threading.Lock()  # upload threads add renewed tokens while others mask
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
         """Also mask these (longest first, so that no part of a longer secret survives)."""
-        found = {s for s in [*self._secrets, *secrets] if len(s) >= _SHORTEST_SECRET}
-        self._secrets = sorted(found, key=len, reverse=True)
+        with self._lock:
+            found = {s for s in [*self._secrets, *secrets] if len(s) >= _SHORTEST_SECRET}
+            self._secrets = sorted(found, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         """``text`` without any known secret and without credentials in URLs."""

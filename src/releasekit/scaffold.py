@@ -97,6 +97,13 @@ def releasekit_requirement(facts: ProjectFacts) -> str:
     return "." if facts.normalized == "releasekit" else f'"releasekit=={__version__}"'
 
 
+def releasekit_attest_requirement(facts: ProjectFacts) -> str:
+    """``releasekit_requirement`` with the ``attest`` extra, which signs PEP 740 attestations."""
+    if facts.normalized == "releasekit":
+        return '".[attest]"'
+    return f'"releasekit[attest]=={__version__}"'
+
+
 def _indexes(options: InitOptions) -> list[tuple[Index, str]]:
     """The indexes the workflow publishes to, in order, each with its environment's name."""
     targets = [(PYPI, options.environment)]
@@ -109,6 +116,7 @@ def _common_values(facts: ProjectFacts, options: InitOptions) -> dict[str, str]:
     return {
         "PROJECT": facts.name,
         "RELEASEKIT": releasekit_requirement(facts),
+        "RELEASEKIT_ATTEST": releasekit_attest_requirement(facts),
         "TEST_REQUIREMENTS": facts.tests.requirements,
         "TEST_COMMAND": facts.tests.command,
         "TEST_STEP_NAME": facts.tests.step_name,
@@ -258,7 +266,7 @@ def _flow(options: InitOptions) -> str:
         f"{len(steps) + 1}. **publish-pypi**: uploads to PyPI, only for a published release."
     )
     publisher = (
-        "`releasekit publish --trusted-publishing always`"
+        "`releasekit publish --trusted-publishing always --attestations`, with PEP 740 attestations"
         if options.publisher == "releasekit"
         else "pypa/gh-action-pypi-publish, with PEP 740 attestations"
     )

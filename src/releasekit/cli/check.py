@@ -76,7 +76,9 @@ def check(
         settings, destination = choose_destination(obj.root, repository, repository_url, index_url)
         if destination.note:
             obj.console.note(destination.note)
-        simple = simple_url_of(destination, settings.index_url, Path.home())
+        simple, upload_url = simple_url_of(destination, settings.index_url, Path.home())
+        if simple is None:
+            simple = _found_simple_url(obj, upload_url, paths)
         asked = redact_credentials(simple)
         obj.console.step(f"Comparing with the files on {asked}")
         findings += check_against_index(paths, simple)
@@ -98,3 +100,26 @@ def check(
         else:
             console.info("Next: releasekit publish --dry-run")
     return EXIT_FAILED if counts["errors"] else EXIT_OK
+
+
+def _found_simple_url(obj: Context, upload_url: str, paths: list[Path]) -> str:
+    """The simple API found from the upload URL (docs/publish.md), or a one-line error (exit 2)."""
+    from releasekit.dists import name_and_version
+    from releasekit.errors import ConfigError
+    from releasekit.index.discovery import discover
+    from releasekit.redaction import redact_credentials
+
+    parsed = next((p for p in map(name_and_version, (p.name for p in paths)) if p), None)
+    found = discover(upload_url, parsed[0] if parsed else None)
+    if found.url is None:
+        raise ConfigError(
+            f"cannot tell the simple API address of {redact_credentials(upload_url)}: "
+            f"no simple API answered (tried {found.tried_text()})",
+            hint="pass --index-url URL (or set index-url in [tool.releasekit], "
+            "or RELEASEKIT_INDEX_URL)",
+        )
+    obj.console.detail(
+        f"simple API {redact_credentials(found.url)}, found from the upload URL "
+        f"({found.convention})"
+    )
+    return found.url

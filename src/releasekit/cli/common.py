@@ -32,6 +32,7 @@ def distributions(root: Path, given: tuple[str, ...], *, cwd: Path | None = None
     The default ``dist/*`` is the project's (``root``), where ``releasekit build`` puts them;
     files the user named are relative to where releasekit was started (``cwd``), as in a shell.
     """
+    from releasekit.attestations import is_attestation
     from releasekit.dists import kind_of
 
     patterns = given or ("dist/*",)
@@ -48,7 +49,10 @@ def distributions(root: Path, given: tuple[str, ...], *, cwd: Path | None = None
                 raise UsageError(
                     "no such file", where=pattern, hint="build first: releasekit build"
                 )
-            if kind_of(match) is not None or given:
+            # A glob such as dist/* also matches the PEP 740 attestations lying next to the
+            # files; they are not distributions (publish --attestations finds them itself).
+            globbed = match != base
+            if kind_of(match) is not None or (given and not (globbed and is_attestation(match))):
                 found.append(match)
     if not found:
         raise UsageError(
@@ -113,8 +117,8 @@ def index_options(command: F) -> F:
         click.option(
             "--index-url",
             metavar="URL",
-            help="The simple API, for lookups and verification "
-            "[env: RELEASEKIT_INDEX_URL; setting: index-url].",
+            help="The simple API, for lookups and verification (default: derived, or found "
+            "from the upload URL) [env: RELEASEKIT_INDEX_URL; setting: index-url].",
         ),
     )
     for option in reversed(options):

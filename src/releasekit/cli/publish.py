@@ -30,6 +30,7 @@ from releasekit.errors import EXIT_FAILED, EXIT_OK
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from releasekit.index.oidc import TrustedLogin
     from releasekit.index.target import Target
     from releasekit.publish import FileResult, PublishReport
 
@@ -381,6 +382,11 @@ Settings without a flag: verify-timeout [env: RELEASEKIT_VERIFY_TIMEOUT]."""
     show_default=True,
     help="Mint a short-lived token from the CI identity (auto: in CI, without credentials).",
 )
+@click.option(
+    "--attestations",
+    is_flag=True,
+    help="Send each file's PEP 740 <file>.publish.attestation (made in CI when missing).",
+)
 @click.option("--no-verify", is_flag=True, help="Do not confirm the files on the index afterwards.")
 @click.option("--dry-run", "-n", is_flag=True, help="Check and look up everything; upload nothing.")
 @click.option(
@@ -399,6 +405,7 @@ def publish(
     skip_existing: bool,
     jobs: int,
     trusted_publishing: Literal["auto", "always", "never"],
+    attestations: bool,
     no_verify: bool,
     dry_run: bool,
     allow_other_version: bool,
@@ -408,7 +415,7 @@ def publish(
     from dataclasses import replace
 
     from releasekit.errors import ReleaseError
-    from releasekit.index.oidc import ambient_identity, exchange, wanted
+    from releasekit.index.oidc import ambient_identity, wanted
     from releasekit.index.target import resolve_target
     from releasekit.publish import CheckFailed, PublishOptions
     from releasekit.publish import publish as publish_files
@@ -433,13 +440,11 @@ def publish(
     )
     for note in target.notes:
         obj.console.note(note)
+    login = None
     if wanted(trusted_publishing, target, os.environ):
         obj.console.step("Minting an upload token with trusted publishing")
-        target = exchange(
-            replace(target, credentials=None),
-            identity=ambient_identity,
-            remember=lambda secret: obj.masker.add((secret,)),
-        )
+        login = _trusted_login(obj, target, paths)
+        target = replace(target, credentials=login.credentials())
     if target.credentials is not None:
         obj.masker.add(target.credentials.secrets())
         unused = f" (also set, not used: {', '.join(target.unused)})" if target.unused else ""
@@ -449,7 +454,7 @@ def publish(
         + (
             f"simple index {redact_credentials(target.simple_url)}"
             if target.simple_url
-            else "no simple index (set index-url or RELEASEKIT_INDEX_URL)"
+            else "simple index to be found from the upload URL (or pass --index-url)"
         )
     )
     options = PublishOptions(
@@ -458,13 +463,22 @@ def publish(
         verify=not no_verify,
         verify_timeout=settings.verify_timeout,
         dry_run=dry_run,
+        attestations=attestations,
     )
     console = obj.console
     bars = not as_json and not console.quiet and sys.stderr.isatty() and not obj.verbose
     reporter = _PublishBars(console) if bars else _PublishLines(console, results_to_err=as_json)
     try:
         with reporter:
-            report = publish_files(paths, target, options, reporter, masker=obj.masker)
+            report = publish_files(
+                paths,
+                target,
+                options,
+                reporter,
+                masker=obj.masker,
+                identity=_remembered(ambient_identity, _secret_keeper(obj)),
+                login=login,
+            )
     except CheckFailed as failure:
         if as_json:
             repository = obj.masker(target.upload_url)
@@ -484,6 +498,53 @@ def publish(
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _trusted_login(obj: Context, target: Target, paths: list[Path]) -> TrustedLogin:
+    """The trusted-publishing login for ``target``; its tokens are masked as they appear."""
+    from dataclasses import replace
+
+    from releasekit.dists import name_and_version
+    from releasekit.index.oidc import TrustedLogin, ambient_identity
+
+    parsed = name_and_version(paths[0].name) if paths else None
+    return TrustedLogin(
+        replace(target, credentials=None),
+        identity=ambient_identity,
+        remember=_secret_keeper(obj),
+        project=parsed[0] if parsed else None,
+    )
+
+
+def _secret_keeper(obj: Context) -> Callable[[str], None]:
+    """Where the library reports a new secret: the masker, and on GitHub Actions the runner.
+
+    ``::add-mask::`` goes out once per secret, before the secret is used, so that the runner
+    hides it in every later line of the log, including lines other programs write.
+    """
+    announced: set[str] = set()
+
+    def keep(secret: str) -> None:
+        obj.masker.add((secret,))
+        if os.environ.get("GITHUB_ACTIONS") == "true" and secret not in announced:
+            announced.add(secret)
+            obj.console.add_mask(secret)
+
+    return keep
+
+
+def _remembered(
+    identity: Callable[[str], str | None], remember: Callable[[str], None]
+) -> Callable[[str], str | None]:
+    """``identity``, with every token it gives masked (and on Actions announced) before use."""
+
+    def give(audience: str) -> str | None:
+        token = identity(audience)
+        if token is not None:
+            remember(token)
+        return token
+
+    return give
+
+
 def _dry_run_destination(report: PublishReport, target: Target) -> str:
     """Where a dry run would have sent the files, and as whom (never the secret)."""
     todo = [r for r in report.files if r.status == "would-upload"]
@@ -500,6 +561,7 @@ def _dry_run_destination(report: PublishReport, target: Target) -> str:
 def _next_step(console: Console, report: PublishReport, target: Target) -> None:
     """What to do or look at next: the release's page, or the command that completes it."""
     from releasekit.dists import name_and_version
+    from releasekit.redaction import redact_credentials
 
     if report.dry_run:
         if report.ok:
@@ -515,5 +577,5 @@ def _next_step(console: Console, report: PublishReport, target: Target) -> None:
     pages = {"upload.pypi.org": "https://pypi.org", "test.pypi.org": "https://test.pypi.org"}
     if host in pages:
         console.info(f"View at: {pages[host]}/project/{name}/{version}/")
-    elif target.simple_url:
-        console.info(f"View at: {target.simple_url}{name}/")
+    elif report.simple_url:
+        console.info(f"View at: {redact_credentials(report.simple_url)}{name}/")

@@ -8,7 +8,8 @@ comma-joined value and project URLs as ``Label, URL``; ``UNKNOWN`` values are dr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 
 from packaging.metadata import parse_email
 
@@ -49,9 +50,22 @@ def python_tag(filename: str) -> str:
     return filename[: -len(".whl")].split("-")[-3]
 
 
-def upload_fields(metadata: bytes, filename: str, *, sha256: str, blake2_256: str) -> list[Field]:
-    """Every form field of one upload except the file itself."""
+def upload_fields(
+    metadata: bytes,
+    filename: str,
+    *,
+    sha256: str,
+    blake2_256: str,
+    attestations: Sequence[Mapping[str, object]] = (),
+) -> list[Field]:
+    """Every form field of one upload except the file itself.
+
+    PEP 740 attestations travel as warehouse reads them: one text field ``attestations``
+    holding a JSON array of attestation objects, left out when there are none (warehouse
+    refuses an empty array).
+    """
     wheel = filename.endswith(".whl")
+    attested = [("attestations", json.dumps(list(attestations)))] if attestations else []
     return [
         (":action", "file_upload"),
         ("protocol_version", "1"),
@@ -60,4 +74,5 @@ def upload_fields(metadata: bytes, filename: str, *, sha256: str, blake2_256: st
         ("sha256_digest", sha256),
         ("blake2_256_digest", blake2_256),
         *metadata_fields(metadata),
+        *attested,
     ]

@@ -256,26 +256,27 @@ def choose_destination(
     return Destination(repository)
 
 
-def simple_url_of(destination: Destination, index_url: str | None, home: Path) -> str:
-    """The simple API to ask about ``destination``: ``index_url``, else derived from its URL."""
+def simple_url_of(
+    destination: Destination, index_url: str | None, home: Path
+) -> tuple[str | None, str]:
+    """The simple API for ``destination`` (``index_url``, else derived) and its upload URL.
+
+    The simple API is ``None`` when it must be found by asking the index
+    (``releasekit.index.discovery``); a destination with no upload URL at all is an error.
+    """
     upload_url = destination.repository_url
     if upload_url is None:
         upload_url = UPLOAD_URLS.get(destination.repository) or (
             read_pypirc(home / ".pypirc").get(destination.repository, {}).get("repository", "")
         )
     simple = _derived_simple(upload_url, index_url)
-    if simple is None:
-        shown = (
-            redact_credentials(upload_url)
-            if destination.repository_url
-            else f"repository {destination.repository!r}"
-        )
+    if simple is None and not upload_url:
         raise ConfigError(
-            f"cannot tell the simple API address of {shown}",
+            f"cannot tell the simple API address of repository {destination.repository!r}",
             hint="pass --index-url URL (or set index-url in [tool.releasekit], "
             "or RELEASEKIT_INDEX_URL)",
         )
-    return simple
+    return simple, upload_url
 
 
 def _keyring_credentials(url: str, username: str | None) -> Credentials | None:

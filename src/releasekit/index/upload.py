@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import urljoin
 
 import urllib3
@@ -27,7 +27,7 @@ from releasekit import __version__
 from releasekit.errors import ReleaseError
 from releasekit.index.multipart import MultipartBody
 from releasekit.index.server_text import readable, shorten, without_controls
-from releasekit.index.target import Target
+from releasekit.index.target import Credentials, Target
 from releasekit.redaction import SecretMasker
 
 Status = Literal["uploaded", "skipped", "failed"]
@@ -73,6 +73,26 @@ class UploadEvents:
     progress: Callable[[int], None]
     retrying: Callable[[int, float, str], None]
     detail: Callable[[str], None]
+
+
+class Login(Protocol):
+    """Credentials that can be renewed: a trusted-publishing token (see ``index.oidc``)."""
+
+    def credentials(self) -> Credentials:
+        """The credentials to send now (renewed first when they are about to expire)."""
+        ...
+
+    def renew(self, refused: Credentials) -> Credentials | None:
+        """New credentials after ``refused`` was refused at its expiry; ``None``: no use."""
+        ...
+
+
+class _Expired(Exception):
+    """A 403 with renewable credentials: perhaps only because the token ran out."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome
 
 
 class _Retryable(Exception):
@@ -136,6 +156,12 @@ def _hint(status: int, message: str, target: Target) -> str | None:
         )
     if "14 days" in lowered:
         return "release a new version instead"
+    if "non-user identities cannot create new projects" in lowered:
+        return (
+            "the project does not exist on this index yet, and a trusted publisher registered on "
+            "another project cannot create it: register a pending publisher for this project "
+            "name (PyPI: https://pypi.org/manage/account/publishing/) and run again"
+        )
     credentials = target.credentials
     if status == HTTPStatus.UNAUTHORIZED and credentials is None:
         return (
@@ -180,8 +206,11 @@ class Uploader:
         policy: RetryPolicy | None = None,
         lookup: Lookup | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        login: Login | None = None,
     ) -> None:
         self.target = target
+        # A minted token is renewed through ``login``; stored credentials are sent as they are.
+        self.login = login
         self.masker = masker
         self.policy = policy or RetryPolicy()
         self.lookup = lookup
@@ -196,12 +225,11 @@ class Uploader:
             "Accept": "application/json",
             "User-Agent": f"releasekit/{__version__}",
         }
-        if target.credentials is not None:
-            self._headers["Authorization"] = target.credentials.authorization()
 
     def upload(self, path: Path, fields: list[tuple[str, str]], events: UploadEvents) -> Outcome:
         """Send ``path`` with its form ``fields`` until it lands, fails for good, or runs out."""
         uncertain = False
+        renewed = False  # a token is renewed after a refusal once per upload, at most
         attempt = 1
         while True:
             if uncertain:
@@ -209,7 +237,27 @@ class Uploader:
                 if confirmed is not None:
                     return Outcome(confirmed[0], confirmed[1], attempt - 1)
             try:
-                return self._attempt(path, fields, events, attempt, resent=uncertain)
+                credentials = self._credentials()
+            except ReleaseError as exc:
+                reason = f"could not renew the upload token: {exc.one_line()}"
+                return Outcome("failed", self.masker(reason), attempt)
+            try:
+                return self._attempt(
+                    path,
+                    fields,
+                    events,
+                    attempt,
+                    resent=uncertain,
+                    credentials=credentials,
+                    renewable=not renewed,
+                )
+            except _Expired as refused:
+                fresh = self._renewed(credentials, refused.outcome)
+                if isinstance(fresh, Outcome):
+                    return fresh
+                renewed = True
+                events.detail(f"{path.name}: renewed the upload token after a 403; sending again")
+                attempt += 1
             except _Retryable as failure:
                 uncertain = uncertain or failure.landed
                 if attempt >= self.policy.attempts:
@@ -227,6 +275,28 @@ class Uploader:
                 events.retrying(attempt, wait, failure.reason)
                 self._sleep(wait)
                 attempt += 1
+
+    def _credentials(self) -> Credentials | None:
+        """What to send now: the login's current token (masked before use), or the stored one."""
+        if self.login is None:
+            return self.target.credentials
+        credentials = self.login.credentials()
+        self.masker.add(credentials.secrets())
+        return credentials
+
+    def _renewed(self, refused: Credentials | None, outcome: Outcome) -> Credentials | Outcome:
+        """A new token after a 403 at the old one's expiry, or the refusal as it stands."""
+        if self.login is None or refused is None:
+            return outcome
+        try:
+            fresh = self.login.renew(refused)
+        except ReleaseError as exc:
+            reason = f"{outcome.message}; renewing the upload token failed: {exc.one_line()}"
+            return Outcome("failed", self.masker(reason), outcome.attempts)
+        if fresh is None:
+            return outcome
+        self.masker.add(fresh.secrets())
+        return fresh
 
     def _confirmed(self, name: str, sha256: str, events: UploadEvents) -> tuple[Status, str] | None:
         """After an attempt that may have landed: is the file there already, and is it ours."""
@@ -254,14 +324,21 @@ class Uploader:
         attempt: int,
         *,
         resent: bool,
+        credentials: Credentials | None = None,
+        renewable: bool = False,
     ) -> Outcome:
-        """One request; a final answer returns, a retryable one raises ``_Retryable``."""
+        """One request; a final answer returns, a retryable one raises ``_Retryable``.
+
+        A 403 raises ``_Expired`` when ``renewable`` and the credentials come from a login.
+        """
         body = MultipartBody(fields, path, progress=events.progress)
         headers = {
             **self._headers,
             "Content-Type": body.content_type,
             "Content-Length": str(body.length),
         }
+        if credentials is not None:
+            headers["Authorization"] = credentials.authorization()
         url = self.target.upload_url
         started = time.monotonic()
         try:
@@ -315,4 +392,7 @@ class Uploader:
             message += " (an earlier attempt may have landed; check the index)"
         advice = _hint(status, message, self.target)
         text = f"{status} {message}" + (f"; {advice}" if advice else "")
-        return Outcome("failed", self.masker(text), attempt)
+        outcome = Outcome("failed", self.masker(text), attempt)
+        if status == HTTPStatus.FORBIDDEN and renewable and self.login is not None:
+            raise _Expired(outcome)
+        return outcome

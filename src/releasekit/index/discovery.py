@@ -1,0 +1,198 @@
+"""Find an index's simple API from its upload URL, by the conventions of real indexes.
+
+twine and uv ask for the simple API address of any index but PyPI; most indexes put it at a
+fixed place beside the upload URL. The candidates are derived from the upload URL's path
+(docs/publish.md lists the forms), all on the upload's own origin, and probed once, in order;
+the first that answers like a simple API (PEP 691 JSON with ``meta.api-version``, or a PEP 503
+HTML page) is used. Nothing here guesses from error text, and a candidate that cannot be asked is
+never taken: "no answer" leaves the address unknown, which callers treat as such.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+from packaging.utils import canonicalize_name
+
+from releasekit.index.simple import JSON_TYPE
+from releasekit.redaction import redact_credentials
+
+PROBE_ACCEPT = f"{JSON_TYPE}, text/html;q=0.1"
+_TIMEOUT_SECONDS = 10.0
+_MAX_REDIRECTS = 3
+_MAX_JSON_BYTES = 4 << 20
+_DEVPI_DEPTH = 2  # devpi serves an index at /<user>/<index>/
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A place the simple API may be, and the convention that put it there."""
+
+    url: str
+    convention: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The simple API found (``url`` is ``None`` when none answered) and every probe's outcome."""
+
+    url: str | None
+    convention: str | None
+    tried: tuple[tuple[str, str], ...]  # (candidate URL, what it answered)
+
+    def tried_text(self) -> str:
+        """The candidates and their answers, for a one-line message."""
+        return ", ".join(f"{redact_credentials(url)} ({answer})" for url, answer in self.tried)
+
+
+def candidates(upload_url: str) -> list[Candidate]:
+    """Where the simple API of the index at ``upload_url`` may be, most likely first."""
+    parts = urlsplit(upload_url)
+    base = upload_url.split("?", 1)[0].split("#", 1)[0]
+    if not base.endswith("/"):
+        base += "/"
+    segments = [s for s in parts.path.split("/") if s]
+    host = (parts.hostname or "").lower()
+    found: list[Candidate] = []
+    if segments[-1:] == ["legacy"]:
+        found.append(Candidate(urljoin(base, "../simple/"), "warehouse: .../legacy/ -> /simple/"))
+    if not segments:
+        found.append(Candidate(urljoin(base, "simple/"), "pypiserver: / -> /simple/"))
+    if ".codeartifact." in host and host.endswith(".amazonaws.com") and segments[:1] == ["pypi"]:
+        found.append(Candidate(base + "simple/", "AWS CodeArtifact: /pypi/<repo>/ -> .../simple/"))
+    if segments[-2:] == ["packages", "pypi"]:
+        found.append(Candidate(base + "simple/", "GitLab: .../packages/pypi -> .../simple/"))
+    if segments[-3:-1] == ["api", "pypi"]:
+        found.append(Candidate(base + "simple/", "Artifactory: .../api/pypi/<repo> -> .../simple/"))
+    if segments[-2:-1] == ["repository"]:
+        found.append(Candidate(base + "simple/", "Nexus: .../repository/<name>/ -> .../simple/"))
+    if len(segments) == _DEVPI_DEPTH and segments[-1] != "legacy":
+        found.append(Candidate(base + "+simple/", "devpi: /<user>/<index>/ -> .../+simple/"))
+    if not found:  # no known shape: the two places indexes put it beside the upload URL
+        found.append(Candidate(base + "simple/", "the upload URL + simple/"))
+        found.append(Candidate(base + "+simple/", "the upload URL + +simple/"))
+    unique: dict[str, Candidate] = {}
+    for candidate in found:
+        unique.setdefault(candidate.url, candidate)
+    return list(unique.values())
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def _fetch(
+    url: str, headers: dict[str, str], pool: urllib3.PoolManager
+) -> tuple[urllib3.BaseHTTPResponse | None, str]:
+    """GET ``url``, following redirects on its own origin only; the response, or why none."""
+    current = url
+    for _ in range(_MAX_REDIRECTS + 1):
+        try:
+            response = pool.request(
+                "GET",
+                current,
+                headers={"User-Agent": "releasekit", "Accept": PROBE_ACCEPT, **headers},
+                preload_content=False,
+                redirect=False,
+                timeout=_TIMEOUT_SECONDS,
+                retries=urllib3.Retry(
+                    total=2,
+                    redirect=False,
+                    backoff_factor=0.2,
+                    status_forcelist=(429, 502, 503, 504),
+                    raise_on_status=False,
+                ),
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            reason = type(exc.__cause__ or exc).__name__
+            return None, f"no answer: {reason}"
+        location = response.headers.get("Location")
+        if response.status in {301, 302, 303, 307, 308} and location:
+            response.drain_conn()
+            target = urljoin(current, location)
+            if _origin(target) != _origin(url):
+                return None, f"{response.status}, a redirect to another origin (not followed)"
+            current = target
+            continue
+        return response, str(response.status)
+    return None, "too many redirects"
+
+
+def _looks_simple(response: urllib3.BaseHTTPResponse, *, project_page: bool) -> bool:
+    """Whether a 200 answer is a simple API page (root listing, or a project's files)."""
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type in {JSON_TYPE, "application/json"}:
+        body = response.read(_MAX_JSON_BYTES + 1)
+        if len(body) > _MAX_JSON_BYTES:
+            return content_type == JSON_TYPE
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return False
+        meta = data.get("meta") if isinstance(data, dict) else None
+        return isinstance(meta, dict) and "api-version" in meta
+    if content_type in {"text/html", "application/vnd.pypi.simple.v1+html"}:
+        # A project page lists files; a root listing may be empty (a new pypiserver).
+        return not project_page or b"<a " in response.read(_MAX_JSON_BYTES).lower()
+    return False
+
+
+def _probe(
+    candidate: str, project: str | None, headers: dict[str, str], pool: urllib3.PoolManager
+) -> tuple[bool, str]:
+    """Ask one candidate: the project's page first (small), its root when that is a 404."""
+    if project is not None:
+        page = urljoin(candidate, f"{canonicalize_name(project)}/")
+        response, answer = _fetch(page, headers, pool)
+        if response is None:
+            return False, answer
+        try:
+            if response.status == HTTPStatus.OK:
+                if _looks_simple(response, project_page=True):
+                    return True, "200"
+                return False, "200, not a simple API page"
+            if response.status != HTTPStatus.NOT_FOUND:
+                return False, answer
+        finally:
+            response.release_conn()
+    response, answer = _fetch(candidate, headers, pool)
+    if response is None:
+        return False, answer
+    try:
+        if response.status != HTTPStatus.OK:
+            return False, answer
+        if _looks_simple(response, project_page=False):
+            return True, "200"
+        return False, "200, not a simple API page"
+    finally:
+        response.release_conn()
+
+
+def discover(
+    upload_url: str,
+    project: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    pool: urllib3.PoolManager | None = None,
+) -> Discovery:
+    """Probe the candidates of ``upload_url`` once, in order; the first simple API that answers.
+
+    ``project`` makes each probe ask for the project's page first, which is small where the
+    root listing of a large index is not; a 404 there counts only if the root itself answers.
+    ``headers`` (credentials) go only to the candidates, which share the upload's origin.
+    """
+    requester = pool or urllib3.PoolManager()
+    tried: list[tuple[str, str]] = []
+    for candidate in candidates(upload_url):
+        if _origin(candidate.url) != _origin(upload_url):
+            continue
+        ok, answer = _probe(candidate.url, project, headers or {}, requester)
+        tried.append((candidate.url, answer))
+        if ok:
+            return Discovery(candidate.url, candidate.convention, tuple(tried))
+    return Discovery(None, None, tuple(tried))

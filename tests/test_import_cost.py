@@ -1,0 +1,63 @@
+"""A plain publish imports only what it needs: start-up time is most of a small release's cost."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests import distfactory as make
+from tests.servers import pypiserver
+
+# Imported by a run that never uses them, each costs start-up time on every publish.
+NOT_NEEDED = (
+    "id",  # trusted publishing only
+    "readme_renderer",  # rendering reStructuredText only
+    "docutils",
+    "pygments",
+    "markdown",
+    "cmarkgfm",
+    "rich",  # progress bars on a terminal only
+    "keyring",  # only without credentials
+    "releasekit.build",  # the version comparison inside a project only
+)
+
+_ENTRY = """
+import sys
+from releasekit.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(repr((code, sorted(sys.modules))), file=sys.stderr)
+"""
+
+
+def test_plain_publish_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
+    """Publishing Markdown-described wheels to a local index, no TTY: no id, renderer or rich."""
+    files = make.release(tmp_path / "dist", wheels=3, sdist_too=True)
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    with pypiserver(packages) as url:
+        env = {
+            **os.environ,
+            "RELEASEKIT_USERNAME": "user",
+            "RELEASEKIT_PASSWORD": "secret",
+            "RELEASEKIT_INDEX_URL": url + "simple/",
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", _ENTRY, "publish", "--repository-url", url, *map(str, files)],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    code, modules = ast.literal_eval(result.stderr.strip().splitlines()[-1])
+    assert 0 == code, result.stderr
+    assert 4 == len(list(packages.iterdir()))
+    loaded = [m for m in modules if m.split(".")[0] in NOT_NEEDED or m in NOT_NEEDED]
+    assert [] == loaded
