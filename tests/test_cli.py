@@ -252,3 +252,24 @@ def test_remote_credentials_never_shown(demo_repo: Repo) -> None:
     assert "cannot fetch from 'origin'" in result.stderr
     assert "s3cret-pw" not in result.stdout + result.stderr
     assert "releaser" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("option", ["--version", "-V"])
+def test_the_executable_answers_version_without_loading_click(option: str) -> None:
+    """The console script's entry answers --version/-V itself, as click would, without click."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['releasekit', {option!r}]\n"
+        "from releasekit.entry import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as stop:\n"
+        "    print(stop.code, sorted(m for m in sys.modules if m.startswith(('click', 'releasekit'))), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert f"releasekit {__version__}\n" == result.stdout
+    assert "0 ['releasekit', 'releasekit.entry']" == result.stderr.strip()
+    via_click = run_releasekit(Path(), "--version", "-q")  # anything more goes to the command line
+    assert (0, f"releasekit {__version__}\n") == (via_click.returncode, via_click.stdout)

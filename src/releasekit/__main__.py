@@ -1,6 +1,6 @@
 """``python -m releasekit`` runs the command line."""
 
-from releasekit.cli import main
+from releasekit.entry import main
 
 if __name__ == "__main__":
     main()
