@@ -173,16 +173,7 @@ class TrustedLogin:
         """The audience the index wants in identity tokens (asked once)."""
         if self._audience is not None:
             return self._audience
-        try:
-            answer = self._http.request(
-                "GET", f"{self.origin}/_/oidc/audience", timeout=30.0, retries=2
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            raise TrustedPublishingError(
-                f"cannot reach the index: {exc}",
-                where=self.origin,
-                hint="check the network and run again",
-            ) from exc
+        answer = self._ask("GET", f"{self.origin}/_/oidc/audience")
         offer = _json(answer)
         audience = offer.get("audience")
         if answer.status != HTTPStatus.OK or not isinstance(audience, str):
@@ -228,17 +219,18 @@ class TrustedLogin:
         self._last_identity = token
         return token
 
-    def _mint(self) -> MintedToken:
-        """Trade a fresh identity token for an upload token (called under the lock)."""
-        identity = self._identity_token(self._audience_wanted())
+    def _ask(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> urllib3.BaseHTTPResponse:
+        """One request to the index's OIDC endpoints; a network failure is one clear error."""
         try:
-            minted = self._http.request(
-                "POST",
-                f"{self.origin}/_/oidc/mint-token",
-                body=json.dumps({"token": identity}).encode(),
-                headers={"Content-Type": "application/json"},
-                timeout=30.0,
-                retries=2,
+            return self._http.request(
+                method, url, body=body, headers=headers, timeout=30.0, retries=2
             )
         except urllib3.exceptions.HTTPError as exc:
             raise TrustedPublishingError(
@@ -246,6 +238,16 @@ class TrustedLogin:
                 where=self.origin,
                 hint="check the network and run again",
             ) from exc
+
+    def _mint(self) -> MintedToken:
+        """Trade a fresh identity token for an upload token (called under the lock)."""
+        identity = self._identity_token(self._audience_wanted())
+        minted = self._ask(
+            "POST",
+            f"{self.origin}/_/oidc/mint-token",
+            body=json.dumps({"token": identity}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         body = _json(minted)
         api_token = body.get("token")
         if minted.status != HTTPStatus.OK or not isinstance(api_token, str):
