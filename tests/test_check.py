@@ -278,6 +278,85 @@ CORPUS: list[tuple[str, Builder, str]] = [
     ),
 ]
 
+# Rules of warehouse's forklift/metadata.py that packaging does not check: (field, value, code).
+# The adversarial report's D10 cases first, then the neighbours of each rule.
+WAREHOUSE: list[tuple[str, str, str]] = [
+    ("Author-email", "not an email at all <foo@@bar>", "email-invalid"),
+    ("Author-email", "joe@localhost", "email-invalid"),
+    ("Home-page", "not a url with spaces", "url-invalid"),
+    ("Project-URL", "Homepage, not a url with spaces", "project-url-invalid"),
+    ("Project-URL", "Source, https://example.org/again", "metadata-unparsed"),
+    ("X-Made-Up-Field", "value", "metadata-unparsed"),
+    ("Project-URL", ", https://example.org", "project-url-label-empty"),
+    ("Provides-Dist", "foo @ https://example.org/foo.zip", "direct-url-requirement"),
+    ("Provides-Dist", "??? not a requirement", "provides-dist-invalid"),
+    ("Obsoletes-Dist", "!!bad", "obsoletes-dist-invalid"),
+    ("Classifier", "Private :: Do Not Upload", "classifier-private"),
+    ("Maintainer-email", "Jane Doe", "email-invalid"),
+    ("Maintainer-email", "jane@example..org", "email-invalid"),
+    ("Author-email", "jane@mail.test", "email-invalid"),
+    ("Author-email", "a@x.org, broken@", "email-invalid"),
+    ("Download-URL", "ftp://example.org/demo.tar.gz", "url-invalid"),
+    ("Home-page", "example.org", "url-invalid"),
+    ("Project-URL", "Docs, javascript:alert(1)", "project-url-invalid"),
+    ("Download-URL", "https://example.org:99999/demo.tar.gz", "url-invalid"),
+    ("Obsoletes-Dist", "old-demo @ file:///tmp/old.whl", "direct-url-requirement"),
+]
+CORPUS += [
+    (
+        f"{field}: {value}",
+        lambda d, field=field, value=value: make.wheel(  # type: ignore[misc]
+            d, fields=make.with_fields(add=[(field, value)])
+        ),
+        code,
+    )
+    for field, value, code in WAREHOUSE
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"), WAREHOUSE, ids=[f"{f}: {v}" for f, v, _ in WAREHOUSE]
+)
+def test_warehouse_rule_is_one_error_naming_field_and_value(
+    tmp_path: Path, field: str, value: str, code: str
+) -> None:
+    """Each value warehouse refuses is exactly one error, whose one line names field and value."""
+    path = make.wheel(tmp_path, fields=make.with_fields(add=[(field, value)]))
+    findings = check_files([path])
+    assert [(code, "error")] == [(f.code, f.severity) for f in findings]
+    message = findings[0].message
+    assert "\n" not in message
+    assert field in message
+    shown = value.split(",", 1)[1].strip() if field == "Project-URL" else value
+    assert shown in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("Author-email", "jane@example.org"),
+        ("Author-email", "Jane Doe <jane@example.org>"),
+        ("Author-email", '"Doe, Jane" <jane@example.org>, Bob <bob@mail.example.co.uk>'),
+        ("Maintainer-email", "jürgen@bücher.example"),
+        ("Home-page", "https://example.org/demo?x=1#top"),
+        ("Download-URL", "http://example.org:8080/demo-1.0.0.tar.gz"),
+        ("Project-URL", "Issue Tracker, https://example.org/demo/issues?q=is%3Aopen"),
+        ("Provides-Dist", "demo_compat (>=1.0)"),
+        ("Obsoletes-Dist", "old-demo; python_version < '3.8'"),
+        ("Classifier", "Development Status :: 5 - Production/Stable"),
+        ("Home-page", "UNKNOWN"),
+        ("Home-page", "https://example.org/a path with spaces"),
+        ("Project-URL", "Mirror, http://[::1]:8080/demo"),
+        ("Author-email", "Jane Doe <jane@example.org>, "),
+        ("Maintainer-email", ""),
+        ("Author-email", "UNKNOWN"),
+    ],
+)
+def test_valid_values_pass_warehouse_rules(tmp_path: Path, field: str, value: str) -> None:
+    """Common valid forms of the same fields give no finding (no false positives)."""
+    path = make.wheel(tmp_path, fields=make.with_fields(add=[(field, value)]))
+    assert [] == check_files([path])
+
 
 @pytest.mark.parametrize(("defect", "build", "code"), CORPUS, ids=[c[0] for c in CORPUS])
 def test_each_defect_is_found(tmp_path: Path, defect: str, build: Builder, code: str) -> None:

@@ -6,10 +6,14 @@ import datetime
 import hashlib
 import json
 import shutil
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import ClassVar
+
+import pytest
 
 from tests import distfactory as make
-from tests.servers import free_port, json_index, pypiserver
+from tests.servers import free_port, json_index, pypiserver, serve
 from tests.support import run_releasekit
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -93,7 +97,10 @@ def test_json_page_with_identical_hash(tmp_path: Path) -> None:
     """PEP 691 JSON hashes are compared with the local file's sha256."""
     wheel = make.wheel(tmp_path)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    page = {"files": [{"filename": wheel.name, "url": "x", "hashes": {"sha256": digest}}]}
+    page = {
+        "meta": {"api-version": "1.0"},
+        "files": [{"filename": wheel.name, "url": "x", "hashes": {"sha256": digest}}],
+    }
     with json_index({"/simple/demo-pkg/": (200, JSON_TYPE, json.dumps(page).encode())}) as (url, _):
         code, findings, _ = against(tmp_path, url + "simple/", wheel)
     assert (0, ["already-published"]) == (code, [f["id"] for f in findings])
@@ -215,3 +222,139 @@ def test_simple_api_is_found_from_the_upload_url(tmp_path: Path) -> None:
     )
     assert f"  -> Comparing with the files on {url}simple/" in result.stderr.splitlines()
     assert "already-published" in result.stdout
+
+
+NOT_SIMPLE = [
+    ("html login page", "text/html", b"<html><body><form>Login required</form></body></html>"),
+    (
+        "html portal with links",
+        "text/html",
+        b'<html><body><a href="/login">Sign in</a> <a href="/help">Help</a></body></html>',
+    ),
+    ("json without meta", JSON_TYPE, b'{"files": []}'),
+    ("json as plain json without meta", "application/json", b'{"name": "demo-pkg"}'),
+    ("json list", JSON_TYPE, b"[1, 2, 3]"),
+    (
+        "json sha256 a number",
+        JSON_TYPE,
+        b'{"meta": {"api-version": "1.1"}, "files": [{"filename": "x.whl", "hashes": {"sha256": 5}}]}',
+    ),
+    ("json files not a list", JSON_TYPE, b'{"meta": {"api-version": "1.1"}, "files": 5}'),
+]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"), [c[1:] for c in NOT_SIMPLE], ids=[c[0] for c in NOT_SIMPLE]
+)
+def test_200_page_that_is_not_a_simple_page_is_unreachable(
+    tmp_path: Path, content_type: str, body: bytes
+) -> None:
+    """A 200 that is no PEP 691 / PEP 503 page is unknown (index-unreachable), never "no files"."""
+    pages = {"/simple/demo-pkg/": (200, content_type, body)}
+    with json_index(pages) as (url, _):
+        code, findings, stderr = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert 1 == code, stderr
+    assert ["index-unreachable"] == [f["id"] for f in findings]
+    assert "not a simple API page" in findings[0]["message"]
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (
+            "text/html",
+            b'<html><head><meta name="pypi:repository-version" content="1.0"></head></html>',
+        ),
+        (
+            "text/html",
+            b"<html><body><h1>Links for demo-pkg</h1>\n"
+            b'<a href="/f/demo_pkg-0.9.tar.gz#sha256=00">demo_pkg-0.9.tar.gz</a></body></html>',
+        ),
+        (JSON_TYPE, b'{"meta": {"api-version": "1.1"}, "name": "demo-pkg", "files": []}'),
+    ],
+    ids=["html declaring PEP 629, no files", "html with an older file", "json with no files"],
+)
+def test_simple_pages_without_this_file_are_absent(
+    tmp_path: Path, content_type: str, body: bytes
+) -> None:
+    """Real simple pages that do not list the file say it is absent (exit 0, no finding)."""
+    with json_index({"/simple/demo-pkg/": (200, content_type, body)}) as (url, _):
+        code, findings, stderr = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert (0, []) == (code, findings), stderr
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    """Redirects ``/simple/demo-pkg/`` to ``target`` (an absolute URL or a path)."""
+
+    target: ClassVar[str] = ""
+    seen: ClassVar[list[str]] = []
+    page: ClassVar[bytes] = b""
+
+    def do_GET(self) -> None:  # the name http.server dispatches to
+        self.seen.append(self.path)
+        if self.path == "/simple/demo-pkg/":
+            self.send_response(302)
+            self.send_header("Location", self.target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", JSON_TYPE)
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, format: str, *args: object) -> None:  # the base's name
+        """Keep test output quiet."""
+
+
+def test_redirect_within_the_index_is_followed(tmp_path: Path) -> None:
+    """A redirect to the same scheme, host and port is followed (a mirror's canonical path)."""
+    wheel = make.wheel(tmp_path)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    page = {
+        "meta": {"api-version": "1.1"},
+        "files": [{"filename": wheel.name, "url": "x", "hashes": {"sha256": digest}}],
+    }
+
+    class Handler(_Redirecting):
+        target = "/canonical/demo-pkg/"
+        seen: ClassVar[list[str]] = []
+
+    Handler.page = json.dumps(page).encode()
+    with serve(Handler) as url:
+        code, findings, stderr = against(tmp_path, url + "simple/", wheel)
+    assert (0, ["already-published"]) == (code, [f["id"] for f in findings]), stderr
+    assert ["/simple/demo-pkg/", "/canonical/demo-pkg/"] == Handler.seen
+
+
+def test_redirect_to_another_origin_is_not_followed(tmp_path: Path) -> None:
+    """A redirect to another host or port is index-unreachable, and the target is never asked."""
+    page = b'{"meta": {"api-version": "1.1"}, "files": []}'
+    with json_index({"/other/demo-pkg/": (200, JSON_TYPE, page)}) as (other, asked):
+
+        class Handler(_Redirecting):
+            target = other + "other/demo-pkg/"
+            seen: ClassVar[list[str]] = []
+
+        with serve(Handler) as url:
+            code, findings, stderr = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert 1 == code, stderr
+    assert ["index-unreachable"] == [f["id"] for f in findings]
+    assert f"redirected to another address, {other}other/demo-pkg/" in findings[0]["message"]
+    assert [] == asked
+
+
+def test_endless_redirects_within_the_index_are_unreachable(tmp_path: Path) -> None:
+    """A redirect loop inside the index ends as index-unreachable, not a hang or a traceback."""
+
+    class Handler(_Redirecting):
+        target = "/simple/demo-pkg/"
+        seen: ClassVar[list[str]] = []
+
+    with serve(Handler) as url:
+        code, findings, stderr = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert 1 == code, stderr
+    assert ["index-unreachable"] == [f["id"] for f in findings]
+    assert "redirected more than 5 times" in findings[0]["message"]

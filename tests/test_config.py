@@ -14,6 +14,7 @@ from releasekit.config import (
     resolve_settings_with_sources,
 )
 from releasekit.errors import ConfigError
+from tests.support import CHANGELOG, PYPROJECT, RepoBuilder, run_releasekit, snapshot
 
 
 def project(tmp_path: Path, table: str) -> Path:
@@ -65,7 +66,10 @@ def test_version_files_from_environment(tmp_path: Path) -> None:
     [
         ('[tool.releasekit]\ntag_format = "v{version}"\n', "unknown key 'tag_format'"),
         ('[tool.releasekit]\ntag-format = "release"\n', "does not contain {version}"),
-        ('[tool.releasekit]\ntag-format = "v{ver}"\n', "uses a placeholder other than {version}"),
+        (
+            '[tool.releasekit]\ntag-format = "v{ver}"\n',
+            "uses a placeholder other than a bare {version}",
+        ),
         ("[tool.releasekit]\nchangelog = 3\n", "changelog must be a file name, or false"),
         ("[tool.releasekit]\nchangelog = true\n", "changelog must be a file name, or false"),
         ('[tool.releasekit]\nchangelog = ""\n', "changelog must be a file name, or false"),
@@ -150,3 +154,122 @@ def test_origins_follow_the_precedence(tmp_path: Path) -> None:
     _, from_file = resolve_settings_with_sources(load_project(root), env={})
     assert "pyproject.toml [tool.releasekit]" == from_file["tag-format"]
     assert len(from_file) == 8  # every key has an origin
+
+
+DYNAMIC = PYPROJECT.replace('version = "1.2.3"  # keep in step with src/demo/__init__.py\n', "") + (
+    'dynamic = ["version"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "env", "message"),
+    [
+        (
+            PYPROJECT + '[tool.releasekit]\ntag-format = "{version.major}-{version}"\n',
+            {},
+            "tag-format",
+        ),
+        (
+            PYPROJECT + '[tool.releasekit]\ncommit-message = "{version._key}"\n',
+            {},
+            "commit-message",
+        ),
+        (
+            PYPROJECT + '[tool.releasekit]\ncommit-message = "{version.__init__.__globals__}"\n',
+            {},
+            "commit-message",
+        ),
+        (PYPROJECT + '[tool.releasekit]\ntag-format = "v{version:>20}"\n', {}, "tag-format"),
+        (PYPROJECT + '[tool.releasekit]\ntag-format = "v{version!r}"\n', {}, "tag-format"),
+        (PYPROJECT + '[tool.releasekit]\ntag-format = "v{version}{}"\n', {}, "tag-format"),
+        (PYPROJECT, {"RELEASEKIT_TAG_FORMAT": "{version.x}"}, "tag-format"),
+        (PYPROJECT, {"RELEASEKIT_COMMIT_MESSAGE": "{version[0]}"}, "commit-message"),
+    ],
+)
+def test_format_fields_are_refused(
+    make_repo: RepoBuilder, pyproject: str, env: dict[str, str], message: str
+) -> None:
+    """Only a bare {version} is allowed: attributes, indexes, specs and conversions are refused."""
+    repo = make_repo({"pyproject.toml": pyproject, "CHANGELOG.md": CHANGELOG}, tags=("v1.2.3",))
+    before = snapshot(repo)
+    result = run_releasekit(repo.path, "prepare", "minor", "--dry-run", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert f"{message} " in result.stderr
+    assert "uses a placeholder other than a bare {version}" in result.stderr
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "message"),
+    [
+        (
+            PYPROJECT.replace("[build-system]", "tool = 5\n[build-system]"),
+            "tool must be a table, not an integer",
+        ),
+        (DYNAMIC + "[tool]\nhatch = 5\n", "[tool] hatch must be a table"),
+        (DYNAMIC + "[tool]\nsetuptools = 5\n", "[tool] setuptools must be a table"),
+        (DYNAMIC + "[tool.setuptools]\ndynamic = 5\n", "[tool.setuptools] dynamic must be a table"),
+        (
+            DYNAMIC + "[tool.setuptools.dynamic]\nversion = {file = 5}\n",
+            "[tool.setuptools.dynamic.version] file must be a string or a list of strings",
+        ),
+        (
+            DYNAMIC + "[tool.setuptools.dynamic]\nversion = {file = [5]}\n",
+            "not an array holding an integer",
+        ),
+        (
+            DYNAMIC + "[tool.setuptools]\npackage-dir = 5\n",
+            "package-dir must be a table of strings",
+        ),
+        (DYNAMIC + "[tool]\npdm = 5\n", "[tool] pdm must be a table"),
+        (
+            DYNAMIC.replace('requires = ["hatchling"]', "requires = [5]"),
+            "[build-system] requires must be a list of strings",
+        ),
+        (DYNAMIC.replace('dynamic = ["version"]', "dynamic = 5"), "[project] dynamic must be"),
+        (
+            PYPROJECT.replace('version = "1.2.3"', "version = 1"),
+            "[project] version must be a string",
+        ),
+        (PYPROJECT.replace('version = "1.2.3"', 'version = ["1.0.0"]'), "[project] version must"),
+    ],
+)
+@pytest.mark.parametrize("command", ["prepare", "doctor"])
+def test_wrong_types_in_pyproject_are_one_line(
+    make_repo: RepoBuilder, pyproject: str, message: str, command: str
+) -> None:
+    """A value of the wrong type anywhere releasekit reads is named, in one line, exit 2."""
+    repo = make_repo({"pyproject.toml": pyproject, "CHANGELOG.md": CHANGELOG}, tags=("v1.2.3",))
+    before = snapshot(repo)
+    args = ("prepare", "minor", "--dry-run") if command == "prepare" else ("doctor",)
+    result = run_releasekit(repo.path, *args)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert message in result.stderr + result.stdout, result.stderr + result.stdout
+    if command == "prepare":
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "pyproject.toml" in result.stderr
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("port", ["abc", "99999", "-1", "0"])
+@pytest.mark.parametrize("origin", ["environment", "file"])
+def test_an_invalid_port_in_index_url_is_a_config_error(
+    tmp_path: Path, port: str, origin: str
+) -> None:
+    """A port that is not 1-65535 is refused in one line, with the credentials masked."""
+    url = f"http://user:s3cret@127.0.0.1:{port}/simple/"
+    table = f'[tool.releasekit]\nindex-url = "{url}"\n' if origin == "file" else ""
+    env = {"RELEASEKIT_INDEX_URL": url} if origin == "environment" else {}
+    root = project(tmp_path, table)
+    before = (root / "pyproject.toml").read_bytes()
+    result = run_releasekit(root, "config", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "index-url" in result.stderr
+    assert "has an invalid port" in result.stderr
+    assert "s3cret" not in result.stderr
+    assert (root / "pyproject.toml").read_bytes() == before

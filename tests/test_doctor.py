@@ -444,3 +444,39 @@ def test_doctor_changes_nothing_and_without_pyproject_is_exit_2(make_repo: RepoB
     assert result.stderr.startswith("error: ")
     assert "no pyproject.toml found" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _bomb() -> str:
+    """A "billion laughs" workflow: 9**9 strings from about 500 bytes, in a publishing job."""
+    lines = ['x-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"x-{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines) + (
+        "\non: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    env: *i\n    steps:\n"
+        "      - uses: pypa/gh-action-pypi-publish@release/v1\n        with: *i\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        (_bomb(), "aliases expand to more than"),
+        ("on: push\njobs: " + "[" * 50_000 + "\n", "nested deeper than"),
+        ("on: push\njobs: &a\n  publish: *a\n", "an alias refers to a value that contains it"),
+        ("on: push\n" + "# padding\n" * 120_000, "larger than"),
+        ("x: &a [1]\n? *a\n: 1\n", "a mapping key is not a plain value"),
+    ],
+    ids=["alias-bomb", "deep-nesting", "alias-cycle", "oversized", "complex-key"],
+)
+def test_hostile_yaml_is_a_finding_not_a_crash(
+    make_repo: RepoBuilder, text: str, detail: str
+) -> None:
+    """Parsing is bounded (aliases, depth, size): a hostile workflow is reported, not run out of."""
+    repo = hosted_repo(make_repo, {"pyproject.toml": PURE, **PACKAGE, WORKFLOW: text})
+    before = (repo.path / WORKFLOW).read_bytes()
+    code, report = audit(repo)
+    (finding,) = [f for f in report["findings"] if f["file"] == WORKFLOW]
+    assert finding["id"] == "workflow-invalid-yaml"
+    assert detail in finding["message"]
+    assert code == 1
+    assert (repo.path / WORKFLOW).read_bytes() == before

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import email.utils
+import io
+import json
 import re
 import time
+import traceback
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 import urllib3
 from hypothesis import given
 from hypothesis import strategies as st
 
+from releasekit.console import Console, MaskedStream, without_escapes
+from releasekit.errors import ConfigError, UsageError
 from releasekit.index.form import metadata_fields, python_tag
 from releasekit.index.multipart import MultipartBody
-from releasekit.index.target import UPLOAD_URLS, Credentials, is_loopback, read_pypirc
+from releasekit.index.target import (
+    UPLOAD_URLS,
+    Credentials,
+    is_loopback,
+    read_pypirc,
+    resolve_target,
+)
 from releasekit.index.upload import RetryPolicy, _retry_after, server_message
-from releasekit.redaction import MASK, SecretMasker
+from releasekit.redaction import MASK, SecretMasker, redact_credentials
 
 
 def test_pypirc_missing_gives_pypi_and_testpypi(tmp_path: Path) -> None:
@@ -77,7 +90,7 @@ def test_masker_masks_every_form_and_urls() -> None:
     """Secrets are masked longest first; credentials in URLs are dropped."""
     mask = SecretMasker(["pypi-secret-value", "Basic abc123", "abc"])
     text = mask("token pypi-secret-value, header Basic abc123, url https://u:p@host/x abc")
-    assert f"token {MASK}, header {MASK}, url https://host/x abc" == text
+    assert f"token {MASK}, header {MASK}, url https://host/x {MASK}" == text
 
 
 @pytest.mark.parametrize(
@@ -245,3 +258,99 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
         waits = [policy.delay(attempt, None) for _ in range(50)]
         assert all(ceiling / 2 <= wait <= ceiling for wait in waits)
     assert 12.0 == policy.delay(1, 12.0)
+
+
+def test_short_secrets_are_masked_as_whole_words() -> None:
+    """A password under 4 characters is masked where it stands alone, not inside other words."""
+    mask = SecretMasker(["Q7z"])
+    assert f"Invalid credentials for alice:{MASK}" == mask("Invalid credentials for alice:Q7z")
+    assert "Q7zebra and aQ7z stay" == mask("Q7zebra and aQ7z stay")
+    assert f'{{"password": "{MASK}"}}' == mask('{"password": "Q7z"}')
+
+
+def test_encoded_forms_of_a_secret_are_masked() -> None:
+    """A server echoing the password URL-encoded, JSON-escaped or as HTML is still masked."""
+    secret = 'p@ss w"rd/42'
+    mask = SecretMasker(Credentials("alice", secret).secrets())
+    for echoed in (
+        "p%40ss%20w%22rd%2F42",
+        "p%40ss+w%22rd%2f42",
+        "p%40ss%20w%22rd/42",
+        'p@ss w\\"rd\\/42',
+        "p@ss w&quot;rd/42",
+        base64.b64encode(f"alice:{secret}".encode()).decode(),
+        base64.b64encode(f"__token__:{secret}".encode()).decode(),
+    ):
+        assert f"denied: {MASK}" == mask(f"denied: {echoed}").removesuffix("="), echoed
+
+
+_EDGE = "\ue000"  # around each form: not in any secret, and not a word character
+_SECRETS = st.text(
+    st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=_EDGE
+    ),
+    min_size=1,
+).filter(lambda s: not s.isspace())
+
+
+@given(secret=_SECRETS, user=st.from_regex(r"[A-Za-z]{1,12}", fullmatch=True))
+def test_no_encoding_of_a_secret_survives_the_masked_stream(secret: str, user: str) -> None:
+    """Plain, URL-encoded, JSON-escaped and Basic forms of any secret never reach the output."""
+    masker = SecretMasker(Credentials(user, secret).secrets())
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret, safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        base64.b64encode(f"__token__:{secret}".encode()).decode(),
+        base64.b64encode(f"{user}:{secret}".encode()).decode(),
+    }
+    for form in forms:
+        out = io.StringIO()
+        MaskedStream(out, masker).write(f"{_EDGE}{form}{_EDGE}")
+        assert f"{_EDGE}{MASK}{_EDGE}" == out.getvalue(), form
+
+
+def test_console_lines_lose_terminal_controls_but_keep_their_colour() -> None:
+    """Server text, git or hook output cannot erase lines, set the title or hide text."""
+    out = io.StringIO()
+    console = Console(out=out, err=out, color=True)
+    console.print("\x1b[2K\ruploaded (fake)\x1b]0;pwned\x07\x1b[8m hidden\x07")
+    console.error("tab\there\x1b")
+    expected = "uploaded (fake) hidden\n\033[31;1merror: \033[0mtab\there\n"
+    assert expected == out.getvalue()
+    assert "a\n\tb\n" == without_escapes("a\x1b[1A\n\tb\x9b\n")
+
+
+def test_credentials_in_a_query_string_are_refused() -> None:
+    """A token in the URL's query would be printed and logged: refused like user:pass@."""
+    for url in ("https://h/legacy/?token=pypi-x", "https://h/legacy/?a=1&Password=x"):
+        with pytest.raises(UsageError, match="must not contain credentials"):
+            resolve_target(
+                repository="pypi", repository_url=url, index_url=None, env={}, home=Path("/nx")
+            )
+    assert "https://h/?token=********&x=1" == redact_credentials("https://h/?token=abc&x=1")
+    kept = "https://h/legacy/?design=1&keyword=x"
+    assert kept == redact_credentials(kept)
+    assert (
+        kept
+        == resolve_target(
+            repository="pypi", repository_url=kept, index_url=None, env={}, home=Path("/nx")
+        ).upload_url
+    )
+
+
+def test_a_malformed_pypirc_carries_no_file_text(tmp_path: Path) -> None:
+    """configparser quotes the bad line; the error and its traceback must not."""
+    path = tmp_path / ".pypirc"
+    for text in (
+        "password = pw-SECRET-9876\n[pypi]\n",
+        "[pypi]\nusername = u\nstray pw-SECRET-9876\n",
+    ):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as info:
+            read_pypirc(path)
+        shown = "".join(traceback.format_exception(info.value))
+        assert "SECRET" not in shown, shown

@@ -324,11 +324,12 @@ def test_bad_options_change_nothing(
     assert _digests(repo.path) == before
 
 
-def test_unwritable_target_is_one_line_and_exit_1(make_repo: RepoBuilder) -> None:
+def test_a_file_in_the_way_is_one_line_and_exit_2(make_repo: RepoBuilder) -> None:
     repo = hosted_repo(make_repo, {"pyproject.toml": PURE, ".github": "a file, not a folder\n"})
     result = run_releasekit(repo.path, "init")
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: .github/workflows/publish.yml: cannot write the file")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: .github: a file stands where init needs a folder")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert repo.read(".github") == "a file, not a folder\n"
     assert not (repo.path / "prepare-release.sh").exists()
@@ -340,3 +341,39 @@ def test_without_pyproject_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no pyproject.toml found" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _every_path(root: Path) -> set[str]:
+    """Every path under ``root`` outside .git, hidden and temporary files included."""
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if ".git" not in p.relative_to(root).parts
+    }
+
+
+@pytest.mark.parametrize(
+    "folder", [".github/workflows/publish.yml", "prepare-release.sh", "PYPI_PUBLISHING_GUIDE.md"]
+)
+def test_force_over_a_folder_writes_nothing(make_repo: RepoBuilder, folder: str) -> None:
+    """Every target is checked before anything is staged: one line, exit 2, no file, no temp."""
+    repo = hosted_repo(make_repo, {"pyproject.toml": PURE})
+    (repo.path / folder).mkdir(parents=True)
+    before, paths = _digests(repo.path), _every_path(repo.path)
+    result = run_releasekit(repo.path, "init", "--force")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {folder}: a folder stands where init writes a file")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert _digests(repo.path) == before
+    assert _every_path(repo.path) == paths
+
+
+def test_a_dangling_symlink_is_not_replaced_without_force(make_repo: RepoBuilder) -> None:
+    repo = hosted_repo(make_repo, {"pyproject.toml": PURE})
+    link = repo.path / "prepare-release.sh"
+    link.symlink_to("missing-target")
+    result = run_releasekit(repo.path, "init")
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink()
+    assert os.readlink(link) == "missing-target"

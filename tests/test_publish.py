@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.server
 import json
 import os
 import pty
@@ -11,7 +12,9 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +285,53 @@ def test_skip_existing_fails_closed_when_the_index_refuses_lookups(tmp_path: Pat
     assert "nothing was uploaded" in line
 
 
+LOGIN_PAGE = (200, "text/html", b"<html><body><form>Login required</form></body></html>")
+
+
+def test_login_page_as_lookup_stops_skip_existing(tmp_path: Path) -> None:
+    """A 200 login page is not "no files": --skip-existing stops before the first byte."""
+    wheel = make.wheel(tmp_path)
+    with (
+        json_index({"/simple/demo-pkg/": LOGIN_PAGE}) as (lookup_url, _),
+        strict_index() as (url, state),
+    ):
+        run = upload(
+            tmp_path,
+            url,
+            "--skip-existing",
+            str(wheel),
+            env={"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": lookup_url + "simple/"},
+        )
+    assert 1 == run.returncode
+    assert 0 == state.posts
+    assert "--skip-existing cannot tell which files exist" in run.stderr
+    assert "not a simple API page" in run.stderr
+
+
+@pytest.mark.parametrize("lookup", ["login page", "closed port"])
+def test_failed_lookup_says_duplicate_detection_is_off(tmp_path: Path, lookup: str) -> None:
+    """Without --skip-existing a failed lookup uploads, with one warning line saying so."""
+    wheel = make.wheel(tmp_path)
+    with json_index({"/simple/demo-pkg/": LOGIN_PAGE}) as (lookup_url, _):
+        index_url = (
+            lookup_url + "simple/" if lookup == "login page" else f"http://127.0.0.1:{free_port()}/"
+        )
+        with strict_index() as (url, state):
+            run = upload(
+                tmp_path,
+                url,
+                "--no-verify",
+                str(wheel),
+                env={"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": index_url},
+            )
+    assert 0 == run.returncode, run.stderr
+    assert 1 == state.posts
+    warnings = [line for line in run.stderr.splitlines() if "could not look the files up" in line]
+    assert 1 == len(warnings), run.stderr
+    assert "duplicate detection is off" in warnings[0]
+    assert "pass --skip-existing to stop instead" in warnings[0]
+
+
 def test_skip_existing_fails_closed_on_a_wrong_simple_address(tmp_path: Path) -> None:
     """A 404 for the project and for the index root is a wrong address, not "absent"."""
     wheel = make.wheel(tmp_path)
@@ -547,6 +597,18 @@ def test_credentials_in_the_url_are_refused_and_not_shown(tmp_path: Path) -> Non
     assert run.stderr.startswith(
         "error: --repository-url: the repository URL must not contain credentials"
     )
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_an_invalid_port_in_the_upload_url_is_one_line(tmp_path: Path, port: str) -> None:
+    """A port that is no port is a usage error before any connection, not five retries."""
+    wheel = make.wheel(tmp_path)
+    run = publish(tmp_path, "--repository-url", f"http://127.0.0.1:{port}/", str(wheel))
+    assert 2 == run.returncode
+    assert (
+        f"error: --repository-url: 'http://127.0.0.1:{port}/' has an invalid port; a port is a "
+        "number from 1 to 65535, for example http://127.0.0.1:8080/"
+    ) == run.stderr.strip()
 
 
 def test_pypi_without_credentials_is_a_configuration_error(tmp_path: Path) -> None:
@@ -1081,3 +1143,99 @@ def test_dry_run_says_where_and_as_whom_and_publish_says_where_to_look(tmp_path:
     assert 0 == state.posts - 2
     assert 0 == real.returncode, real.stderr
     assert f"View at: {url}simple/demo-pkg/" == real.stdout.splitlines()[-1]
+
+
+def test_verbose_traceback_of_a_broken_pypirc_shows_no_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With -v, the traceback of a malformed ~/.pypirc carries none of the file's lines."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    wheel = make.wheel(tmp_path)
+    (home / ".pypirc").write_text("password = pw-SECRET-9876\n[local]\nrepository = x\n")
+    run = run_releasekit(
+        tmp_path, "-v", "publish", "--repository", "local", "--dry-run", str(wheel)
+    )
+    assert 2 == run.returncode
+    assert "Traceback" in run.stderr
+    assert "SECRET" not in run.stdout + run.stderr
+
+
+def test_a_token_in_the_query_string_is_refused(tmp_path: Path) -> None:
+    """?token= in --repository-url is refused like user:pass@, and never printed."""
+    wheel = make.wheel(tmp_path)
+    run = publish(
+        tmp_path,
+        "--repository-url",
+        "http://127.0.0.1:9/legacy/?token=pypi-SECRET-query",
+        "--dry-run",
+        "--json",
+        str(wheel),
+    )
+    assert 2 == run.returncode
+    assert "must not contain credentials" in run.stderr
+    assert "SECRET" not in run.stdout + run.stderr
+
+
+class _EchoingIndex(http.server.BaseHTTPRequestHandler):
+    """An index that refuses everything and echoes the login in many encodings, with escapes."""
+
+    def log_message(self, format: str, *args: object) -> None:  # the base's name
+        pass
+
+    def _refuse(self) -> None:
+        header = self.headers.get("Authorization", "Basic ")
+        pair = base64.b64decode(header.removeprefix("Basic ")).decode()
+        user, _, password = pair.partition(":")
+        echoes = (
+            f"Invalid credentials for {user}:{password}",
+            f"url {urllib.parse.quote(password, safe='')}",
+            f"json {json.dumps(password)}",
+            f"auth {header}",
+        )
+        text = "; ".join(echoes) + "\x1b[2K\r(fake)\x1b]0;pwned\x07\x1b[8m hidden"
+        body = json.dumps({"message": text}).encode()
+        self.send_response(403, "Forbidden")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _refuse  # the names http.server dispatches to
+
+
+@pytest.mark.parametrize("password", ["Q7z", 'p@ss w"rd/42'])
+def test_a_server_echoing_the_login_shows_no_secret_and_no_escapes(
+    tmp_path: Path, password: str
+) -> None:
+    """Short passwords, URL-encoded and JSON-escaped echoes are masked; escapes are dropped."""
+    wheel = make.wheel(tmp_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoingIndex)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        run = run_releasekit(
+            tmp_path,
+            "-v",
+            "publish",
+            "--repository-url",
+            url + "legacy/",
+            str(wheel),
+            env={
+                "RELEASEKIT_INDEX_URL": url + "simple/",
+                "RELEASEKIT_USERNAME": "alice",
+                "RELEASEKIT_PASSWORD": password,
+            },
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    output = run.stdout + run.stderr
+    assert 0 != run.returncode
+    assert "Invalid credentials for alice:********" in output, output
+    for form in (password, urllib.parse.quote(password, safe=""), json.dumps(password)[1:-1]):
+        assert not re.search(rf"(?<!\w){re.escape(form)}(?!\w)", output), form
+    assert "\x1b" not in output
+    assert "\r" not in output

@@ -8,13 +8,22 @@ file is reported in one run; nothing stops at the first.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
+from packaging.metadata import (
+    _RAW_TO_EMAIL_MAPPING,
+    ExceptionGroup,
+    InvalidMetadata,
+    Metadata,
+    RawMetadata,
+    parse_email,
+)
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import (
     InvalidSdistFilename,
@@ -49,6 +58,14 @@ _PLATFORM_PREFIXES = (
     "android_",
 )
 _PLATFORM_EXACT = ("any", "linux_armv6l", "linux_armv7l")
+_EMAIL_FIELDS = set(_RAW_TO_EMAIL_MAPPING.values())  # lower case, as parse_email keys them
+_SPELLED = {
+    "home-page": "Home-page",
+    "download-url": "Download-URL",
+    "project-url": "Project-URL",
+    "author-email": "Author-email",
+    "maintainer-email": "Maintainer-email",
+}
 # Field-specific codes for packaging's validation errors; anything else is metadata-invalid.
 _FIELD_CODES = {
     "name": "name-invalid",
@@ -217,23 +234,148 @@ def _validate_fields(dist: Dist, raw: RawMetadata, metadata_version: str) -> Non
 
 
 def _check_requirements(dist: Dist, raw: RawMetadata) -> None:
-    """No direct-URL requirements: PyPI refuses them."""
-    for text in raw.get("requires_dist", []):
-        try:
-            requirement = Requirement(text)
-        except InvalidRequirement:
-            continue  # reported by field validation
-        if requirement.url:
+    """No direct-URL requirements, and valid Provides-Dist / Obsoletes-Dist: PyPI refuses both."""
+    fields = (
+        ("Requires-Dist", raw.get("requires_dist", [])),
+        ("Provides-Dist", raw.get("provides_dist", [])),
+        ("Obsoletes-Dist", raw.get("obsoletes_dist", [])),
+    )
+    for field, values in fields:
+        for text in values:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement as exc:
+                if field != "Requires-Dist":  # packaging validates Requires-Dist itself
+                    reason = str(exc).splitlines()[0]
+                    dist.add(
+                        "error",
+                        f"{field.lower()}-invalid",
+                        f"{field} {text!r} is not a valid requirement: {reason}",
+                        "write it as a PEP 508 name with optional version specifiers",
+                    )
+                continue
+            if requirement.url:
+                dist.add(
+                    "error",
+                    "direct-url-requirement",
+                    f"{field} {text!r} points at a URL, which PyPI refuses",
+                    "name a released version from an index instead",
+                )
+
+
+# email-validator's rules as warehouse applies them (no deliverability check).
+_ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+\Z")
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9\-\u0080-\U0010ffff]{1,63}(?<!-)\Z")
+LOCAL_PART_LIMIT = 64
+DOMAIN_LIMIT = 253
+_SPECIAL_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_PORT = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:]*):([0-9]+)(?:[/?#]|\Z)"
+)
+PORT_LIMIT = 65535
+
+
+def _address_problem(address: str) -> str | None:
+    """Why one bare address (``local@domain``) is not one PyPI accepts, or ``None``."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return "it has no local part and @"
+    if len(local) > LOCAL_PART_LIMIT or not all(_ATEXT.match(atom) for atom in local.split(".")):
+        return f"{local!r} is not a valid local part"
+    labels = domain.split(".")
+    if len(labels) == 1 or len(domain) > DOMAIN_LIMIT:
+        return f"the domain {domain!r} is not a full domain name"
+    if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        return f"the domain {domain!r} is not a valid domain name"
+    if labels[-1].lower() in _SPECIAL_DOMAINS:
+        return f"the domain {domain!r} is a special-use name"
+    return None
+
+
+def _email_problem(value: str) -> str | None:
+    """Why an Author-email / Maintainer-email value is not a list of valid addresses, or None."""
+    if not value.strip():
+        return None
+    pairs = [pair for pair in email.utils.getaddresses([value]) if pair != ("", "")]
+    addresses = [address for _name, address in pairs]
+    if not addresses or value.count("@") != sum(a.count("@") for a in addresses):
+        return "it is not a list of addresses"
+    for address in addresses:
+        problem = _address_problem(address)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` is not an http(s) URL as warehouse validates it, or ``None``.
+
+    Warehouse percent-encodes the rest before validating, so only the scheme and a numeric
+    port are judged: a space inside the path is accepted there, and so here.
+    """
+    scheme = _SCHEME.match(url)
+    if scheme is None or scheme.group(1).lower() not in {"http", "https"}:
+        return "it is not an http or https URL"
+    port = _PORT.match(url)
+    if port is not None and int(port.group(1)) > PORT_LIMIT:
+        return f"port {port.group(1)} is out of range"
+    return None
+
+
+def _check_contacts(dist: Dist, raw: RawMetadata) -> None:
+    """Emails and URLs: warehouse validates them, packaging does not.
+
+    ``UNKNOWN``, which old setuptools wrote for fields it had no value for, counts as absent
+    (publish leaves it out of the upload form).
+    """
+    for field, key in (("Author-email", "author_email"), ("Maintainer-email", "maintainer_email")):
+        value = raw.get(key)
+        if not isinstance(value, str) or value == "UNKNOWN":
+            continue
+        if (problem := _email_problem(value)) is not None:
             dist.add(
                 "error",
-                "direct-url-requirement",
-                f"requirement {text!r} points at a URL, which PyPI refuses",
-                "depend on a released version from an index instead",
+                "email-invalid",
+                f"{field} {value!r} is not a valid email address: {problem}",
+                "write addresses as name@example.org or Name <name@example.org>",
+            )
+    for field, key in (("Home-page", "home_page"), ("Download-URL", "download_url")):
+        value = raw.get(key)
+        if not isinstance(value, str) or value == "UNKNOWN":
+            continue
+        if (problem := _url_problem(value)) is not None:
+            dist.add(
+                "error",
+                "url-invalid",
+                f"{field} {value!r} is not a valid URL: {problem}",
+                "use a full https:// address",
+            )
+    for label, url in raw.get("project_urls", {}).items():
+        if not label.strip():
+            dist.add(
+                "error",
+                "project-url-label-empty",
+                f"Project-URL {url!r} has no label",
+                "write it as label = URL in [project.urls]",
+            )
+        elif len(label) > URL_LABEL_LIMIT:
+            dist.add(
+                "error",
+                "project-url-label-too-long",
+                f"Project-URL label {label!r} is longer than {URL_LABEL_LIMIT} characters",
+            )
+        elif (problem := _url_problem(url)) is not None:
+            dist.add(
+                "error",
+                "project-url-invalid",
+                f"Project-URL {label!r} has {url!r}, which is not a valid URL: {problem}",
+                "use a full https:// address",
             )
 
 
 def _check_classifiers(dist: Dist, raw: RawMetadata) -> None:
-    """Classifiers must be known and not deprecated."""
+    """Classifiers must be known, public and not deprecated."""
     from trove_classifiers import classifiers, deprecated_classifiers
 
     for classifier in raw.get("classifiers", []):
@@ -245,7 +387,14 @@ def _check_classifiers(dist: Dist, raw: RawMetadata) -> None:
                 f"classifier {classifier!r} is deprecated",
                 f"use {', '.join(map(repr, replacement))}" if replacement else "remove it",
             )
-        elif classifier not in classifiers and not classifier.startswith("Private ::"):
+        elif classifier.startswith("Private ::"):
+            dist.add(
+                "error",
+                "classifier-private",
+                f"Classifier {classifier!r} is private: PyPI refuses every upload carrying it",
+                "remove it before publishing to PyPI (it exists to block accidental uploads)",
+            )
+        elif classifier not in classifiers:
             dist.add(
                 "error",
                 "classifier-unknown",
@@ -263,13 +412,6 @@ def _check_limits(dist: Dist, raw: RawMetadata, version: Version | None) -> None
             "summary-too-long",
             f"summary has {len(summary)} characters, PyPI allows {SUMMARY_LIMIT}",
         )
-    for label in raw.get("project_urls", {}):
-        if len(label) > URL_LABEL_LIMIT:
-            dist.add(
-                "error",
-                "project-url-label-too-long",
-                f"project URL label {label!r} is longer than {URL_LABEL_LIMIT} characters",
-            )
     if version is not None and version.local is not None:
         dist.add(
             "error", "local-version", f"version {version} has a local segment, which PyPI refuses"
@@ -355,7 +497,18 @@ def _check_one(dist: Dist, readme: ReadmeRenderer) -> Checked:
     if dist.metadata is None:
         _check_filename(dist, None, None)
         return Checked(dist, None, None)
-    raw, _unparsed = parse_email(dist.metadata)
+    raw, unparsed = parse_email(dist.metadata)
+    for field, values in unparsed.items():
+        known = field in _EMAIL_FIELDS
+        shown = _SPELLED.get(field) or "-".join(map(str.capitalize, field.split("-")))
+        dist.add(
+            "error",
+            "metadata-unparsed",
+            f"{shown} {values[-1]!r} cannot be read (a duplicate or malformed value)"
+            if known
+            else f"{shown} {values[-1]!r} is not a core metadata field",
+            "rebuild with a current build backend" if known else "remove the field",
+        )
     name = raw.get("name")
     try:
         version = Version(raw["version"]) if "version" in raw else None
@@ -367,6 +520,7 @@ def _check_one(dist: Dist, readme: ReadmeRenderer) -> Checked:
         _validate_fields(dist, raw, metadata_version)
     _check_requirements(dist, raw)
     _check_classifiers(dist, raw)
+    _check_contacts(dist, raw)
     _check_limits(dist, raw, version)
     # parse_email gives the message body (metadata 2.1+) as the description too.
     readme.check(dist, raw, raw.get("description", ""))

@@ -8,13 +8,16 @@ nothing downstream re-reads the environment or the file.
 from __future__ import annotations
 
 import difflib
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from releasekit.errors import ConfigError
+from releasekit.redaction import redact_credentials
 
 PYPROJECT = "pyproject.toml"
 
@@ -101,22 +104,148 @@ def load_project(root: Path) -> Project:
         raise ConfigError(
             f"invalid TOML: {exc}", where=str(path), hint="fix the syntax and run again"
         ) from exc
+    _check_shapes(data, where=str(path))
     return Project(root=root, pyproject=data)
 
 
+def _is_table(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_text_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_text_or_text_list(value: object) -> bool:
+    return isinstance(value, str) or _is_text_list(value)
+
+
+def _is_text_table(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+
+
+_TABLE = (_is_table, "a table")
+_TEXT = (_is_text, "a string")
+_TEXT_LIST = (_is_text_list, "a list of strings")
+
+# Every value in pyproject.toml that releasekit reads, with the type it must have. A parent comes
+# before its children, so a child is checked only when its parent is a table.
+_SHAPES: tuple[tuple[tuple[str, ...], tuple[Any, str]], ...] = (
+    (("build-system",), _TABLE),
+    (("build-system", "requires"), _TEXT_LIST),
+    (("build-system", "build-backend"), _TEXT),
+    (("project",), _TABLE),
+    (("project", "name"), _TEXT),
+    (("project", "version"), _TEXT),
+    (("project", "dynamic"), _TEXT_LIST),
+    (("project", "classifiers"), _TEXT_LIST),
+    (("tool",), _TABLE),
+    (("tool", "releasekit"), _TABLE),
+    (("tool", "hatch"), _TABLE),
+    (("tool", "hatch", "version"), _TABLE),
+    (("tool", "hatch", "version", "path"), _TEXT),
+    (("tool", "hatch", "version", "source"), _TEXT),
+    (("tool", "setuptools"), _TABLE),
+    (("tool", "setuptools", "package-dir"), (_is_text_table, "a table of strings")),
+    (("tool", "setuptools", "dynamic"), _TABLE),
+    (("tool", "setuptools", "dynamic", "version"), _TABLE),
+    (("tool", "setuptools", "dynamic", "version", "attr"), _TEXT),
+    (
+        ("tool", "setuptools", "dynamic", "version", "file"),
+        (_is_text_or_text_list, "a string or a list of strings"),
+    ),
+    (("tool", "pdm"), _TABLE),
+    (("tool", "pdm", "version"), _TABLE),
+    (("tool", "pdm", "version", "source"), _TEXT),
+    (("tool", "pdm", "version", "path"), _TEXT),
+    (("tool", "pdm", "build"), _TABLE),
+    (("tool", "poetry"), _TABLE),
+    (("tool", "poetry", "name"), _TEXT),
+    (("tool", "poetry", "version"), _TEXT),
+    (("tool", "poetry-dynamic-versioning"), _TABLE),
+    (("tool", "maturin"), _TABLE),
+    (("tool", "maturin", "manifest-path"), _TEXT),
+    (("tool", "flit"), _TABLE),
+    (("tool", "flit", "module"), _TABLE),
+    (("tool", "uv"), _TABLE),
+    (("tool", "uv", "build-backend"), _TABLE),
+    (("tool", "towncrier"), _TABLE),
+)
+
+_TYPE_NAMES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "a table",
+}
+
+
+def _check_shapes(data: Mapping[str, Any], *, where: str) -> None:
+    """Refuse a value releasekit reads whose type is wrong, naming the key (a ``ConfigError``).
+
+    Without this, ``tool = 5`` or ``[project] dynamic = 5`` would surface as a crash deep in
+    whatever reads it first.
+    """
+    for path, (accepts, kind) in _SHAPES:
+        parent: Any = data
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or path[-1] not in parent:
+            continue
+        value = parent[path[-1]]
+        if not accepts(value):
+            found = _TYPE_NAMES.get(type(value), f"a {type(value).__name__}")
+            if isinstance(value, list | dict) and value:
+                found = f"{found} holding {_contents(value)}"
+            name = path[-1] if len(path) == 1 else f"[{'.'.join(path[:-1])}] {path[-1]}"
+            raise ConfigError(
+                f"{name} must be {kind}, not {found}",
+                where=where,
+                hint="fix its type in pyproject.toml",
+            )
+
+
+def _contents(value: list[Any] | dict[str, Any]) -> str:
+    """What a list or table holds, by type, for a message: ``an integer`` or ``mixed values``."""
+    items = value if isinstance(value, list) else list(value.values())
+    kinds = {_TYPE_NAMES.get(type(item), type(item).__name__) for item in items}
+    return kinds.pop() if len(kinds) == 1 else "mixed values"
+
+
 def _placeholder_text(key: str, value: object, *, where: str, required: bool) -> str:
-    """Validate a string that may use only the ``{version}`` placeholder."""
+    """Validate a string that may use only the bare ``{version}`` placeholder.
+
+    Attribute and index access (``{version.major}``), format specs (``{version:>20}``) and
+    conversions (``{version!r}``) are refused: they would crash, or silently put Python's
+    representation of an object into a tag or a commit message.
+    """
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{key} must be a non-empty string", where=where)
+    hint = "write '{version}' where the version goes; double other braces ('{{' and '}}')"
     try:
-        rendered = value.format(version="1.0")
-    except (KeyError, IndexError, ValueError) as exc:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None
+        ]
+    except ValueError as exc:
         raise ConfigError(
-            f"{key} {value!r} uses a placeholder other than {{version}}",
-            where=where,
-            hint="write '{version}' where the version goes; double other braces",
+            f"{key} {value!r} is not a valid template: {exc}", where=where, hint=hint
         ) from exc
-    if required and rendered == value.format(version="2.0"):
+    for name, spec, conversion in fields:
+        if name != "version" or spec or conversion:
+            raise ConfigError(
+                f"{key} {value!r} uses a placeholder other than a bare {{version}}",
+                where=where,
+                hint=hint,
+            )
+    if required and not fields:
         raise ConfigError(
             f"{key} {value!r} does not contain {{version}}",
             where=where,
@@ -197,6 +326,23 @@ def _validate(key: str, value: object, where: str) -> object:
         return _seconds(key, value, where=where)
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{key} must be a non-empty string", where=where)
+    if key == "index-url":
+        return _url(key, value, where=where)
+    return value
+
+
+def _url(key: str, value: str, *, where: str) -> str:
+    """A URL whose port, when it has one, is a number from 1 to 65535."""
+    try:
+        port = urlsplit(value).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ConfigError(
+            f"{key} {redact_credentials(value)!r} has an invalid port",
+            where=where,
+            hint="a port is a number from 1 to 65535, for example http://127.0.0.1:8080/simple/",
+        )
     return value
 
 

@@ -7,12 +7,35 @@ terminal gets colour and a pipe does not. Plain ANSI codes keep start-up fast.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+# Terminal escapes (CSI, OSC, two-byte forms) and control characters other than tab and newline.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")  # \x1b: above
+# The colours and styles this module writes itself (see Console.style), which are kept.
+_OWN_STYLE = re.compile(r"\x1b\[(?:(?:0|1|2|31|32|33|36)(?:;(?:1|2|31|32|33|36))*)?m")
+
+
+def _keep_own_style(match: re.Match[str]) -> str:
+    return match[0] if _OWN_STYLE.fullmatch(match[0]) else ""
+
+
+def without_escapes(text: str) -> str:
+    """``text`` without terminal controls other than this module's own colours.
+
+    Every console line, and the other programs' output and tracebacks printed with an error,
+    pass through here, so that server text, git's or a hook's output cannot erase a line, move
+    the cursor, set the window title or hide text. (The progress bars write their own controls
+    beside it, which is why the masked stream itself does not strip them.)
+    """
+    if "\x1b" in text:
+        text = _ESCAPE.sub(_keep_own_style, text)
+    return _CONTROL.sub("", text)
 
 
 def wants_color(stream: TextIO, env: Mapping[str, str], *, disabled: bool) -> bool:
@@ -79,7 +102,8 @@ class Console:
         self._write(self.out, text)
 
     def _write(self, stream: TextIO | MaskedStream, line: str) -> None:
-        """One whole line, even when threads report at once."""
+        """One whole line without foreign terminal controls, even when threads report at once."""
+        line = without_escapes(line)
         with self._lock:
             stream.write(line + "\n")
             stream.flush()

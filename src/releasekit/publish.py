@@ -257,7 +257,8 @@ def _preflight_lookup(
             )
         reporter.warn(
             f"no simple API answered{tried}, so files are neither looked up before nor "
-            "verified after the upload; pass --index-url URL (or set index-url)"
+            "verified after the upload (duplicate detection is off); "
+            "pass --index-url URL (or set index-url)"
         )
         return
     reporter.step(f"Looking up {index.project} on {index.url}")
@@ -270,7 +271,11 @@ def _preflight_lookup(
                 where=exc.where,
                 hint="nothing was uploaded; fix the access or the address and run again",
             ) from exc
-        reporter.warn(f"could not look the files up, uploading anyway: {exc.one_line()}")
+        reporter.warn(
+            f"could not look the files up ({exc.one_line()}); duplicate detection is off: "
+            "files already on the index are not skipped, so uploading them may fail; "
+            "pass --skip-existing to stop instead"
+        )
         return
     problems: list[ReleaseError] = []
     now = datetime.datetime.now(datetime.UTC)

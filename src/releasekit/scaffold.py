@@ -381,6 +381,33 @@ def _stage(root: Path, planned: PlannedFile, made: list[Path]) -> Path:
     return Path(temp)
 
 
+def check_targets(root: Path, files: list[PlannedFile]) -> None:
+    """Refuse, before anything is staged, a path where a folder or a file is in the way (exit 2).
+
+    A file where a folder is needed (``.github`` as a file) or a folder where a file goes
+    (``prepare-release.sh/``) cannot be replaced, not even with ``--force``: it is named, and
+    nothing is written.
+    """
+    for planned in files:
+        target = root / planned.path
+        for folder in reversed(target.parents):
+            if folder == root or not folder.is_relative_to(root):
+                continue
+            if os.path.lexists(folder) and not folder.is_dir():
+                raise UsageError(
+                    "a file stands where init needs a folder",
+                    where=folder.relative_to(root).as_posix(),
+                    hint="move or rename it, then run init again; nothing was written",
+                )
+        if target.is_dir():
+            raise UsageError(
+                "a folder stands where init writes a file",
+                where=planned.path,
+                hint="move or rename the folder (--force replaces files only), then run init "
+                "again; nothing was written",
+            )
+
+
 def _write_all(root: Path, files: list[PlannedFile]) -> None:
     """Write every file or none: all are staged first, then renamed into place."""
     made: list[Path] = []
@@ -418,7 +445,7 @@ def init(root: Path, options: InitOptions) -> InitResult:
     skipped: list[tuple[str, str]] = []
     chosen: list[PlannedFile] = []
     for planned in files:
-        exists = (root / planned.path).exists()
+        exists = os.path.lexists(root / planned.path)  # a dangling symlink exists too
         if exists and planned.precious:
             skipped.append((planned.path, "it exists and holds your own text"))
         elif exists and not options.force:
@@ -426,5 +453,6 @@ def init(root: Path, options: InitOptions) -> InitResult:
         else:
             chosen.append(planned)
             written.append(planned.path)
+    check_targets(root, chosen)
     _write_all(root, chosen)
     return InitResult(written, skipped, _next_steps(facts, options), facts)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.findings import Finding, Severity
-from releasekit.yaml_nodes import Node, YamlSyntaxError, parse
+from releasekit.yaml_nodes import MAX_CHARS, Node, YamlSyntaxError, parse
 
 
 @dataclass(frozen=True)
@@ -389,9 +389,15 @@ class WorkflowAudit:
 
 
 def read_workflow(path: Path, shown: str) -> tuple[Node | None, list[Finding]]:
-    """Parse a workflow file; a syntax error is a finding, not an exception."""
+    """Parse a workflow file; a syntax error is a finding, not an exception.
+
+    So is a file beyond the parser's bounds (size, nesting, alias expansion: ``yaml_nodes``);
+    no more than one character past the size bound is read.
+    """
     try:
-        return parse(path.read_text(encoding="utf-8")), []
+        with path.open(encoding="utf-8") as handle:
+            text = handle.read(MAX_CHARS + 1)
+        return parse(text), []
     except (OSError, UnicodeDecodeError) as exc:
         return None, [_finding("workflow-invalid-yaml", shown, None, f"cannot read it ({exc})")]
     except YamlSyntaxError as exc:

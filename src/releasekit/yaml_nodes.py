@@ -3,14 +3,25 @@
 ``doctor`` points at the line of each finding, so workflows are read with PyYAML's composer
 (nodes carry their position) instead of its loader. Scalars stay the strings that were written:
 the key ``on`` is the word ``on``, not YAML 1.1's ``True``, as GitHub reads it.
+
+A workflow is untrusted input, so parsing is bounded: at most ``MAX_CHARS`` characters,
+``MAX_DEPTH`` levels of nesting, and ``MAX_ALIAS_NODES`` nodes added by expanding aliases (a
+"billion laughs" file is a few hundred bytes). Beyond a bound, ``parse`` raises
+``YamlLimitError`` instead of exhausting memory or the stack; an alias of its own ancestor
+(a cycle) is refused the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
+
+MAX_CHARS = 1_048_576  # 1 MiB of text; real workflows are a few kilobytes
+MAX_DEPTH = 100
+MAX_ALIAS_NODES = 100_000
 
 
 class YamlSyntaxError(ValueError):
@@ -19,6 +30,10 @@ class YamlSyntaxError(ValueError):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+class YamlLimitError(YamlSyntaxError):
+    """The text is too large, too deep, or its aliases expand too far to be read safely."""
 
 
 @dataclass(frozen=True)
@@ -59,28 +74,93 @@ class Node:
                 yield from child.walk_strings()
 
 
-def _convert(node: yaml.Node) -> Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        entries: dict[str, Node] = {}
-        for key, value in node.value:
-            entries[str(key.value)] = _convert(value)
-        return Node(entries, line)
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item) for item in node.value], line)
-    if node.tag == "tag:yaml.org,2002:null":
-        return Node(None, line)
-    return Node(str(node.value), line)
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer, refusing nesting deeper than ``MAX_DEPTH`` before recursing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # PyYAML's signature
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
+                line = event.start_mark.line + 1
+                raise YamlLimitError(f"nested deeper than {MAX_DEPTH} levels", line)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _Converter:
+    """Turns composed nodes into ``Node``s; each YAML node is converted once, and aliases share it.
+
+    ``expanded`` counts the nodes a reader would walk through, aliases included, so that
+    ``walk_strings`` on the result stays within ``MAX_ALIAS_NODES`` of the file's own size.
+    """
+
+    def __init__(self) -> None:
+        self.done: dict[int, tuple[Node, int]] = {}  # id(yaml node) -> (Node, expanded size)
+        self.open: set[int] = set()
+        self.alias_nodes = 0
+
+    def convert(self, node: yaml.Node, depth: int = 1) -> tuple[Node, int]:
+        line = node.start_mark.line + 1
+        key = id(node)
+        if key in self.done:
+            converted, size = self.done[key]
+            self.alias_nodes += size
+            if self.alias_nodes > MAX_ALIAS_NODES:
+                raise YamlLimitError(f"aliases expand to more than {MAX_ALIAS_NODES} nodes", line)
+            return converted, size
+        if key in self.open:
+            raise YamlLimitError("an alias refers to a value that contains it", line)
+        if depth > MAX_DEPTH:
+            raise YamlLimitError(f"nested deeper than {MAX_DEPTH} levels (through aliases)", line)
+        self.open.add(key)
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            entries: dict[str, Node] = {}
+            for name, value in node.value:
+                if not isinstance(name, yaml.ScalarNode):
+                    raise YamlSyntaxError("a mapping key is not a plain value", line)
+                entries[str(name.value)], grown = self.convert(value, depth + 1)
+                size += grown
+            result = Node(entries, line)
+        elif isinstance(node, yaml.SequenceNode):
+            items = []
+            for item in node.value:
+                converted, grown = self.convert(item, depth + 1)
+                items.append(converted)
+                size += grown
+            result = Node(items, line)
+        elif node.tag == "tag:yaml.org,2002:null":
+            result = Node(None, line)
+        else:
+            result = Node(str(node.value), line)
+        self.open.discard(key)
+        self.done[key] = (result, size)
+        return result, size
 
 
 def parse(text: str) -> Node:
-    """Parse one YAML document into nodes; an empty document is a null node on line 1."""
+    """Parse one YAML document into nodes; an empty document is a null node on line 1.
+
+    Raises ``YamlSyntaxError`` for text that is not YAML, and its subclass ``YamlLimitError`` for
+    text beyond the bounds in the module's docstring.
+    """
+    if len(text) > MAX_CHARS:
+        raise YamlLimitError(f"larger than {MAX_CHARS} characters", 1)
+    loader = _BoundedLoader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise YamlSyntaxError(str(exc.problem or exc), line) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), 1) from exc
-    return Node(None, 1) if root is None else _convert(root)
+    finally:
+        loader.dispose()
+    return Node(None, 1) if root is None else _Converter().convert(root)[0]

@@ -25,7 +25,7 @@ import click
 
 from releasekit import __version__
 from releasekit.cli.lazy import LazyCommand, LazyGroup
-from releasekit.console import Console, MaskedStream, wants_color
+from releasekit.console import Console, MaskedStream, wants_color, without_escapes
 from releasekit.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -278,14 +278,15 @@ def _render_error(console: Console, error: ReleaseError) -> None:
     An error carrying another program's output (a build backend's) shows it first.
     """
     if error.details:
-        console.err.write(error.details if error.details.endswith("\n") else error.details + "\n")
+        details = without_escapes(error.details)  # a build backend's or a hook's output
+        console.err.write(details if details.endswith("\n") else details + "\n")
     if isinstance(error, PreflightError) and len(error.problems) == 1:
         console.error(error.problems[0].one_line())
         return
     console.error(error.one_line())
     if isinstance(error, PreflightError):
         for problem in error.problems:
-            console.err.write(f"  - {problem.one_line()}\n")
+            console.err.write(without_escapes(f"  - {problem.one_line()}\n"))
 
 
 def _interrupted(args: list[str]) -> str:
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = cli.main(args=args, prog_name="releasekit", standalone_mode=False, obj=masker)
     except ReleaseError as error:
         if verbose:
-            console.err.write(traceback.format_exc())
+            console.err.write(without_escapes(traceback.format_exc()))
         answer_in_json(error)
         _render_error(console, error)
         sys.exit(error.exit_code)

@@ -4,6 +4,11 @@ The answer is data (filename, sha256, upload time), never a guess from error tex
 that cannot be asked (network, 401/403, 5xx, not a simple page) raises ``IndexLookupError``:
 "could not ask" must never be mistaken for "not there". A 404 for the project page is the
 index's own answer that the project has no files.
+
+A 200 is read as files only when it is a simple page: PEP 691 JSON with ``meta.api-version``
+and a ``files`` list, or PEP 503 HTML that links to distribution files (or declares
+``pypi:repository-version``). Anything else (a login page, a proxy's portal) is unknown, not
+empty. Redirects are followed only within the index's own scheme, host and port.
 """
 
 from __future__ import annotations
@@ -24,6 +29,24 @@ from releasekit.redaction import redact_credentials
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 TIMEOUT_SECONDS = 15.0
+MAX_REDIRECTS = 5
+# Endings of files an index serves (PEP 503 pages link to nothing else).
+DIST_SUFFIXES = (
+    ".whl",
+    ".tar.gz",
+    ".zip",
+    ".tar.bz2",
+    ".tar.xz",
+    ".tgz",
+    ".tbz",
+    ".tar",
+    ".egg",
+    ".exe",
+    ".msi",
+    ".rpm",
+    ".dmg",
+    ".deb",
+)
 
 
 class IndexLookupError(ReleaseError):
@@ -46,10 +69,13 @@ class _AnchorParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.anchors: list[tuple[str, str]] = []
+        self.repository_version = False  # PEP 629's <meta name="pypi:repository-version">
         self._href: str | None = None
         self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "meta" and dict(attrs).get("name") == "pypi:repository-version":
+            self.repository_version = True
         if tag == "a":
             self._href = dict(attrs).get("href") or ""
             self._text = []
@@ -74,22 +100,45 @@ def _parse_time(value: object) -> datetime.datetime | None:
         return None
 
 
+class NotSimplePage(ValueError):
+    """A 200 answer that is not a PEP 691 / PEP 503 project page."""
+
+
 def parse_json_page(body: bytes, base_url: str) -> list[IndexFile]:
     """Files of a PEP 691 JSON project page; relative file URLs are resolved (devpi uses them)."""
     data = json.loads(body)
-    return [
-        IndexFile(
-            filename=str(entry["filename"]),
-            sha256=(entry.get("hashes") or {}).get("sha256"),
-            upload_time=_parse_time(entry.get("upload-time")),
-            url=urljoin(base_url, str(entry["url"])) if entry.get("url") else None,
+    meta = data.get("meta") if isinstance(data, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("api-version"), str):
+        raise NotSimplePage("JSON without meta.api-version")
+    entries = data.get("files", [])
+    if not isinstance(entries, list):
+        raise NotSimplePage("files is not a list")
+    files = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str):
+            raise NotSimplePage("a file entry without a filename")
+        hashes = entry.get("hashes") or {}
+        digest = hashes.get("sha256") if isinstance(hashes, dict) else None
+        if digest is not None and not isinstance(digest, str):
+            raise NotSimplePage(f"the sha256 of {entry['filename']!r} is not a string")
+        url = entry.get("url")
+        files.append(
+            IndexFile(
+                filename=entry["filename"],
+                sha256=digest,
+                upload_time=_parse_time(entry.get("upload-time")),
+                url=urljoin(base_url, url) if isinstance(url, str) and url else None,
+            )
         )
-        for entry in data.get("files", [])
-    ]
+    return files
 
 
 def parse_html_page(body: bytes, base_url: str) -> list[IndexFile]:
-    """Files of a PEP 503 HTML project page; hashes come from ``#sha256=`` fragments."""
+    """Files of a PEP 503 HTML project page; hashes come from ``#sha256=`` fragments.
+
+    A page that links to no distribution file and does not declare PEP 629's repository
+    version is not a simple page (a login form, a portal) and raises ``NotSimplePage``.
+    """
     parser = _AnchorParser()
     parser.feed(body.decode("utf-8", "replace"))
     files = []
@@ -98,7 +147,26 @@ def parse_html_page(body: bytes, base_url: str) -> list[IndexFile]:
         name = text or url.rsplit("/", 1)[-1]
         digest = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
         files.append(IndexFile(filename=name, sha256=digest, upload_time=None, url=url))
+    if not parser.repository_version and not any(
+        f.filename.lower().endswith(DIST_SUFFIXES) for f in files
+    ):
+        raise NotSimplePage("HTML that links to no distribution file")
     return files
+
+
+def _same_origin(first: str, second: str) -> bool:
+    """Whether two URLs share scheme, host and port (default ports filled in)."""
+    defaults = {"http": 80, "https": 443}
+
+    def origin(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        return scheme, (parts.hostname or "").lower(), parts.port or defaults.get(scheme)
+
+    try:
+        return origin(first) == origin(second)
+    except ValueError:  # a port that is not a number
+        return False
 
 
 def _get(
@@ -109,25 +177,55 @@ def _get(
     method: str = "GET",
     preload: bool = True,
 ) -> urllib3.BaseHTTPResponse:
-    """One request, retried for 429 and 5xx; a network failure raises ``IndexLookupError``."""
+    """One request, retried for 429 and 5xx; a network failure raises ``IndexLookupError``.
+
+    Redirects are followed only to the same scheme, host and port (credentials in ``headers``
+    never leave the index); a redirect elsewhere, or a chain of more than ``MAX_REDIRECTS``,
+    raises ``IndexLookupError``.
+    """
     requester = pool or urllib3.PoolManager()
-    try:
-        return requester.request(
-            method,
-            url,
-            headers={"User-Agent": "releasekit", **headers},
-            preload_content=preload,
-            timeout=TIMEOUT_SECONDS,
-            retries=urllib3.Retry(
-                total=3, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504)
-            ),
-        )
-    except urllib3.exceptions.HTTPError as exc:
-        raise IndexLookupError(
-            f"could not ask the index: {redact_credentials(str(exc.__cause__ or exc))}",
-            where=redact_credentials(url),
-            hint="check the address and the network; the files' presence is unknown",
-        ) from exc
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            response = requester.request(
+                method,
+                current,
+                headers={"User-Agent": "releasekit", **headers},
+                preload_content=preload,
+                redirect=False,
+                timeout=TIMEOUT_SECONDS,
+                retries=urllib3.Retry(
+                    total=3,
+                    redirect=False,
+                    backoff_factor=0.5,
+                    status_forcelist=(429, 500, 502, 503, 504),
+                ),
+            )
+        except (urllib3.exceptions.HTTPError, ValueError) as exc:
+            raise IndexLookupError(
+                f"could not ask the index: {redact_credentials(str(exc.__cause__ or exc))}",
+                where=redact_credentials(current),
+                hint="check the address and the network; the files' presence is unknown",
+            ) from exc
+        location = response.get_redirect_location()
+        if not location:
+            return response
+        response.drain_conn()
+        target = urljoin(current, location)
+        if not _same_origin(url, target):
+            raise IndexLookupError(
+                f"the index redirected to another address, {redact_credentials(target)}, "
+                "which is not followed",
+                where=redact_credentials(current),
+                hint="use the address the index redirects to as index-url if you trust it; "
+                "the files' presence is unknown",
+            )
+        current = target
+    raise IndexLookupError(
+        f"the index redirected more than {MAX_REDIRECTS} times",
+        where=redact_credentials(url),
+        hint="check the simple API address (index-url); the files' presence is unknown",
+    )
 
 
 def _index_answers(url: str, headers: dict[str, str], pool: urllib3.PoolManager | None) -> bool:
@@ -182,7 +280,10 @@ def project_files(
         if content_type.startswith(JSON_TYPE) or content_type.startswith("application/json"):
             return parse_json_page(response.data, url)
         return parse_html_page(response.data, url)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IndexLookupError(
-            f"the index sent a page that is not a simple API page: {exc}", where=shown
+            f"the index answered 200 with a page that is not a simple API page ({exc})",
+            where=shown,
+            hint="check the simple API address (index-url) and your access; "
+            "the files' presence is unknown",
         ) from exc

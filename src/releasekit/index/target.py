@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import configparser
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from releasekit.errors import ConfigError, UsageError
-from releasekit.redaction import redact_credentials
+from releasekit.redaction import is_credential_parameter, redact_credentials
 
 UPLOAD_URLS = {
     "pypi": "https://upload.pypi.org/legacy/",
@@ -46,9 +47,16 @@ class Credentials:
         return "Basic " + base64.b64encode(pair).decode("ascii")
 
     def secrets(self) -> tuple[str, ...]:
-        """Every form in which the secret could travel back in a server's answer."""
-        header = self.authorization()
-        return (self.password, header, header.removeprefix("Basic "))
+        """Every form in which the secret could travel back in a server's answer.
+
+        The password, the ``Authorization`` value, and the Base64 of ``username:password`` and
+        ``__token__:password``, with and without its ``=`` padding. The masker adds the
+        URL-encoded, JSON-escaped and HTML-escaped forms of each.
+        """
+        pairs = {f"{self.username}:{self.password}", f"__token__:{self.password}"}
+        encoded = [base64.b64encode(pair.encode()).decode("ascii") for pair in sorted(pairs)]
+        header = self.authorization()  # masked whole: "Authorization: ********"
+        return (self.password, header, *encoded, *(e.rstrip("=") for e in encoded))
 
 
 @dataclass(frozen=True)
@@ -99,15 +107,20 @@ def read_pypirc(path: Path) -> dict[str, dict[str, str]]:
     gives defaults for username and password. pypi and testpypi need no repository line.
     """
     parser = configparser.RawConfigParser()
+    error: ConfigError | None = None
     try:
         parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
     except FileNotFoundError:
         pass
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        # configparser quotes the offending line, which may be a password: the error keeps only
+        # the first line of the message, and the traceback (-v) does not chain the original.
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(
+        error = ConfigError(
             f"cannot read it: {message}", where=str(path), hint="fix the file's INI syntax"
-        ) from exc
+        )
+    if error is not None:  # raised outside the handler, so that no traceback shows the original
+        raise error from None
     defaults = {
         key: parser.get("server-login", key)
         for key in ("username", "password")
@@ -306,7 +319,18 @@ def _validate_upload_url(url: str, where: str) -> str:
             where=where,
             hint="for example https://upload.pypi.org/legacy/",
         )
-    if parts.username or parts.password:
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise UsageError(
+            f"{redact_credentials(url)!r} has an invalid port",
+            where=where,
+            hint="a port is a number from 1 to 65535, for example http://127.0.0.1:8080/",
+        )
+    query_names = [part.split("=", 1)[0] for part in re.split("[&;]", parts.query) if part]
+    if parts.username or parts.password or any(map(is_credential_parameter, query_names)):
         raise UsageError(
             "the repository URL must not contain credentials",
             where=where,
