@@ -9,7 +9,6 @@ environment (which costs an environment install, so it is done once per project 
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,26 +22,9 @@ from releasekit.config import Project
 from releasekit.errors import ConfigError, SourceError
 from releasekit.isolated_backend import BackendFailure, CapturingRunner, run_hook
 from releasekit.setuptools_files import read_setup_cfg, read_setup_py
+from releasekit.tree_copy import copy_project
 
 BACKEND_ORIGIN = "the build backend (prepare_metadata_for_build_wheel)"
-# Version control, environments and build output: never needed to compute metadata.
-_NOT_COPIED = (
-    ".git",
-    ".hg",
-    ".venv",
-    "venv",
-    ".tox",
-    ".nox",
-    "node_modules",
-    "target",
-    "dist",
-    "build",
-    "__pycache__",
-    "*.egg-info",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-)
 
 
 @dataclass(frozen=True)
@@ -134,7 +116,7 @@ def _ask_backend(project: Project, root: Path) -> ProjectMetadata:
         # Backends write into the tree they are given (setuptools' *.egg-info): give them a copy,
         # so that reading metadata leaves the working tree exactly as it was.
         copy = Path(scratch) / "project"
-        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(*_NOT_COPIED), symlinks=True)
+        copy_project(root, copy)
         output = Path(scratch) / "metadata"
         try:
             dist_info = run_hook(

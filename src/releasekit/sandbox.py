@@ -23,6 +23,7 @@ from packaging.utils import canonicalize_name
 
 from releasekit.errors import GitError, ReleaseError, UsageError
 from releasekit.git import Git
+from releasekit.tree_copy import copy_project
 
 # Variables that make git act on another repository than the one in the working directory.
 _GIT_REDIRECTS = (
@@ -33,21 +34,6 @@ _GIT_REDIRECTS = (
     "GIT_COMMON_DIR",
     "GIT_NAMESPACE",
 )
-# Not copied when a folder outside git is snapshotted: environments, caches, build output.
-_SNAPSHOT_SKIPPED = {
-    ".git",
-    ".venv",
-    "venv",
-    ".tox",
-    ".nox",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    "dist",
-    "build",
-}
 # Variables that would make an installer use other sources than the one asked for.
 _INDEX_VARIABLES = (
     "UV_INDEX",
@@ -120,14 +106,7 @@ def _uncommitted(top: Path) -> tuple[str, ...]:
 
 def _snapshot(source: Path, clone: Path, branch: str) -> None:
     """Copy ``source`` into ``clone`` (skipping environments and caches) and commit it."""
-    shutil.copytree(
-        source,
-        clone,
-        symlinks=True,
-        ignore=lambda _folder, names: [
-            n for n in names if n in _SNAPSHOT_SKIPPED or n.endswith(".egg-info")
-        ],
-    )
+    copy_project(source, clone)
     _git(clone, "init", "--quiet", "--initial-branch", branch)
     _git(clone, "add", "--all")
     _git(clone, "commit", "--quiet", "--no-verify", "-m", "Snapshot for the rehearsal")

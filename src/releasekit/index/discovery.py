@@ -18,12 +18,18 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from packaging.utils import canonicalize_name
 
-from releasekit.index.simple import JSON_TYPE
+from releasekit.index.simple import JSON_TYPE, IndexLookupError, get_on_origin, same_origin
 from releasekit.redaction import redact_credentials
 
 PROBE_ACCEPT = f"{JSON_TYPE}, text/html;q=0.1"
-_TIMEOUT_SECONDS = 10.0
-_MAX_REDIRECTS = 3
+# A probe is asked once: a short retry for rate limits and gateways, and a 5xx is an answer.
+_PROBE_RETRY = urllib3.Retry(
+    total=2,
+    redirect=False,
+    backoff_factor=0.2,
+    status_forcelist=(429, 502, 503, 504),
+    raise_on_status=False,
+)
 _MAX_JSON_BYTES = 4 << 20
 _DEVPI_DEPTH = 2  # devpi serves an index at /<user>/<index>/
 
@@ -81,46 +87,24 @@ def candidates(upload_url: str) -> list[Candidate]:
     return list(unique.values())
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port
-
-
 def _fetch(
     url: str, headers: dict[str, str], pool: urllib3.PoolManager
 ) -> tuple[urllib3.BaseHTTPResponse | None, str]:
     """GET ``url``, following redirects on its own origin only; the response, or why none."""
-    current = url
-    for _ in range(_MAX_REDIRECTS + 1):
-        try:
-            response = pool.request(
-                "GET",
-                current,
-                headers={"User-Agent": "releasekit", "Accept": PROBE_ACCEPT, **headers},
-                preload_content=False,
-                redirect=False,
-                timeout=_TIMEOUT_SECONDS,
-                retries=urllib3.Retry(
-                    total=2,
-                    redirect=False,
-                    backoff_factor=0.2,
-                    status_forcelist=(429, 502, 503, 504),
-                    raise_on_status=False,
-                ),
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            reason = type(exc.__cause__ or exc).__name__
-            return None, f"no answer: {reason}"
-        location = response.headers.get("Location")
-        if response.status in {301, 302, 303, 307, 308} and location:
-            response.drain_conn()
-            target = urljoin(current, location)
-            if _origin(target) != _origin(url):
-                return None, f"{response.status}, a redirect to another origin (not followed)"
-            current = target
-            continue
-        return response, str(response.status)
-    return None, "too many redirects"
+    try:
+        response = get_on_origin(
+            url,
+            {"Accept": PROBE_ACCEPT, **headers},
+            pool,
+            preload=False,
+            retry=_PROBE_RETRY,
+        )
+    except IndexLookupError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, urllib3.exceptions.HTTPError | ValueError):
+            return None, f"no answer: {type(cause.__cause__ or cause).__name__}"
+        return None, exc.message
+    return response, str(response.status)
 
 
 def _looks_simple(response: urllib3.BaseHTTPResponse, *, project_page: bool) -> bool:
@@ -189,7 +173,7 @@ def discover(
     requester = pool or urllib3.PoolManager()
     tried: list[tuple[str, str]] = []
     for candidate in candidates(upload_url):
-        if _origin(candidate.url) != _origin(upload_url):
+        if not same_origin(candidate.url, upload_url):
             continue
         ok, answer = _probe(candidate.url, project, headers or {}, requester)
         tried.append((candidate.url, answer))

@@ -30,6 +30,10 @@ JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 TIMEOUT_SECONDS = 15.0
 MAX_REDIRECTS = 5
+# Lookups are retried on rate limits and server errors, never on redirects (followed by hand).
+_LOOKUP_RETRY = urllib3.Retry(
+    total=3, redirect=False, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504)
+)
 # Endings of files an index serves (PEP 503 pages link to nothing else).
 DIST_SUFFIXES = (
     ".whl",
@@ -154,7 +158,7 @@ def parse_html_page(body: bytes, base_url: str) -> list[IndexFile]:
     return files
 
 
-def _same_origin(first: str, second: str) -> bool:
+def same_origin(first: str, second: str) -> bool:
     """Whether two URLs share scheme, host and port (default ports filled in)."""
     defaults = {"http": 80, "https": 443}
 
@@ -169,16 +173,18 @@ def _same_origin(first: str, second: str) -> bool:
         return False
 
 
-def _get(
+def get_on_origin(
     url: str,
     headers: dict[str, str],
     pool: urllib3.PoolManager | None,
     *,
     method: str = "GET",
     preload: bool = True,
+    retry: urllib3.Retry | None = None,
 ) -> urllib3.BaseHTTPResponse:
-    """One request, retried for 429 and 5xx; a network failure raises ``IndexLookupError``.
+    """One request, retried as ``retry`` says (default: 429 and 5xx); failures raise.
 
+    A network failure raises ``IndexLookupError``.
     Redirects are followed only to the same scheme, host and port (credentials in ``headers``
     never leave the index); a redirect elsewhere, or a chain of more than ``MAX_REDIRECTS``,
     raises ``IndexLookupError``.
@@ -194,12 +200,7 @@ def _get(
                 preload_content=preload,
                 redirect=False,
                 timeout=TIMEOUT_SECONDS,
-                retries=urllib3.Retry(
-                    total=3,
-                    redirect=False,
-                    backoff_factor=0.5,
-                    status_forcelist=(429, 500, 502, 503, 504),
-                ),
+                retries=retry or _LOOKUP_RETRY,
             )
         except (urllib3.exceptions.HTTPError, ValueError) as exc:
             raise IndexLookupError(
@@ -212,7 +213,7 @@ def _get(
             return response
         response.drain_conn()
         target = urljoin(current, location)
-        if not _same_origin(url, target):
+        if not same_origin(url, target):
             raise IndexLookupError(
                 f"the index redirected to another address, {redact_credentials(target)}, "
                 "which is not followed",
@@ -230,10 +231,10 @@ def _get(
 
 def _index_answers(url: str, headers: dict[str, str], pool: urllib3.PoolManager | None) -> bool:
     """Whether the simple API root exists; HEAD first, as PyPI's root page is huge."""
-    head = _get(url, headers, pool, method="HEAD")
+    head = get_on_origin(url, headers, pool, method="HEAD")
     if head.status not in {HTTPStatus.METHOD_NOT_ALLOWED, HTTPStatus.NOT_IMPLEMENTED}:
         return head.status == HTTPStatus.OK
-    response = _get(url, headers, pool, preload=False)
+    response = get_on_origin(url, headers, pool, preload=False)
     response.close()
     return response.status == HTTPStatus.OK
 
@@ -264,7 +265,7 @@ def project_files(
     if urlsplit(url).scheme not in {"http", "https"}:
         raise IndexLookupError("the index URL must be http or https", where=shown)
     extra = headers or {}
-    response = _get(url, {"Accept": ACCEPT, **extra}, pool)
+    response = get_on_origin(url, {"Accept": ACCEPT, **extra}, pool)
     if response.status == HTTPStatus.NOT_FOUND:
         if not _index_answers(index_url, {"Accept": ACCEPT, **extra}, pool):
             raise IndexLookupError(
