@@ -193,6 +193,7 @@ def test_help_and_version_import_no_command_modules(option: str) -> None:
         "releasekit.cli.lazy",
         "releasekit.console",
         "releasekit.errors",
+        "releasekit.interrupts",  # SIGTERM and SIGHUP as interrupts, for every command
         "releasekit.redaction",
     ]
     assert expected == _modules_loaded_by(option)

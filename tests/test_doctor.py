@@ -167,7 +167,9 @@ def test_pypa_guide_style_workflow(make_repo: RepoBuilder) -> None:
     }
     assert lines == tagged
     on_push = [f for f in report["findings"] if f["id"] == "publish-on-push"]
-    assert [f["message"].split(":")[0] for f in on_push] == ["job 'publish-to-testpypi'"]
+    assert [f["message"].split(":")[0] for f in on_push] == [
+        "job 'publish-to-testpypi' uploads on a push to a branch"
+    ]
     publishers = {
         (p["index"], p["values"]["Environment name"]) for p in report["trusted_publishers"]
     }
@@ -339,19 +341,15 @@ def test_text_output_explains_each_finding_and_prints_publisher_values(
     assert "  Repository name:               widgets" in result.stdout
 
 
-def test_no_publishing_workflow_prints_init_defaults(make_repo: RepoBuilder) -> None:
+def test_no_publishing_workflow_prints_no_publisher_values(make_repo: RepoBuilder) -> None:
+    """Nothing publishes: no trusted-publisher values, not init's defaults as if they were found."""
     repo = hosted_repo(make_repo, {"pyproject.toml": PURE})
     code, report = audit(repo)
     assert code == 0
     assert ids(report) == {"no-publishing-workflow", "changelog-missing"}
-    (publisher,) = report["trusted_publishers"]
-    assert publisher["values"] == {
-        "PyPI Project Name": "Acme.Widgets",
-        "Owner": "acme-corp",
-        "Repository name": "widgets",
-        "Workflow name": "publish.yml",
-        "Environment name": "pypi",
-    }
+    assert report["trusted_publishers"] == []
+    text = run_releasekit(repo.path, "doctor")
+    assert "Trusted publisher" not in text.stdout
 
 
 def _project(make_repo: RepoBuilder, **kwargs: Any) -> Repo:
@@ -480,3 +478,21 @@ def test_hostile_yaml_is_a_finding_not_a_crash(
     assert detail in finding["message"]
     assert code == 1
     assert (repo.path / WORKFLOW).read_bytes() == before
+
+
+def test_workflow_run_is_a_dangerous_trigger(make_repo: RepoBuilder) -> None:
+    """workflow_run runs with the base repository's secrets, like pull_request_target."""
+    repo = hosted_repo(make_repo, {"pyproject.toml": PURE})
+    assert run_releasekit(repo.path, "init").returncode == 0
+    path = repo.path / WORKFLOW
+    text = path.read_text()
+    assert "  workflow_dispatch:\n" in text
+    trigger = "  workflow_run:\n    workflows: [Tests]\n    types: [completed]\n"
+    path.write_text(text.replace("  workflow_dispatch:\n", "  workflow_dispatch:\n" + trigger, 1))
+    line = path.read_text().splitlines().index("  workflow_run:") + 1
+    code, report = audit(repo)
+    found = [f for f in report["findings"] if f["file"] == WORKFLOW]
+    assert [("dangerous-trigger", "error", line)] == [
+        (f["id"], f["severity"], f["line"]) for f in found
+    ]
+    assert code == 1

@@ -71,16 +71,16 @@ def test_tag_appearing_meanwhile_rolls_back_and_keeps_their_tag(demo_repo: Repo)
     assert f"{refs_before}\nrefs/tags/v1.3.0 {old_head}" == refs_after
 
 
-def test_read_only_file_rolls_back(demo_repo: Repo) -> None:
-    """A version file that cannot be written (read-only) undoes the files already written."""
+def test_read_only_file_is_refused_before_any_write(demo_repo: Repo) -> None:
+    """A version file that cannot be written (read-only) stops the release before any write."""
     target = demo_repo.path / "src/demo/__init__.py"
     target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     before = snapshot(demo_repo)
     code, stderr = prepare(demo_repo)
     assert 1 == code
     assert (
-        "error: write src/demo/__init__.py failed: src/demo/__init__.py: file is read-only; "
-        "every change was rolled back; make it writable (chmod u+w) and run again"
+        "error: src/demo/__init__.py: file is read-only; nothing was changed; "
+        "make it writable (chmod u+w) and run again"
     ) == stderr.splitlines()[-1]
     assert before == snapshot(demo_repo)
 
@@ -95,7 +95,7 @@ def test_rejected_push_rolls_back_commit_and_tag(demo_repo: Repo) -> None:
     assert last.startswith(
         "error: push atomically to origin: HEAD:refs/heads/main refs/tags/v1.3.0 failed"
     )
-    assert "nothing reached the remote" in last
+    assert "origin has none of it (asked with git ls-remote); every change was rolled back" in last
     assert before == snapshot(demo_repo)
 
 
@@ -121,6 +121,9 @@ def test_interrupt_during_commit_rolls_back(demo_repo: Repo, tmp_path: Path) -> 
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert 130 == process.returncode, stderr
-    assert "error: interrupted; any change already made was rolled back" == stderr.splitlines()[-1]
+    assert (
+        "error: interrupted during commit pyproject.toml, src/demo/__init__.py, CHANGELOG.md "
+        'as "Release 1.3.0"; every change was rolled back'
+    ) == stderr.splitlines()[-1]
     assert not (demo_repo.path / ".git/index.lock").exists()
     assert before == snapshot(demo_repo)

@@ -10,7 +10,8 @@ form needs, read from the workflows actually found.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -28,21 +29,18 @@ from releasekit.config import (
 )
 from releasekit.errors import ChangelogError, ConfigError, ReleaseError
 from releasekit.findings import Finding, Severity
+from releasekit.gh_workflows import top_level
 from releasekit.git import Git
 from releasekit.plan import DetailReporter
 from releasekit.project_meta import project_name, static_name
-from releasekit.repo_facts import CiKind, ProjectFacts, TestPlan, read_facts, read_remote
+from releasekit.publishing_job import PublishingJob
+from releasekit.repo_facts import ProjectFacts, Remote, TestPlan, read_facts, read_remote
 from releasekit.sources import current_version, find_sources
+from releasekit.suppression import split_suppressed
 from releasekit.tags import read_history
 from releasekit.towncrier import towncrier_config
-from releasekit.trusted_publisher import GITHUB_WORKFLOW, form_values
-from releasekit.workflow_audit import (
-    PublishingJob,
-    Rule,
-    audit_github,
-    audit_gitlab,
-    rule_finding,
-)
+from releasekit.trusted_publisher import GITLAB_TOP_LEVEL, publisher_values
+from releasekit.workflow_audit import RULES, Rule, audit_github, audit_gitlab, rule_finding
 
 PROJECT_RULES: dict[str, Rule] = {
     "version-sources": Rule(
@@ -167,20 +165,43 @@ _LICENSE_CLASSIFIER = re.compile(r"^License ::")
 
 @dataclass(frozen=True)
 class TrustedPublisher:
-    """The values PyPI's form needs for one publishing job."""
+    """The values PyPI's form needs for one publishing job and index.
+
+    ``values`` is empty for an index that is not PyPI or TestPyPI: it has no such form.
+    ``caller`` names the workflow that calls ``workflow`` (a reusable one), when there is one.
+    """
 
     index: str
     workflow: str
     job: str
     values: list[tuple[str, str]]
+    ci: str = "github"
+    caller: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """What the text report prints above the values."""
+        if not self.values:
+            return (
+                f"Publishing to {self.index} ({self.workflow}, job {self.job}): this index has "
+                "no trusted publishing; the job needs a token scoped to the project"
+            )
+        if self.ci == "gitlab":
+            where = f"GitLab CI: {self.workflow}, job {self.job}"
+            if self.workflow != GITLAB_TOP_LEVEL:
+                where += f", in the pipeline of {GITLAB_TOP_LEVEL}"
+            return f"Trusted publisher for {self.index} ({where}):"
+        called = f", called from {self.caller}" if self.caller else ""
+        return f"Trusted publisher for {self.index} ({self.workflow}, job {self.job}{called}):"
 
 
 @dataclass(frozen=True)
 class DoctorReport:
-    """Every finding and the trusted-publisher values."""
+    """Every finding, the findings suppressed on purpose, and the trusted-publisher values."""
 
     findings: list[Finding]
     publishers: list[TrustedPublisher]
+    suppressed: list[Finding] = field(default_factory=list)
 
     def count(self, severity: Severity) -> int:
         """How many findings have ``severity``."""
@@ -195,9 +216,17 @@ class DoctorReport:
         """The doctor's own keys of the JSON report (docs/json.md): the trusted publishers."""
         return {
             "trusted_publishers": [
-                {"index": p.index, "workflow": p.workflow, "job": p.job, "values": dict(p.values)}
+                {
+                    "index": p.index,
+                    "ci": p.ci,
+                    "workflow": p.workflow,
+                    "caller": p.caller,
+                    "job": p.job,
+                    "values": dict(p.values),
+                }
                 for p in self.publishers
             ],
+            "suppressed": [finding.as_dict() for finding in self.suppressed],
         }
 
 
@@ -328,53 +357,116 @@ def git_findings(facts: ProjectFacts, settings: Settings, git: Git) -> list[Find
     return findings
 
 
-def _publishers(facts: ProjectFacts, jobs: list[PublishingJob]) -> list[TrustedPublisher]:
-    """The form values for each publishing job found; init's defaults when there is none."""
-    if not jobs:
-        ci: CiKind = facts.remote.kind if facts.remote is not None else "github"
-        values = form_values(facts, ci, "pypi")
-        return [TrustedPublisher("pypi", GITHUB_WORKFLOW, "publish-pypi", values)]
+def _folder_name(top: Path, folder: str | None) -> str | None:
+    """The project name declared in ``folder``'s pyproject.toml (a monorepo's package)."""
+    if folder is None:
+        return None
+    try:
+        data = tomllib.loads((top / folder / PYPROJECT).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    table = data.get("project")
+    name = table.get("name") if isinstance(table, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _publishers(
+    name: str | None, remote: Remote | None, top: Path, jobs: list[PublishingJob]
+) -> list[TrustedPublisher]:
+    """The form values for each job and index found; nothing when nothing publishes.
+
+    The project name is the one the job publishes when its build names a folder (a monorepo),
+    else the project's. An index that is not PyPI or TestPyPI gets no values: it has no form.
+    """
     publishers = []
     for job in jobs:
-        ci = "gitlab" if job.workflow.startswith(".gitlab") else "github"
-        values = form_values(facts, ci, job.environment or "(none: add one)")
-        if ci == "github":
-            values = [
-                (k, Path(job.workflow).name if k == "Workflow name" else v) for k, v in values
-            ]
-        publishers.append(TrustedPublisher(job.index, job.workflow, job.job, values))
+        project = _folder_name(top, job.folder) or name or "(the project's name)"
+        values = (
+            publisher_values(project, remote, job.ci, Path(job.workflow).name, job.environment)
+            if job.index in {"pypi", "testpypi"}
+            else []
+        )
+        publishers.append(
+            TrustedPublisher(job.index, job.workflow, job.job, values, job.ci, job.caller)
+        )
     return publishers
 
 
-def _audited_files(root: Path) -> list[str]:
-    """The files doctor reads besides the metadata, for ``-v``: CI files and the changelog."""
+def doctor_ignore(pyproject: dict[str, object]) -> tuple[list[str], str | None]:
+    """``doctor.ignore`` of ``[tool.releasekit]``: (rule ids, the problem with it, if any)."""
+    tool = pyproject.get("tool")
+    table = tool.get("releasekit") if isinstance(tool, dict) else None
+    doctor_table = table.get("doctor") if isinstance(table, dict) else None
+    if doctor_table is None:
+        return [], None
+    where = "[tool.releasekit] doctor"
+    if not isinstance(doctor_table, dict) or set(doctor_table) - {"ignore"}:
+        return [], f"{where} must be a table with one key, ignore (a list of rule ids)"
+    ignore = doctor_table.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+        return [], f'{where}.ignore must be a list of rule ids, such as ["cache-in-release-path"]'
+    unknown = [i for i in ignore if i not in RULES and i not in PROJECT_RULES]
+    if unknown:
+        return (
+            [],
+            f"{where}.ignore names an unknown rule id {unknown[0]!r} (see releasekit doctor's ids)",
+        )
+    return ignore, None
+
+
+def _without_doctor(project: Project) -> Project:
+    """The project without ``[tool.releasekit] doctor``, which the settings' reader refuses.
+
+    The settings' reader knows the keys of the other commands only; doctor reads its own.
+    """
+    tool = project.pyproject.get("tool")
+    if not isinstance(tool, dict):
+        return project
+    table = tool.get("releasekit")
+    if not isinstance(table, dict) or "doctor" not in table:
+        return project
+    trimmed = {k: v for k, v in table.items() if k != "doctor"}
+    return replace(
+        project, pyproject={**project.pyproject, "tool": {**tool, "releasekit": trimmed}}
+    )
+
+
+def _audited_files(top: Path) -> list[str]:
+    """The CI files doctor reads, for ``-v`` (relative to the repository's top)."""
     patterns = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")
-    found = [p for pattern in patterns for p in sorted(root.glob(pattern))]
-    found += sorted((root / ".gitlab").glob("*.yml")) if (root / ".gitlab").is_dir() else []
-    return [path.relative_to(root).as_posix() for path in found]
+    found = [p for pattern in patterns for p in sorted(top.glob(pattern))]
+    if (top / ".gitlab").is_dir():
+        found += sorted(p for p in (top / ".gitlab").rglob("*") if p.suffix in {".yml", ".yaml"})
+    return [path.relative_to(top).as_posix() for path in found]
 
 
 def doctor(root: Path, reporter: DetailReporter | None = None) -> DoctorReport:
     """Audit the project at ``root``.
 
     Settings or metadata that cannot be read are findings, and git and the workflows are audited
-    all the same; only a folder that holds no project at all is an error. ``reporter`` hears,
-    for ``-v``, which files were audited.
+    all the same; only a folder that holds no project at all is an error. CI files are read at
+    the repository's top, so a project in a subfolder is audited with the workflows that
+    publish it. ``reporter`` hears, for ``-v``, which files were audited.
     """
     git = Git(root)
     in_git = git.toplevel() is not None
+    top = top_level(root)
     if reporter is not None:
         reporter.detail(f"metadata: {_metadata_file(root)}")
         reporter.detail("git: " + (str(git.toplevel()) if in_git else "not a repository"))
-        ci_files = _audited_files(root)
+        ci_files = _audited_files(top)
         reporter.detail(f"CI files: {', '.join(ci_files) if ci_files else 'none'}")
     findings: list[Finding] = []
     facts: ProjectFacts | None = None
     project: Project | None = None
     settings = Settings()
+    ignore: list[str] = []
     try:
         project = load_project(root)
-        settings = resolve_settings(project, env={})
+        ignore, problem = doctor_ignore(dict(project.pyproject))
+        if problem is not None:
+            findings.append(_finding("config-unreadable", _metadata_file(root), None, problem))
+        settings = resolve_settings(_without_doctor(project), env={})
     except ConfigError as error:
         if not any((root / name).is_file() for name in (PYPROJECT, *LEGACY_FILES)):
             raise
@@ -389,21 +481,27 @@ def doctor(root: Path, reporter: DetailReporter | None = None) -> DoctorReport:
                 where = _metadata_file(root)
                 findings.append(_finding("metadata-unreadable", where, None, error.message))
         findings += version_findings(project, settings, git if in_git else None)
+    remote = facts.remote if facts is not None else (read_remote(git) if in_git else None)
     if in_git:
         git_facts = facts or ProjectFacts(
             name="",
             import_name="",
             compiled=None,
             tests=TestPlan("", "", ""),
-            remote=read_remote(git),
+            remote=remote,
         )
         findings += git_findings(git_facts, settings, git)
     else:
         findings.append(_finding("not-a-git-repository", str(root)))
-    github_findings, github_jobs = audit_github(root)
-    gitlab_findings, gitlab_jobs = audit_gitlab(root)
-    findings += github_findings + gitlab_findings
+    github_findings, github_jobs = audit_github(top)
+    gitlab_findings, gitlab_jobs = audit_gitlab(top)
     jobs = github_jobs + gitlab_jobs
+    ci_findings = github_findings + gitlab_findings
     if not jobs:
-        findings.append(_finding("no-publishing-workflow", ".github/workflows"))
-    return DoctorReport(findings, _publishers(facts, jobs) if facts is not None else [])
+        ci_findings.append(_finding("no-publishing-workflow", ".github/workflows"))
+    kept, suppressed = split_suppressed(findings, root, ignore)
+    kept_ci, suppressed_ci = split_suppressed(ci_findings, top, ignore)
+    name = facts.name if facts is not None else None
+    return DoctorReport(
+        kept + kept_ci, _publishers(name, remote, top, jobs), suppressed + suppressed_ci
+    )

@@ -19,6 +19,10 @@ def main() -> None:
     if sys.argv[1:] in _VERSION_FLAGS:
         sys.stdout.write(f"releasekit {__version__}\n")
         raise SystemExit(0)
-    from releasekit.cli import main as cli_main  # noqa: PLC0415  # loaded only when needed
-
+    try:
+        from releasekit.cli import main as cli_main  # noqa: PLC0415  # loaded only when needed
+    except KeyboardInterrupt:
+        # Ctrl-C while loading: nothing has started yet, and a traceback would say otherwise.
+        sys.stderr.write("error: interrupted before any change; nothing was changed\n")
+        raise SystemExit(130) from None
     cli_main()

@@ -100,5 +100,13 @@ class ApplyError(ReleaseError):
     """A step of a release failed after the plan started; everything done was undone (exit 1)."""
 
 
+class Stopped(ReleaseError):
+    """A signal stopped a step; the message says what was checked and settled (exit 128 + n)."""
+
+    def __init__(self, message: str, *, signum: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = 128 + signum
+
+
 class Aborted(ReleaseError):
     """The user declined the plan at the confirmation prompt; nothing was changed (exit 1)."""

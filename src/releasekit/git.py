@@ -6,15 +6,33 @@ the same command, including pre-commit hooks and signing setup.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from releasekit.errors import GitError
+from releasekit.interrupts import signals_deferred
 from releasekit.redaction import redact_credentials
 
-# How long a git child may take to clean up (remove its lock files) after Ctrl-C.
-_INTERRUPT_GRACE_SECONDS = 10
+# How long an interrupted git child may take to stop after SIGTERM before it is killed.
+_STOP_SECONDS = 10
+# How long an interrupted push may take to finish by itself: a push that ends tells the truth
+# about the remote; one that is stopped halfway leaves the remote's state to chance.
+PUSH_GRACE_SECONDS = 60.0
+
+
+class ChildWatch(Protocol):
+    """Hears when a git child starts and ends, so that a journal can name a running child."""
+
+    def started(self, pid: int) -> None:
+        """A git child with this pid is running."""
+
+    def ended(self) -> None:
+        """The child has exited and been waited for."""
 
 
 @dataclass(frozen=True)
@@ -35,17 +53,52 @@ class Result:
         return f"exit status {self.returncode}"
 
 
+def _stop(process: subprocess.Popen[str], group: bool) -> None:
+    """Terminate an interrupted child (its whole process group when it has one) and reap it.
+
+    Its hooks stop with it; whatever it had already done is found by looking, not assumed.
+    """
+    try:
+        if group:
+            os.killpg(process.pid, signal.SIGTERM)
+        else:
+            process.terminate()
+    except ProcessLookupError:
+        pass
+    try:
+        process.communicate(timeout=_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            if group:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+        process.communicate()
+
+
 class Git:
     """Runs git in one working tree."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, watch: ChildWatch | None = None) -> None:
         self.root = root
+        self.watch = watch
+        # Whether the last interrupted child had to be stopped before it finished by itself.
+        self.stopped_child = False
 
-    def run(self, *args: str, check: bool = True) -> Result:
+    def run(
+        self, *args: str, check: bool = True, isolated: bool = False, detached: bool = False
+    ) -> Result:
         """Run ``git ARGS``; raise ``GitError`` on failure when ``check``.
 
-        On Ctrl-C the child got the same signal from the terminal; it is given time to remove its
-        lock files before the interrupt propagates, so that a rollback finds a usable repository.
+        ``isolated`` children (the commit and the tag of a release) run in their own process
+        group, out of reach of the terminal's Ctrl-C, so that releasekit alone decides when they
+        stop. ``detached`` children (the push) run in their own session, without a terminal and
+        with git's prompts off: a push cut in half by the terminal's signal leaves the remote's
+        state to chance, and a push that cannot prompt fails at once instead of waiting for a
+        terminal it no longer has. On an interrupt the child is stopped (a detached one is first
+        given time to finish, since a push that ends tells the truth about the remote) and
+        reaped before the interrupt propagates: nothing keeps running behind a rollback, and a
+        second signal cannot cut that wait short.
         """
         try:
             process = subprocess.Popen(
@@ -57,18 +110,32 @@ class Git:
                 text=True,
                 encoding="utf-8",
                 errors="replace",
+                process_group=0 if isolated else None,
+                start_new_session=detached,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"} if detached else None,
             )
         except FileNotFoundError as exc:
             raise GitError("git is not installed", hint="install git and run again") from exc
+        if self.watch is not None:
+            self.watch.started(process.pid)
         try:
             stdout, stderr = process.communicate()
         except KeyboardInterrupt:
-            try:
-                process.communicate(timeout=_INTERRUPT_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
+            with signals_deferred():
+                self.stopped_child = True
+                if detached:
+                    try:
+                        process.communicate(timeout=PUSH_GRACE_SECONDS)
+                        self.stopped_child = False
+                    except subprocess.TimeoutExpired:
+                        pass
+                if self.stopped_child:
+                    _stop(process, group=isolated or detached)
+                if self.watch is not None:
+                    self.watch.ended()
             raise
+        if self.watch is not None:
+            self.watch.ended()
         result = Result(process.returncode, stdout, stderr)
         if check and result.returncode != 0:
             raise GitError(f"git {args[0]} failed: {result.last_line}", where=str(self.root))
@@ -163,17 +230,61 @@ class Git:
         """The tags that point at HEAD."""
         return self.output("tag", "--points-at", "HEAD").splitlines()
 
+    def git_dirs(self) -> tuple[Path, Path]:
+        """The worktree's own git directory and the repository's common one.
+
+        They differ only in a linked worktree: per-worktree files (index, HEAD) live in the
+        first, refs and releasekit's lock and journal in the second.
+        """
+        own, common = self.output("rev-parse", "--git-dir", "--git-common-dir").splitlines()
+        return self.root / own, self.root / common
+
+    def symbolic_head(self) -> str | None:
+        """The full name of the checked-out branch (``refs/heads/main``), or ``None``."""
+        result = self.run("symbolic-ref", "-q", "HEAD", check=False)
+        return result.stdout.strip() if result.returncode == 0 else None
+
     def git_path(self, name: str) -> Path:
         """Where a file inside the git directory lives (``index``, hooks, ...)."""
         return self.root / self.output("rev-parse", "--git-path", name)
 
     def commit_paths(self, paths: list[str], message: str) -> Result:
         """Commit exactly ``paths`` (other staged changes stay staged); hooks run as usual."""
-        return self.run("commit", "--quiet", "-m", message, "--", *paths, check=False)
+        return self.run(
+            "commit", "--quiet", "-m", message, "--", *paths, check=False, isolated=True
+        )
 
     def create_tag(self, tag: str, message: str, *, sign: bool) -> Result:
         """Create an annotated tag on HEAD, signed with ``sign``."""
-        return self.run("tag", "-s" if sign else "-a", "-m", message, tag, check=False)
+        return self.run(
+            "tag", "-s" if sign else "-a", "-m", message, tag, check=False, isolated=True
+        )
+
+    def is_signed_tag(self, tag: str) -> bool:
+        """Whether the tag object carries a signature block (OpenPGP, SSH or X.509).
+
+        git may exit 0 and still write an unsigned tag (an SSH signing key that is missing), so
+        ``--sign`` looks at what was written rather than trusting the exit status.
+        """
+        text = self.run("cat-file", "tag", f"refs/tags/{tag}", check=False).stdout
+        return any(
+            f"-----BEGIN {kind}-----" in text
+            for kind in ("PGP SIGNATURE", "SSH SIGNATURE", "SIGNED MESSAGE")
+        )
+
+    def valid_tag_name(self, tag: str) -> bool:
+        """Whether git accepts ``tag`` as a tag name (and it cannot be read as an option)."""
+        if tag.startswith("-"):
+            return False
+        return self.run("check-ref-format", f"refs/tags/{tag}", check=False).returncode == 0
+
+    def commit_parent_and_message(self, commit: str) -> tuple[str, str] | None:
+        """The first parent and the message of ``commit``, or ``None`` if it cannot be read."""
+        result = self.run("log", "-1", "--format=%P%x00%B", commit, "--", check=False)
+        if result.returncode != 0:
+            return None
+        parents, _, message = result.stdout.partition("\0")
+        return (parents.split() or [""])[0], message.strip()
 
     def move_ref(self, name: str, new: str, expected_old: str, reason: str) -> None:
         """Point ``name`` at ``new`` only if it still points at ``expected_old``."""
@@ -185,4 +296,19 @@ class Git:
 
     def push_atomic(self, remote: str, refspecs: list[str]) -> Result:
         """Push all ``refspecs`` or none of them."""
-        return self.run("push", "--atomic", "--quiet", remote, *refspecs, check=False)
+        return self.run(
+            "push", "--atomic", "--quiet", remote, *refspecs, check=False, detached=True
+        )
+
+    def remote_refs(self, remote: str, refs: list[str]) -> dict[str, str]:
+        """What ``remote`` has now for each full ref name (peeled tags omitted); asked live.
+
+        Raises ``GitError`` when the remote cannot be asked: "unknown" must never read as "none".
+        """
+        out = self.output("ls-remote", remote, *refs)
+        found = {}
+        for line in out.splitlines():
+            sha, _, name = line.partition("\t")
+            if name in refs:
+                found[name] = sha
+        return found

@@ -7,7 +7,9 @@ is written until the caller applies the plan, which happens as one transaction (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,15 @@ from packaging.version import Version
 from releasekit.changelog import release_unreleased
 from releasekit.changelog_files import SEARCHED, load_changelog
 from releasekit.config import Project, Settings, load_project, resolve_settings
-from releasekit.errors import ChangelogError, GitError, PreflightError, ReleaseError, UsageError
+from releasekit.errors import (
+    ChangelogError,
+    ConfigError,
+    GitError,
+    PreflightError,
+    ReleaseError,
+    SourceError,
+    UsageError,
+)
 from releasekit.git import Git
 from releasekit.plan import (
     Action,
@@ -26,9 +36,10 @@ from releasekit.plan import (
     Reporter,
     Tag,
     WriteFile,
-    apply_actions,
 )
 from releasekit.project_meta import static_name
+from releasekit.release_journal import Journal, Record
+from releasekit.repo_lock import Owner, repository_lock
 from releasekit.sources import (
     FileEdit,
     VersionSource,
@@ -38,6 +49,13 @@ from releasekit.sources import (
 )
 from releasekit.tags import ReleaseHistory, ReleaseTag, read_history, require_matching_format
 from releasekit.towncrier import TowncrierBuild, plan_towncrier, towncrier_config
+from releasekit.transaction import (
+    RECOVER_COMMAND,
+    Settlement,
+    apply_transaction,
+    describe_state,
+    recover,
+)
 from releasekit.versioning import target_version
 
 DEFAULT_RELEASE_BRANCHES = ("main", "master")
@@ -79,6 +97,8 @@ class ReleasePlan:
     warnings: tuple[str, ...] = ()
     # Diffs of changes that are not plain file writes (towncrier's build), shown after them.
     other_diffs: tuple[str, ...] = ()
+    # The commit HEAD was on when the plan was made; applying checks it again.
+    head: str | None = None
 
 
 def _push_target(git: Git) -> tuple[str, str] | None:
@@ -178,7 +198,16 @@ def _preflight(
                         hint="choose another version, or fetch it: the release was already made",
                     )
                 )
-    if tag is not None and git.ref(f"refs/tags/{tag}") is not None:
+    if tag is not None and not git.valid_tag_name(tag):
+        problems.append(
+            ConfigError(
+                f"the tag name {tag!r} is not one git accepts",
+                where="tag-format",
+                hint="change tag-format in [tool.releasekit] (git help check-ref-format lists "
+                "the rules)",
+            )
+        )
+    elif tag is not None and git.ref(f"refs/tags/{tag}") is not None:
         problems.append(
             GitError(
                 f"tag {tag} already exists",
@@ -347,7 +376,9 @@ def plan_release(
         problems.append(exc)
     edits.extend([changelog.edit] if changelog.edit else [])
     warnings.extend([changelog.warning] if changelog.warning else [])
-    paths = [str(edit.path.relative_to(root)) for edit in edits]
+    real_paths, link_problems = _real_files(root, git, edits)
+    problems.extend(link_problems)
+    paths = [os.path.relpath(real_paths[edit.path], root) for edit in edits]
     paths.extend(changelog.build.paths if changelog.build else [])
     wants_tag = options.commit and options.tag
     problems.extend(
@@ -366,8 +397,9 @@ def plan_release(
         raise PreflightError(problems)
 
     writes = tuple(
-        WriteFile(edit.path, str(edit.path.relative_to(root)), edit.old.encode(), edit.new.encode())
+        WriteFile(real, os.path.relpath(real, root), edit.old.encode(), edit.new.encode())
         for edit in edits
+        for real in [real_paths[edit.path]]
     )
     actions: list[Action] = list(writes)
     actions.extend([changelog.build] if changelog.build else [])
@@ -376,13 +408,8 @@ def plan_release(
         actions.append(Commit(git, paths, message))
         if wants_tag:
             actions.append(Tag(git, tag_name, message, sign=options.sign))
-    push_remote = None
-    if options.push and target is not None:
-        push_remote = target[0]
-        refspecs = [f"HEAD:refs/heads/{target[1]}"]
-        if wants_tag:
-            refspecs.append(f"refs/tags/{tag_name}")
-        actions.append(Push(git, push_remote, refspecs))
+    push = _push(git, target, tag_name if wants_tag else None) if options.push else None
+    actions.extend([push] if push else [])
     return ReleasePlan(
         root=root,
         current=current,
@@ -394,12 +421,48 @@ def plan_release(
         sources=tuple(
             s.label if s.path is None else str(s.path.relative_to(root)) for s in sources
         ),
-        push_remote=push_remote,
+        push_remote=push.remote if push else None,
         remote_url=remote_url,
         branch=git.current_branch(),
         warnings=tuple(warnings),
         other_diffs=(changelog.build.diff(),) if changelog.build else (),
+        head=git.head(),
     )
+
+
+def _push(git: Git, target: tuple[str, str] | None, tag: str | None) -> Push | None:
+    """The atomic push of the branch (and the tag) to the push target, if there is one."""
+    if target is None:
+        return None
+    refspecs = [f"HEAD:refs/heads/{target[1]}"] + ([f"refs/tags/{tag}"] if tag else [])
+    return Push(git, target[0], refspecs)
+
+
+def _real_files(
+    root: Path, git: Git, edits: Sequence[FileEdit]
+) -> tuple[dict[Path, Path], list[ReleaseError]]:
+    """Each planned file's real path (links resolved); a problem for each outside the repository.
+
+    Writing through a link while committing the link itself would tag a release without its
+    bump, so the real file is what is written and committed; a link out of the repository would
+    change a file no commit records, so it is refused before anything is written.
+    """
+    top = (git.toplevel() or root).resolve()
+    real_paths: dict[Path, Path] = {}
+    problems: list[ReleaseError] = []
+    for edit in edits:
+        real = edit.path.resolve()
+        real_paths[edit.path] = real
+        if not real.is_relative_to(top):
+            problems.append(
+                SourceError(
+                    f"is a link to {real}, outside the repository",
+                    where=_relative(edit.path, root),
+                    hint="releasekit writes only inside the repository: replace the link with "
+                    "the file it points to",
+                )
+            )
+    return real_paths, problems
 
 
 # Where a tag format came from, for ``-v`` (``tags.FormatSource``).
@@ -449,6 +512,76 @@ def _report_reading(
         detail(f"version source: {source.label}{place} = {source.version}")
 
 
-def apply_release(plan: ReleasePlan, reporter: Reporter) -> None:
-    """Apply the plan as one transaction; on failure everything is rolled back."""
-    apply_actions(plan.actions, Git(plan.root), reporter)
+def apply_release(plan: ReleasePlan, reporter: Reporter, guard: ReleaseGuard) -> Settlement | None:
+    """Apply the plan as one transaction (``transaction.apply_transaction``).
+
+    Returns ``None``, or a ``published`` settlement: the push was cut short after the remote
+    took the release, which therefore stands.
+    """
+    return apply_transaction(
+        plan.actions,
+        Git(plan.root),
+        reporter,
+        journal=guard.journal,
+        owner=guard.owner,
+        expected_head=plan.head or "",
+        release=str(plan.new),
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseGuard:
+    """The repository's release lock, held, and its journal."""
+
+    journal: Journal
+    owner: Owner
+    notes: tuple[str, ...]  # e.g. a stale lock that was removed
+
+
+def _release_folder(root: Path) -> tuple[Path, str]:
+    """Where the lock and the journal live (the common git directory), and how to name it."""
+    _, common = Git(root).git_dirs()
+    folder = common.resolve() / "releasekit"
+    return folder, os.path.relpath(folder, root)
+
+
+@contextlib.contextmanager
+def release_guard(root: Path, command: str) -> Iterator[ReleaseGuard]:
+    """Hold the repository's release lock for the block: one ``prepare`` at a time.
+
+    Outside a project or a git repository there is nothing to lock: the same errors as planning.
+    """
+    load_project(root)  # "no pyproject.toml found" comes first, as for planning
+    if Git(root).toplevel() is None:
+        raise GitError(
+            "not inside a git repository", where=str(root), hint="run git init, or pass -C DIR"
+        )
+    folder, shown = _release_folder(root)
+    with repository_lock(folder, f"{shown}/lock", command) as (owner, notes):
+        yield ReleaseGuard(Journal(folder, f"{shown}/journal"), owner, tuple(notes))
+
+
+def unfinished_release(root: Path) -> ReleaseError | None:
+    """The error that explains a release a dead ``prepare`` left unsettled, if there is one."""
+    if Git(root).toplevel() is None:
+        return None
+    folder, shown = _release_folder(root)
+    journal = Journal(folder, f"{shown}/journal")
+    if not journal.exists():
+        return None
+    record = journal.load()
+    state = describe_state(Git(root), record)
+    return ReleaseError(
+        f"a previous releasekit prepare ({record.owner.describe()}) did not finish release "
+        f"{record.release}: {state}",
+        where=journal.shown,
+        hint=f"run {RECOVER_COMMAND}: it keeps the release if it is whole or published, "
+        "and undoes it otherwise",
+    )
+
+
+def recover_release(root: Path, guard: ReleaseGuard) -> tuple[Record, Settlement] | None:
+    """Settle what a dead ``prepare`` left; ``None`` when nothing was left."""
+    if not guard.journal.exists():
+        return None
+    return recover(Git(root), guard.journal)

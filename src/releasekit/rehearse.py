@@ -16,20 +16,18 @@ import contextlib
 import datetime
 import re
 import shutil
-import signal
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from packaging.version import Version
 
 from releasekit.errors import PreflightError, ReleaseError
 from releasekit.findings import Finding, Severity
+from releasekit.interrupts import signals_deferred
 from releasekit.local_index import LocalIndex, local_index, require_pypiserver
 from releasekit.redaction import SecretMasker
 from releasekit.sandbox import (
@@ -289,37 +287,6 @@ def _os_error(exc: OSError) -> ReleaseError:
     return SandboxError(exc.strerror or str(exc), where=where)
 
 
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C for the block, so that a killed rehearsal still cleans up."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Ignore Ctrl-C and SIGTERM while cleaning up: half-removed folders help nobody."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
 def _failure_findings(step: StepName, error: ReleaseError) -> list[Finding]:
     """The error that stopped the rehearsal, as findings (one per failed preflight check)."""
     problems = error.problems if isinstance(error, PreflightError) else (error,)
@@ -348,7 +315,7 @@ def rehearse(
     workdir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX)).resolve()
     interrupted = True
     try:
-        with _terminate_as_interrupt(), contextlib.ExitStack() as server:
+        with contextlib.ExitStack() as server:
             try:
                 _Rehearsal(
                     root=root,
@@ -364,11 +331,11 @@ def rehearse(
                 report.findings.extend(_failure_findings(failed.step, failed.error))
                 report.commands = []
             finally:
-                with _signals_deferred():
+                with signals_deferred():
                     server.close()
         interrupted = False
     finally:
-        with _signals_deferred():
+        with signals_deferred():
             if options.keep and not interrupted:
                 report.kept = {
                     "clone": workdir / "clone",
@@ -460,16 +427,22 @@ class _Rehearsal:
         return settings.release_branch or "main"
 
     def _prepare(self, sandbox: Sandbox) -> str | None:
-        from releasekit.prepare import PrepareOptions, apply_release, plan_release  # noqa: PLC0415  # loaded when the step runs
+        from releasekit.prepare import (  # noqa: PLC0415  # loaded when the step runs
+            PrepareOptions,
+            apply_release,
+            plan_release,
+            release_guard,
+        )
 
         with self.steps.run("prepare") as outcome:
             date = self.options.date or datetime.date.today().isoformat()
-            plan = plan_release(
-                sandbox.project, PrepareOptions(spec=self.options.spec, date=date), env=self.env
-            )
-            for warning in plan.warnings:
-                self.steps.warn("prepare-warning", str(self.root), warning)
-            apply_release(plan, self.reporter)
+            with release_guard(sandbox.project, "releasekit rehearse") as guard:
+                plan = plan_release(
+                    sandbox.project, PrepareOptions(spec=self.options.spec, date=date), env=self.env
+                )
+                for warning in plan.warnings:
+                    self.steps.warn("prepare-warning", str(self.root), warning)
+                apply_release(plan, self.reporter, guard)
             self.report.version = plan.new
             tagged = f", tagged {plan.tag}" if plan.tag else ""
             outcome.message = f"{plan.current} -> {plan.new}{tagged}"

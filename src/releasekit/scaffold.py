@@ -2,13 +2,16 @@
 
 Everything is rendered from the templates in ``releasekit/templates`` and the repository's facts,
 then written next to, never over, what the repository already has: an existing file is skipped
-unless ``--force`` says otherwise, and existing CI is never read for writing or edited. The
-workflow is assembled from job fragments, so each shape (pure or compiled, with or without
-TestPyPI, either publisher) is a composition of the same reviewed pieces.
+unless ``--force`` says otherwise, and existing CI is never edited. Existing CI is read for one
+thing: whether something already publishes, because a second publisher would race the first on
+every release. The workflow is assembled from job fragments, so each shape (pure, cibuildwheel
+or maturin, with or without tests and TestPyPI, either publisher) is a composition of the same
+reviewed pieces.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -18,12 +21,14 @@ from pathlib import Path
 from typing import Literal
 
 from releasekit import __version__, pins
-from releasekit.config import load_project, resolve_settings
+from releasekit.changelog_files import find_changelog
+from releasekit.config import Settings, load_project, resolve_settings
 from releasekit.errors import ReleaseError, UsageError
 from releasekit.git import Git
 from releasekit.project_meta import static_name
 from releasekit.repo_facts import CiKind, ProjectFacts, read_facts
 from releasekit.tags import read_history
+from releasekit.towncrier import towncrier_config
 from releasekit.trusted_publisher import (
     GITHUB_WORKFLOW,
     GITLAB_PIPELINE,
@@ -32,14 +37,29 @@ from releasekit.trusted_publisher import (
     Index,
     form_values,
 )
+from releasekit.workflow_audit import PublishingJob, audit_github, audit_gitlab
 
 Publisher = Literal["action", "releasekit"]
 GUIDE = "PYPI_PUBLISHING_GUIDE.md"
 SCRIPT = "prepare-release.sh"
 DEPENDABOT = ".github/dependabot.yml"
-INCLUDE_LINE = f"include: [{{ local: {GITLAB_PIPELINE} }}]"
 _ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+_WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,250}\.(yml|yaml)$")
 _PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
+# Every workflow and pipeline init writes says so in its header: how init tells its own
+# publishing workflow (which --force may replace) from the maintainer's (which it never does).
+INIT_MARKER = "Written by `releasekit init`"
+# Suggested --name values when the repository already publishes.
+SUGGESTED_NAME = {"github": "release-releasekit.yml", "gitlab": "releasekit.gitlab-ci.yml"}
+# maturin's own build action, pinned like every action in ``pins`` (kept here until that table
+# takes it, so that doctor knows it too).
+MATURIN_ACTION = pins.ActionPin(
+    "PyO3/maturin-action", "e83996d129638aa358a18fbd1dfb82f0b0fb5d3b", "v1.51.0"
+)
+# cibuildwheel builds Linux wheels in manylinux/musllinux containers, which have no Rust.
+_RUSTUP_BEFORE_ALL = (
+    "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal"
+)
 
 
 class InitError(ReleaseError):
@@ -56,6 +76,14 @@ class InitOptions:
     publisher: Publisher = "action"
     dependabot: bool = False
     force: bool = False
+    name: str | None = None  # the workflow file's name (--name), beside existing publishing
+
+    @property
+    def workflow(self) -> str:
+        """The path of the workflow (GitHub) or pipeline (GitLab) init writes."""
+        if self.ci == "gitlab":
+            return GITLAB_PIPELINE if self.name is None else f".gitlab/{self.name}"
+        return GITHUB_WORKFLOW if self.name is None else f".github/workflows/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,7 @@ class PlannedFile:
     content: str
     executable: bool = False
     precious: bool = False  # holds the maintainer's own text: never replaced, even with --force
+    describes: str | None = None  # the workflow this file explains: written only with it
 
 
 @dataclass(frozen=True)
@@ -76,6 +105,7 @@ class InitResult:
     skipped: list[tuple[str, str]]  # (path, why it was left alone)
     next_steps: list[str]
     facts: ProjectFacts
+    existing: list[PublishingJob]  # publishing init found elsewhere and left in place (--name)
 
 
 def template(name: str) -> str:
@@ -112,6 +142,24 @@ def _indexes(options: InitOptions) -> list[tuple[Index, str]]:
     return targets
 
 
+def _fetch_depth(facts: ProjectFacts) -> str:
+    """A whole-history checkout for builds whose version comes from the git tags."""
+    if facts.tag_versioned is None:
+        return ""
+    return f"\n          fetch-depth: 0 # {facts.tag_versioned} reads the version from the tags"
+
+
+def _cibuildwheel_env(facts: ProjectFacts) -> str:
+    """Install Rust in cibuildwheel's Linux containers, unless the project sets that up itself."""
+    if not facts.rust or facts.linux_setup_is_own:
+        return ""
+    return (
+        "\n        env:"
+        f'\n          CIBW_BEFORE_ALL_LINUX: "{_RUSTUP_BEFORE_ALL}"'
+        "\n          CIBW_ENVIRONMENT_LINUX: 'PATH=\"$HOME/.cargo/bin:$PATH\"'"
+    )
+
+
 def _common_values(facts: ProjectFacts, options: InitOptions) -> dict[str, str]:
     return {
         "PROJECT": facts.name,
@@ -128,6 +176,10 @@ def _common_values(facts: ProjectFacts, options: InitOptions) -> dict[str, str]:
         "BUILD": pins.BUILD,
         "CIBUILDWHEEL": pins.CIBUILDWHEEL,
         "RELEASE_TARGETS": " to TestPyPI, then PyPI" if options.testpypi else " to PyPI",
+        "BUILDS_TESTS": "builds, tests" if facts.tests.exists else "builds",
+        "FETCH_DEPTH": _fetch_depth(facts),
+        "CIBW_ENV": _cibuildwheel_env(facts),
+        "MATURIN_ACTION": MATURIN_ACTION.uses,
     }
 
 
@@ -135,20 +187,25 @@ def github_workflow(facts: ProjectFacts, options: InitOptions) -> str:
     """The publish workflow for GitHub Actions."""
     values = _common_values(facts, options)
     values["DISPATCH_DOES"] = (
-        "builds, tests and publishes to TestPyPI only"
+        f"{values['BUILDS_TESTS']} and publishes to TestPyPI only"
         if options.testpypi
-        else "builds and tests, and publishes nothing"
+        else (
+            "builds and tests, and publishes nothing"
+            if facts.tests.exists
+            else "builds and checks, and publishes nothing"
+        )
     )
-    parts = [
-        render(template("github/head.yml"), values),
-        render(
-            template("github/build-wheels.yml" if facts.compiled else "github/build-pure.yml"),
-            values,
-        ),
-        render(template("github/test.yml"), values),
-    ]
+    build = {
+        "pure": "github/build-pure.yml",
+        "cibuildwheel": "github/build-wheels.yml",
+        "maturin": "github/build-maturin.yml",
+    }[facts.builder]
+    parts = [render(template("github/head.yml"), values), render(template(build), values)]
+    needs = "build"
+    if facts.tests.exists:
+        parts.append(render(template("github/test.yml"), values))
+        needs = "build, test"
     publish = f"github/publish-{options.publisher}.yml"
-    needs = "build, test"
     for index, environment in _indexes(options):
         is_pypi = index is PYPI
         job_values = {
@@ -165,7 +222,7 @@ def github_workflow(facts: ProjectFacts, options: InitOptions) -> str:
             else "\n          repository-url: https://test.pypi.org/legacy/",
         }
         parts.append(render(template(publish), job_values))
-        needs = f"build, test, publish-{index.key}"
+        needs = f"{needs}, publish-{index.key}"
     return "".join(parts).rstrip("\n") + "\n"
 
 
@@ -180,8 +237,18 @@ def gitlab_pipeline(facts: ProjectFacts, options: InitOptions, tag_format: str) 
     values = _common_values(facts, options)
     values["TAG_PATTERN"] = tag_format.replace("{version}", "<version>")
     values["TAG_REGEX"] = _tag_regex(tag_format)
+    values["PIPELINE_PATH"] = options.workflow
+    values["BUILD_CHECKOUT"] = (
+        ""
+        if facts.tag_versioned is None
+        else f"\n  # {facts.tag_versioned} reads the version from the tags: git, whole history"
+        '\n  image: python:3.13\n  variables:\n    GIT_DEPTH: "0"'
+    )
     parts = [render(template("gitlab/head.yml"), values)]
-    needs = "release-build, release-test"
+    needs = "release-build"
+    if facts.tests.exists:
+        parts.append(render(template("gitlab/test.yml"), values))
+        needs = "release-build, release-test"
     for index, environment in _indexes(options):
         job = f"release-publish-{index.key}"
         parts.append(
@@ -209,6 +276,17 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _form_rows(
+    facts: ProjectFacts, options: InitOptions, environment: str
+) -> list[tuple[str, str]]:
+    """PyPI's form values, naming the workflow file init writes (``--name`` changes it)."""
+    workflow_file = options.workflow.rsplit("/", 1)[1]
+    return [
+        (label, workflow_file if label == "Workflow name" else value)
+        for label, value in form_values(facts, options.ci, environment)
+    ]
+
+
 def _publisher_section(facts: ProjectFacts, options: InitOptions) -> str:
     kind = "GitLab" if options.ci == "gitlab" else "GitHub"
     blocks = []
@@ -216,7 +294,7 @@ def _publisher_section(facts: ProjectFacts, options: InitOptions) -> str:
         blocks.append(
             f"On **{index.label}**, open the project's publishing settings, "
             f"<{index.publishing_url(facts.normalized)}>, choose *{kind}* and enter:\n\n"
-            f"{_table(form_values(facts, options.ci, environment))}\n\n"
+            f"{_table(_form_rows(facts, options, environment))}\n\n"
             f"If {facts.name} is not on {index.label} yet, register the same values as a "
             f"**pending publisher** at <{index.pending_url}>: the first trusted upload then "
             f"creates the project. A pending publisher does not reserve the name until then."
@@ -241,27 +319,75 @@ def _environment_section(options: InitOptions) -> str:
     )
 
 
-def _flow(options: InitOptions) -> str:
+def _build_sentence(facts: ProjectFacts, options: InitOptions) -> str:
+    """How the distributions are built, for compiled and tag-versioned projects."""
+    sentences = []
+    if facts.builder == "maturin" and options.ci == "github":
+        sentences.append(
+            f"{facts.name} is built by maturin ({facts.compiled}): **linux**, **musllinux**, "
+            "**windows** and **macos** build the wheels with PyO3/maturin-action, one job per "
+            "platform and architecture as `maturin generate-ci github` lays them out (the "
+            "musllinux job is optional), and **sdist** builds the sdist; **build** then "
+            "merges them and checks every file."
+        )
+    elif facts.builder != "pure" and options.ci == "github":
+        rust = (
+            " Rust is installed in cibuildwheel's Linux containers (`CIBW_BEFORE_ALL_LINUX`)."
+            if facts.rust and not facts.linux_setup_is_own
+            else ""
+        )
+        sentences.append(
+            f"{facts.name} has compiled extensions ({facts.compiled}): **sdist** builds the "
+            "sdist and **wheels** builds the wheels with cibuildwheel on Linux, Windows and "
+            f"macOS; **build** then merges them and checks every file.{rust}"
+        )
+    if facts.tag_versioned is not None:
+        sentences.append(
+            f"The version comes from the git tags ({facts.tag_versioned}), so the build "
+            "checks out the whole history, tags included."
+        )
+    return " ".join(sentences)
+
+
+def _tests_sentence(facts: ProjectFacts) -> str:
+    if facts.tests.exists:
+        return (
+            f"The test job runs the tests in {facts.tests.source} with `{facts.tests.command}`, "
+            f"after `pip install {facts.tests.requirements}`."
+        )
+    return (
+        "The project has no tests (no `tests/`, `testing/` or `test/` folder, no pytest "
+        "`testpaths`), so the workflow has no test job and publishes what it built and "
+        "checked. Add tests, then run `releasekit init --force` to get one."
+    )
+
+
+def _flow(facts: ProjectFacts, options: InitOptions) -> str:
+    extra = "\n\n".join(p for p in (_build_sentence(facts, options), _tests_sentence(facts)) if p)
     if options.ci == "gitlab":
         steps = [
             "1. Pushing a release tag runs `release-build`: `releasekit build` and "
             "`releasekit check`, which validates every file as PyPI would.",
-            "2. `release-test` installs the built wheel (not the source tree) and tests it.",
         ]
+        if facts.tests.exists:
+            steps.append(
+                "2. `release-test` installs the built wheel (not the source tree) and tests it."
+            )
         if options.testpypi:
-            steps.append("3. `release-publish-testpypi` uploads to TestPyPI.")
+            steps.append(f"{len(steps) + 1}. `release-publish-testpypi` uploads to TestPyPI.")
         steps.append(
             f"{len(steps) + 1}. `release-publish-pypi` uploads to PyPI with "
             "`releasekit publish --trusted-publishing always`."
         )
-        return "\n".join(steps)
+        return "\n".join(steps) + f"\n\n{extra}"
     steps = [
         "1. **build**: `releasekit build` and `releasekit check`, which validates every file as "
         "PyPI would; the files are kept as an artifact.",
-        "2. **test**: installs the built wheel (not the source tree) and tests it.",
     ]
+    if facts.tests.exists:
+        steps.append("2. **test**: installs the built wheel (not the source tree) and tests it.")
     if options.testpypi:
-        steps.append("3. **publish-testpypi**: uploads to TestPyPI.")
+        steps.append(f"{len(steps) + 1}. **publish-testpypi**: uploads to TestPyPI.")
     steps.append(
         f"{len(steps) + 1}. **publish-pypi**: uploads to PyPI, only for a published release."
     )
@@ -270,14 +396,53 @@ def _flow(options: InitOptions) -> str:
         if options.publisher == "releasekit"
         else "pypa/gh-action-pypi-publish, with PEP 740 attestations"
     )
+    does = "builds, tests" if facts.tests.exists else "builds"
     dispatch = (
-        "Running the workflow by hand (*Actions -> Publish to PyPI -> Run workflow*) builds, "
-        "tests and publishes to TestPyPI only: a rehearsal."
+        f"Running the workflow by hand (*Actions -> Publish to PyPI -> Run workflow*) {does} "
+        "and publishes to TestPyPI only: a rehearsal."
         if options.testpypi
         else "Running the workflow by hand (*Actions -> Publish to PyPI -> Run workflow*) "
-        "builds and tests, and publishes nothing."
+        + (
+            "builds and tests, and publishes nothing."
+            if facts.tests.exists
+            else "builds and checks, and publishes nothing."
+        )
     )
-    return "\n".join(steps) + f"\n\nUploads use {publisher}. {dispatch}"
+    return "\n".join(steps) + f"\n\nUploads use {publisher}. {dispatch}\n\n{extra}"
+
+
+def _jobs_named(jobs: list[PublishingJob]) -> str:
+    """``job 'x' in a.yml, job 'y' in b.yml``, for messages and the guide."""
+    return ", ".join(f"job '{job.job}' in {job.workflow}" for job in jobs)
+
+
+def _retire_section(existing: list[PublishingJob], options: InitOptions) -> str:
+    """How to retire the publishing that was there before, when --name wrote beside it."""
+    if not existing:
+        return ""
+    shown_files = ", ".join(f"`{name}`" for name in sorted({job.workflow for job in existing}))
+    listed = "\n".join(
+        f"- `{job.workflow}`, job `{job.job}`"
+        + (f" (environment `{job.environment}`)" if job.environment else "")
+        for job in existing
+    )
+    return (
+        "## Retiring the old publisher\n\n"
+        f"`releasekit init --name {options.workflow.rsplit('/', 1)[1]}` wrote "
+        f"`{options.workflow}` beside publishing that was already here:\n\n"
+        f"{listed}\n\n"
+        "Both run on a release, so the second upload of each file fails with `File already "
+        "exists` (or, worse, both succeed with different files). Retire the old one before "
+        "the next release:\n\n"
+        "1. Register the new trusted publisher and environment (steps 1 and 2 below).\n"
+        f"2. Delete the publishing job(s) above, or the whole file ({shown_files}) "
+        "when it does nothing else, in the same commit as the new workflow if you can.\n"
+        "3. On PyPI, remove the old trusted publisher from the project's publishing settings, "
+        "and revoke any API token the old job used; delete its secret (such as "
+        "`PYPI_API_TOKEN`) from the repository or the CI settings.\n"
+        "4. Run `releasekit doctor`: while both publish on the same trigger it reports "
+        "`duplicate-publisher`.\n\n"
+    )
 
 
 def _release_steps(facts: ProjectFacts, options: InitOptions) -> str:
@@ -296,12 +461,23 @@ def _release_steps(facts: ProjectFacts, options: InitOptions) -> str:
     )
 
 
-def publishing_guide(facts: ProjectFacts, options: InitOptions, tag_format: str) -> str:
-    """``PYPI_PUBLISHING_GUIDE.md``, tailored to this repository and workflow."""
+def publishing_guide(
+    facts: ProjectFacts,
+    options: InitOptions,
+    tag_format: str,
+    *,
+    changelog: str | None = "CHANGELOG.md",
+    existing: list[PublishingJob] | None = None,
+) -> str:
+    """``PYPI_PUBLISHING_GUIDE.md``, tailored to this repository and workflow.
+
+    ``changelog`` is the file ``prepare`` rolls (None: no changelog step); ``existing`` is the
+    publishing that ``--name`` left in place, which the guide explains how to retire.
+    """
     environments = ", ".join(
         f"`{env}` ({index.label})" for index, env in reversed(_indexes(options))
     )
-    workflow = GITLAB_PIPELINE if options.ci == "gitlab" else GITHUB_WORKFLOW
+    workflow = options.workflow
     values = {
         "PROJECT": facts.name,
         "CI_NAME": "GitLab CI" if options.ci == "gitlab" else "GitHub Actions",
@@ -310,7 +486,11 @@ def publishing_guide(facts: ProjectFacts, options: InitOptions, tag_format: str)
         "WORKFLOW_PATH": workflow,
         "WORKFLOW_FILE": workflow.rsplit("/", 1)[1],
         "ENVIRONMENTS": environments,
-        "FLOW": _flow(options),
+        "FLOW": _flow(facts, options),
+        "RETIRE": _retire_section(existing or [], options),
+        "CHANGELOG_MOVE": ""
+        if changelog is None
+        else f"moves the Unreleased section of\n`{changelog}` under the new version, ",
         "TRUSTED_PUBLISHER_FORM": _publisher_section(facts, options),
         "ENVIRONMENT_SETUP": _environment_section(options),
         "RELEASE_STEPS": _release_steps(facts, options),
@@ -333,31 +513,166 @@ def validate_options(options: InitOptions) -> None:
             where="--environment",
             hint="name it pypi (the default) or release",
         )
+    name = options.name
+    if name is not None and (
+        not _WORKFLOW_NAME.match(name) or (options.ci == "gitlab" and not name.endswith(".yml"))
+    ):
+        ending = ".yml" if options.ci == "gitlab" else ".yml or .yaml"
+        raise UsageError(
+            f"invalid workflow file name {name!r}",
+            where="--name",
+            hint=f"give a file name without folders, ending in {ending}, such as "
+            f"{SUGGESTED_NAME[options.ci]}",
+        )
+
+
+def existing_publishing(root: Path) -> list[PublishingJob]:
+    """Every job that already uploads to an index, as doctor sees it.
+
+    The one place init asks: doctor's audit knows every form of publishing (actions, commands,
+    scripts with upload credentials, reusable workflows, GitLab includes), so init never
+    disagrees with it about what publishes. Workflows are read at the project root and, when it
+    differs, at the git top level; each job's ``workflow`` is then made relative to the project
+    root when the file is inside it.
+    """
+    bases = [root]
+    top = Git(root).toplevel()
+    if top is not None and top.resolve() != root.resolve():
+        bases.append(top)
+    found: list[PublishingJob] = []
+    for base in bases:
+        for job in audit_github(base)[1] + audit_gitlab(base)[1]:
+            path = _workflow_file(bases, job.workflow)
+            shown = job.workflow if path is None else _relative_to_root(root, path, job.workflow)
+            found.append(dataclasses.replace(job, workflow=shown))
+    return list(dict.fromkeys(found))
+
+
+def _workflow_file(bases: list[Path], shown: str) -> Path | None:
+    """The file a job's ``workflow`` names, whichever base it is relative to."""
+    for base in reversed(bases):
+        if (base / shown).is_file():
+            return base / shown
+    return None
+
+
+def _relative_to_root(root: Path, path: Path, otherwise: str | None = None) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return otherwise if otherwise is not None else str(path)
+
+
+def written_by_init(path: Path) -> bool:
+    """Whether a workflow file carries init's header, so init may replace it with --force."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return INIT_MARKER in handle.read(4096)
+    except OSError:
+        return False
+
+
+def _other_publishing(root: Path, options: InitOptions) -> list[PublishingJob]:
+    """The publishing init would add a second publisher beside; raise where it must not.
+
+    Jobs in the file init writes are init's own when the file carries its header (``--force``
+    replaces it); a publishing workflow of the maintainer's at that path is never replaced,
+    not even with ``--force``. Jobs anywhere else stop init unless ``--name`` asked to write
+    beside them.
+    """
+    jobs = existing_publishing(root)
+    target = options.workflow
+    at_target = [job for job in jobs if job.workflow == target]
+    elsewhere = [job for job in jobs if job.workflow != target]
+    suggestion = SUGGESTED_NAME[options.ci]
+    own_elsewhere = sorted(
+        {job.workflow for job in elsewhere if written_by_init(root / job.workflow)}
+    )
+    if len(own_elsewhere) == 1 and own_elsewhere[0].startswith(target.rsplit("/", 1)[0] + "/"):
+        suggestion = own_elsewhere[0].rsplit("/", 1)[1]
+    if at_target and not written_by_init(root / target):
+        raise InitError(
+            f"already holds a publishing workflow that init did not write "
+            f"({_jobs_named(at_target)}); init never replaces it, not even with --force",
+            where=target,
+            hint=f"write the new workflow beside it with --name FILE (such as {suggestion}); "
+            "the guide then explains how to retire the old one; nothing was written",
+        )
+    if elsewhere and options.name is None:
+        files = sorted({job.workflow for job in elsewhere})
+        raise InitError(
+            f"the repository already publishes ({_jobs_named(elsewhere)}); init would add "
+            f"a second publisher, {target}",
+            where=", ".join(files),
+            hint=f"to write it beside the existing one, run init again with --name FILE (such "
+            f"as {suggestion}) and retire the old one as the guide then explains; nothing "
+            "was written",
+        )
+    return elsewhere
+
+
+def changelog_path(root: Path, settings: Settings) -> tuple[str | None, bool]:
+    """The changelog ``prepare`` rolls, relative to the root, and whether init should create it.
+
+    The project's own file is found as ``prepare`` finds it (any usual name and case, at the
+    root or in docs/, towncrier's news file): init never creates CHANGELOG.md beside
+    HISTORY.rst. Only when there is none does it create the configured file or CHANGELOG.md;
+    towncrier's news file is left for towncrier to create.
+    """
+    if settings.changelog is False:
+        return None, False
+    found = find_changelog(root, settings)
+    if found is not None:
+        shown = _relative_to_root(root, found)
+        return shown, not os.path.lexists(found)
+    towncrier = towncrier_config(root)
+    if towncrier is not None:
+        return towncrier.filename, False
+    return "CHANGELOG.md", True
 
 
 def plan_files(root: Path, options: InitOptions) -> tuple[ProjectFacts, list[PlannedFile]]:
-    """Every file ``init`` would write, rendered, without touching the disk."""
+    """Every file ``init`` would write, rendered, without touching the disk.
+
+    Raises ``InitError`` when the repository already publishes and ``--name`` does not say to
+    write beside it.
+    """
+    facts, files, _ = plan(root, options)
+    return facts, files
+
+
+def plan(
+    root: Path, options: InitOptions
+) -> tuple[ProjectFacts, list[PlannedFile], list[PublishingJob]]:
+    """``plan_files``, with the publishing found elsewhere that ``--name`` writes beside."""
     validate_options(options)
     project = load_project(root)
     settings = resolve_settings(project, env={})
     facts = read_facts(project)
+    existing = _other_publishing(root, options)
     git = Git(root)
     in_git = git.toplevel() is not None
     tag_format = read_history(
         git if in_git else None, project, settings, static_name(project)
     ).tag_format.template
+    changelog, create_changelog = changelog_path(root, settings)
+    workflow = options.workflow
     if options.ci == "gitlab":
-        files = [PlannedFile(GITLAB_PIPELINE, gitlab_pipeline(facts, options, tag_format))]
+        files = [PlannedFile(workflow, gitlab_pipeline(facts, options, tag_format))]
     else:
-        files = [PlannedFile(GITHUB_WORKFLOW, github_workflow(facts, options))]
-    files.append(PlannedFile(GUIDE, publishing_guide(facts, options, tag_format)))
-    files.append(PlannedFile(SCRIPT, template("prepare-release.sh"), executable=True))
-    if settings.changelog is not False:
-        changelog = settings.changelog or "CHANGELOG.md"
+        files = [PlannedFile(workflow, github_workflow(facts, options))]
+    guide = publishing_guide(facts, options, tag_format, changelog=changelog, existing=existing)
+    files.append(PlannedFile(GUIDE, guide, describes=workflow))
+    script = render(
+        template("prepare-release.sh"),
+        {"CHANGELOG_STEP": "" if changelog is None else f"roll {changelog}, "},
+    )
+    files.append(PlannedFile(SCRIPT, script, executable=True))
+    if changelog is not None and (create_changelog or os.path.lexists(root / changelog)):
         files.append(PlannedFile(changelog, template("CHANGELOG.md"), precious=True))
     if options.dependabot:
         files.append(PlannedFile(DEPENDABOT, template("dependabot.yml")))
-    return facts, files
+    return facts, files, existing
 
 
 def _stage(root: Path, planned: PlannedFile, made: list[Path]) -> Path:
@@ -425,12 +740,20 @@ def _write_all(root: Path, files: list[PlannedFile]) -> None:
         os.replace(temp, target)
 
 
-def _next_steps(facts: ProjectFacts, options: InitOptions) -> list[str]:
+def _next_steps(
+    facts: ProjectFacts, options: InitOptions, existing: list[PublishingJob]
+) -> list[str]:
     steps = []
     if facts.remote is None:
         steps.append("add the repository's GitHub or GitLab remote and run init --force again")
     if options.ci == "gitlab":
-        steps.append(f"add this line to .gitlab-ci.yml: {INCLUDE_LINE}")
+        steps.append(f"add this line to .gitlab-ci.yml: include: [{{ local: {options.workflow} }}]")
+    if existing:
+        files = ", ".join(sorted({job.workflow for job in existing}))
+        steps.append(
+            f"retire the old publisher ({files}) before the next release: {GUIDE}, "
+            "'Retiring the old publisher'"
+        )
     steps.append(f"register the trusted publisher on PyPI: the values are in {GUIDE}, step 1")
     steps.append(f"create and protect the environment(s) ({GUIDE}, step 2)")
     steps.append("commit the new files, then run releasekit doctor")
@@ -439,8 +762,12 @@ def _next_steps(facts: ProjectFacts, options: InitOptions) -> list[str]:
 
 
 def init(root: Path, options: InitOptions) -> InitResult:
-    """Write the planned files that do not exist yet (all of them with ``force``)."""
-    facts, files = plan_files(root, options)
+    """Write the planned files that do not exist yet (all of them with ``force``).
+
+    The guide describes the workflow written with it, so it is written only when that workflow
+    is: never for a workflow init skipped or did not write.
+    """
+    facts, files, existing = plan(root, options)
     written: list[str] = []
     skipped: list[tuple[str, str]] = []
     chosen: list[PlannedFile] = []
@@ -448,6 +775,14 @@ def init(root: Path, options: InitOptions) -> InitResult:
         exists = os.path.lexists(root / planned.path)  # a dangling symlink exists too
         if exists and planned.precious:
             skipped.append((planned.path, "it exists and holds your own text"))
+        elif planned.describes is not None and planned.describes not in written:
+            skipped.append(
+                (
+                    planned.path,
+                    f"it describes {planned.describes}, which was not written "
+                    "(--force writes both)",
+                )
+            )
         elif exists and not options.force:
             skipped.append((planned.path, "it exists (--force replaces it)"))
         else:
@@ -455,4 +790,4 @@ def init(root: Path, options: InitOptions) -> InitResult:
             written.append(planned.path)
     check_targets(root, chosen)
     _write_all(root, chosen)
-    return InitResult(written, skipped, _next_steps(facts, options), facts)
+    return InitResult(written, skipped, _next_steps(facts, options, existing), facts, existing)

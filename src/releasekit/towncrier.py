@@ -9,24 +9,21 @@ third-party tool, and undoing it restores every byte, fragments included.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
-import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
 
-from releasekit.errors import ApplyError, ChangelogError
+from releasekit.errors import ChangelogError
+from releasekit.file_changes import FileChange
 from releasekit.git import Git
-from releasekit.plan import WriteFile
 
 DEFAULT_NEWS_FILE = "NEWS.rst"  # towncrier's own default
 # Variables that would point git in the scratch copy at the user's repository.
@@ -84,58 +81,15 @@ def towncrier_command(env: Mapping[str, str]) -> list[str] | None:
 
 
 @dataclass
-class RemoveFile:
-    """Delete a file (a news fragment); undo writes it back with its mode and timestamps."""
-
-    path: Path
-    display: str
-    old: bytes
-    _state: tuple[int, int, int] | None = field(default=None, init=False, repr=False)
-
-    def describe(self) -> str:
-        """Name the file."""
-        return f"remove {self.display}"
-
-    def diff(self) -> str:
-        """The deletion as ``git diff`` shows it."""
-        old = self.old.decode("utf-8", errors="replace").splitlines(keepends=True)
-        lines = difflib.unified_diff(old, [], f"a/{self.display}", "/dev/null")
-        text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-        return text or f"--- a/{self.display}\n+++ /dev/null\n"
-
-    def apply(self) -> None:
-        """Delete the file, if it still holds what was planned."""
-        info = self.path.stat()
-        if self.path.read_bytes() != self.old:
-            raise ApplyError(
-                "file changed while the release was being prepared",
-                where=self.display,
-                hint="run again",
-            )
-        self._state = (stat.S_IMODE(info.st_mode), info.st_atime_ns, info.st_mtime_ns)
-        self.path.unlink()
-
-    def undo(self) -> None:
-        """Write the file back, exactly, if it was deleted."""
-        if self._state is None or self.path.exists():
-            return
-        mode, atime, mtime = self._state
-        self.path.write_bytes(self.old)
-        self.path.chmod(mode)
-        os.utime(self.path, ns=(atime, mtime))
-
-
-@dataclass
 class TowncrierBuild:
     """The effect of ``towncrier build``: the news file rewritten, the fragments removed."""
 
     command: str
-    writes: tuple[WriteFile, ...]
-    removals: tuple[RemoveFile, ...]
-    _done: list[WriteFile | RemoveFile] = field(default_factory=list, init=False, repr=False)
+    writes: tuple[FileChange, ...]
+    removals: tuple[FileChange, ...]
 
     @property
-    def parts(self) -> list[WriteFile | RemoveFile]:
+    def parts(self) -> list[FileChange]:
         """The news file's rewrite, then each fragment's removal."""
         return [*self.writes, *self.removals]
 
@@ -155,15 +109,9 @@ class TowncrierBuild:
         return "".join(part.diff() for part in self.parts)
 
     def apply(self) -> None:
-        """Write the news file and remove the fragments, recording each for undo."""
+        """Write the news file and remove the fragments (each undone by the transaction)."""
         for part in self.parts:
-            self._done.append(part)
             part.apply()
-
-    def undo(self) -> None:
-        """Undo whatever was done, in reverse."""
-        for part in reversed(self._done):
-            part.undo()
 
 
 def _project_files(root: Path) -> list[str]:
@@ -243,9 +191,9 @@ def plan_towncrier(
         for name in files:
             old, copy = root / name, scratch / name
             if not copy.exists():
-                removals.append(RemoveFile(old, name, old.read_bytes()))
+                removals.append(FileChange(old, name, old.read_bytes(), None))
             elif not old.is_symlink() and (new := copy.read_bytes()) != old.read_bytes():
-                writes.append(WriteFile(old, name, old.read_bytes(), new))
+                writes.append(FileChange(old, name, old.read_bytes(), new))
         known = set(files)
         created = sorted(
             str(path.relative_to(scratch))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from releasekit.repo_facts import CiKind, ProjectFacts
+from releasekit.repo_facts import CiKind, ProjectFacts, Remote
 
 GITHUB_WORKFLOW = ".github/workflows/publish.yml"
 GITLAB_PIPELINE = ".gitlab/publish.gitlab-ci.yml"
@@ -61,4 +61,34 @@ def form_values(facts: ProjectFacts, ci: CiKind, environment: str) -> list[tuple
         ("Repository name", repo),
         ("Workflow name", GITHUB_WORKFLOW.rsplit("/", 1)[1]),
         ("Environment name", environment),
+    ]
+
+
+def publisher_values(
+    name: str, remote: Remote | None, ci: CiKind, workflow_file: str, environment: str | None
+) -> list[tuple[str, str]]:
+    """The form's values for a publishing job doctor found, in the form's order.
+
+    GitHub: ``workflow_file`` is the file that holds the uploading job, which for a called
+    (reusable) workflow is the called file: PyPI reads it from the token's ``job_workflow_ref``
+    (docs/trusted-publishing.md). GitLab: PyPI compares the top-level pipeline file, whatever
+    file the job is written in. A job without an environment gets a reminder to add one.
+    """
+    owner = remote.owner if remote is not None else "<owner>"
+    repo = remote.name if remote is not None else "<repository>"
+    shown_environment = environment or "(none: add one to the job)"
+    if ci == "gitlab":
+        return [
+            ("PyPI Project Name", name),
+            ("Namespace", owner),
+            ("Project name", repo),
+            ("Top-level pipeline file path", GITLAB_TOP_LEVEL),
+            ("Environment name", shown_environment),
+        ]
+    return [
+        ("PyPI Project Name", name),
+        ("Owner", owner),
+        ("Repository name", repo),
+        ("Workflow name", workflow_file),
+        ("Environment name", shown_environment),
     ]

@@ -1,417 +1,63 @@
-"""The audit of CI workflows that publish: what a copied workflow gets wrong, line by line.
+"""The audit of GitHub Actions workflows that publish: what a copied workflow gets wrong, by line.
 
 General linters judge every workflow alike; these rules know what publishing needs. A publishing
 job must hold the only identity token, run in a protected environment, take no long-lived
-secret, upload files built elsewhere, and be reachable only from a deliberate release.
-Each rule has an id, a severity, why it matters and how to fix it, kept together in ``RULES``.
+secret, upload files built elsewhere, and be reachable only from a deliberate release. Which
+events reach an upload is computed from the triggers and the ``if:`` conditions
+(``gh_events``, ``gh_expressions``), not guessed from substrings; a condition doctor cannot judge
+makes a finding a warning, never an error. The rules' texts are in ``workflow_rules.RULES``;
+GitLab CI is audited by ``gitlab_ci``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.findings import Finding, Severity
-from releasekit.yaml_nodes import MAX_CHARS, Node, YamlSyntaxError, parse
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What one finding id means."""
-
-    severity: Severity
-    why: str
-    fix: str
-
-
-RULES: dict[str, Rule] = {
-    "workflow-invalid-yaml": Rule(
-        "error",
-        "the workflow is not valid YAML, so CI cannot run it",
-        "fix the syntax at this line",
-    ),
-    "unpinned-action": Rule(
-        "error",
-        "a tag or branch can be moved to other code after review; only a commit SHA is immutable",
-        "pin it to the full 40-character commit SHA, with the version as a comment",
-    ),
-    "default-permissions": Rule(
-        "error",
-        "without a permissions block the job gets the repository's default token, often write-all",
-        "add 'permissions: {}' at the top and grant each job only what it needs",
-    ),
-    "workflow-level-permissions": Rule(
-        "error",
-        "permissions granted at the top reach every job, including build steps that run "
-        "third-party code",
-        "set 'permissions: {}' at the top and grant write permissions on the job that needs them",
-    ),
-    "excessive-permissions": Rule(
-        "error",
-        "write-all (or a write scope the job does not use) hands the token to everything the job "
-        "runs",
-        "grant only the scopes the job uses, such as 'contents: read'",
-    ),
-    "id-token-without-publish": Rule(
-        "error",
-        "id-token: write lets the job mint a PyPI token; a job that does not publish must "
-        "not hold it",
-        "remove id-token: write from this job and grant it only to the publishing job",
-    ),
-    "publish-without-environment": Rule(
-        "error",
-        "without an environment, anyone who can push a workflow change can publish, with no "
-        "reviewer and no way to scope the trusted publisher",
-        "add 'environment: pypi' (with required reviewers in the repository settings) and name "
-        "it in PyPI's trusted publisher",
-    ),
-    "reusable-workflow-publish": Rule(
-        "error",
-        "PyPI's trusted publishing does not accept a reusable workflow as the publishing identity",
-        "publish from a job in the top-level workflow; build in the reusable one if you like",
-    ),
-    "long-lived-token": Rule(
-        "error",
-        "a stored API token outlives the job, can leak from logs or forks, and is not scoped to "
-        "one run",
-        "use trusted publishing (id-token: write) and delete the secret and the token on PyPI",
-    ),
-    "persisted-credentials": Rule(
-        "error",
-        "actions/checkout leaves the job's token in .git/config, readable by every later step "
-        "and easily packed into an artifact",
-        "add 'persist-credentials: false' under 'with:'",
-    ),
-    "cache-in-release-path": Rule(
-        "error",
-        "a cache written by any branch's workflow can be restored into a release build "
-        "(cache poisoning)",
-        "do not cache in the workflow that builds and publishes releases",
-    ),
-    "template-injection": Rule(
-        "error",
-        "a ${{ }} expression is pasted into the script before it runs, so text from a pull "
-        "request, branch name or input can become shell code",
-        "pass the value through 'env:' and use \"$NAME\" in the script",
-    ),
-    "expression-in-run": Rule(
-        "warning",
-        "a ${{ }} expression is pasted into the script before it runs, as code",
-        "pass the value through 'env:' and use \"$NAME\" in the script",
-    ),
-    "dangerous-trigger": Rule(
-        "error",
-        "pull_request_target and workflow_run run with the base repository's secrets and "
-        "permissions on code or artifacts from others",
-        "trigger publishing on 'release: types: [published]' (and workflow_dispatch)",
-    ),
-    "publish-on-push": Rule(
-        "error",
-        "a publish job that runs on every push uploads whatever a branch holds, without a release",
-        "trigger on 'release: types: [published]', or restrict the job to tags",
-    ),
-    "release-created": Rule(
-        "warning",
-        "'release: created' fires for releases that are never published, and together with "
-        "'published' publishes twice",
-        "use 'release: types: [published]'",
-    ),
-    "build-in-publish-job": Rule(
-        "error",
-        "building in the job that holds the upload token gives the build backend and every "
-        "build dependency the power to publish",
-        "build in its own job, pass the files as an artifact, and only upload in the publish job",
-    ),
-    "attestations-disabled": Rule(
-        "warning",
-        "without PEP 740 attestations users cannot verify which workflow built the files",
-        "remove 'attestations: false'",
-    ),
-    "multiple-publish-steps": Rule(
-        "error",
-        "two uploads in one job share one token and one environment: a failure leaves one index "
-        "published and the other not, and the first upload cannot be reviewed separately",
-        "give each index its own job and environment",
-    ),
-    "gitlab-publish-without-id-token": Rule(
-        "error",
-        "without an 'id_tokens:' entry with audience pypi the job has no identity for trusted "
-        "publishing and must fall back to a stored token",
-        "add 'id_tokens: { PYPI_ID_TOKEN: { aud: pypi } }' to the job",
-    ),
-}
-
-PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
-_PUBLISH_COMMAND = re.compile(
-    r"\b(twine\s+upload|uv\s+publish|releasekit\s+publish|flit\s+publish|poetry\s+publish"
-    r"|hatch\s+publish|pdm\s+publish|maturin\s+(publish|upload))\b"
+from releasekit.gh_events import intersects
+from releasekit.gh_workflows import Job, Repository, Workflow, read_workflow, top_level
+from releasekit.gitlab_ci import audit_gitlab
+from releasekit.publisher_duplicates import github_duplicates
+from releasekit.publishing_job import PublishingJob
+from releasekit.workflow_rules import RULES, Rule, finding, rule_finding
+from releasekit.workflow_steps import (
+    action_of,
+    cache_of,
+    expression_risk,
+    inputs_of,
+    is_build_step,
+    uses_identity_token,
 )
-_BUILD_COMMAND = re.compile(
-    r"(-m\s+build\b|\bpip\s+wheel\b|\buv\s+build\b|\breleasekit\s+build\b|\bhatch\s+build\b"
-    r"|\bpoetry\s+build\b|\bpdm\s+build\b|\bflit\s+build\b|\bcibuildwheel\b|\bmaturin\s+build\b"
-    r"|setup\.py\s+(sdist|bdist_wheel))"
-)
-_BUILD_ACTIONS = (
-    "pypa/cibuildwheel",
-    "hynek/build-and-inspect-python-package",
-    "PyO3/maturin-action",
-)
-_SIGNING_ACTIONS = ("actions/attest", "sigstore/")
-_CACHING_ACTIONS = ("actions/cache",)
-_SECRET_ENV = re.compile(
-    r"^(TWINE_(PASSWORD|USERNAME)|UV_PUBLISH_(TOKEN|PASSWORD)|POETRY_PYPI_TOKEN_\w+"
-    r"|POETRY_HTTP_BASIC_\w+_PASSWORD|RELEASEKIT_(TOKEN|PASSWORD)|FLIT_PASSWORD|HATCH_INDEX_AUTH"
-    r"|PDM_PUBLISH_PASSWORD|MATURIN_PYPI_TOKEN|MATURIN_PASSWORD|PYPI_(API_)?TOKEN)$"
-)
-_UNTRUSTED_CONTEXT = re.compile(r"github\.(event|head_ref)|inputs\.|steps\.[^}]*outputs")
+from releasekit.workflow_uploads import PUBLISH_ACTION, Upload, is_secret_name
+from releasekit.yaml_nodes import Node
+
+__all__ = [
+    "PUBLISH_ACTION",
+    "RULES",
+    "PublishingJob",
+    "Rule",
+    "audit_github",
+    "audit_gitlab",
+    "read_workflow",
+    "rule_finding",
+]
+
+_SHOWN = 3  # expressions named in one finding
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-
-
-def rule_finding(
-    rules: dict[str, Rule], rule_id: str, path: str, line: int | None, detail: str = ""
-) -> Finding:
-    """A finding for ``rule_id`` at ``path:line``; ``detail`` says what exactly was found."""
-    rule = rules[rule_id]
-    why = f"{detail}: {rule.why}" if detail else rule.why
-    return Finding(path, rule.severity, rule_id, why, rule.fix, line)
-
-
-def _finding(rule_id: str, path: str, line: int | None, detail: str = "") -> Finding:
-    return rule_finding(RULES, rule_id, path, line, detail)
-
-
-@dataclass
-class Job:
-    """One job of a workflow, with what the rules ask of it."""
-
-    key: str
-    node: Node
-    publish_steps: list[Node] = field(default_factory=list)
-
-    @property
-    def steps(self) -> list[Node]:
-        """The job's steps (none for a job that calls a reusable workflow)."""
-        node = self.node.get("steps")
-        return node.items() if node is not None else []
-
-    @property
-    def publishes(self) -> bool:
-        """Whether the job uploads to an index."""
-        return bool(self.publish_steps)
-
-
-def is_publish_step(step: Node) -> bool:
-    """Whether a step uploads distributions: the PyPA action, or a known upload command."""
-    uses = step.text("uses") or ""
-    if uses.split("@", 1)[0] == PUBLISH_ACTION:
-        return True
-    return bool(_PUBLISH_COMMAND.search(step.text("run") or ""))
-
-
-def _jobs(root: Node) -> list[Job]:
-    jobs_node = root.get("jobs")
-    jobs = [Job(key, node) for key, node in (jobs_node.mapping() if jobs_node else {}).items()]
-    for job in jobs:
-        job.publish_steps = [step for step in job.steps if is_publish_step(step)]
-    return jobs
-
-
-def _triggers(root: Node) -> dict[str, Node]:
-    """The workflow's events (``on:`` as a word, a list or a mapping)."""
-    on = root.get("on")
-    if on is None:
-        return {}
-    if isinstance(on.value, str):
-        return {on.value: on}
-    if isinstance(on.value, list):
-        return {item.value: item for item in on.value if isinstance(item.value, str)}
-    return on.mapping()
+_SECRET = re.compile(r"secrets\.(\w+)", re.IGNORECASE)
+_PASSWORD_OPTION = re.compile(r"(--password|-p|--token|-t)[\s=]+\S*\$\{\{\s*secrets\.")
+_SCOPED_ADVICE = (  # advice about tokens, not one
+    "this index does not offer trusted publishing: keep the token scoped to this one project, "
+    "store it as a secret of the publishing job's environment, and rotate it"
+)
 
 
 def _write_scopes(permissions: Node) -> list[str]:
     if permissions.value == "write-all":
         return ["write-all"]
     return [scope for scope, level in permissions.mapping().items() if level.value == "write"]
-
-
-class WorkflowAudit:
-    """The rules over one GitHub Actions workflow file."""
-
-    def __init__(self, path: str, root: Node, *, publishing_reusables: set[str]) -> None:
-        self.path = path
-        self.root = root
-        self.jobs = _jobs(root)
-        self.triggers = _triggers(root)
-        self.publishing_reusables = publishing_reusables
-        self.findings: list[Finding] = []
-
-    def add(self, rule_id: str, node: Node | None, detail: str = "") -> None:
-        """Record a finding at ``node``'s line."""
-        self.findings.append(_finding(rule_id, self.path, node.line if node else None, detail))
-
-    @property
-    def publishes(self) -> bool:
-        """Whether any job uploads, or calls a local reusable workflow that does."""
-        return any(job.publishes for job in self.jobs) or bool(self._publishing_calls())
-
-    def _publishing_calls(self) -> list[Job]:
-        return [
-            job
-            for job in self.jobs
-            if (job.node.text("uses") or "").removeprefix("./") in self.publishing_reusables
-        ]
-
-    def run(self) -> list[Finding]:
-        """Every finding for this workflow (none when it does not publish)."""
-        if not self.publishes:
-            return []
-        self._trigger_rules()
-        self._permission_rules()
-        self._secrets("the workflow", self.root.get("env"))
-        for job in self._publishing_calls():
-            self.add("reusable-workflow-publish", job.node.get("uses"), f"job '{job.key}'")
-        for job in self.jobs:
-            self._job(job)
-        return self.findings
-
-    def _trigger_rules(self) -> None:
-        for name in ("pull_request_target", "workflow_run"):
-            if name in self.triggers:
-                self.add("dangerous-trigger", self.triggers[name], name)
-        if "workflow_call" in self.triggers and any(job.publishes for job in self.jobs):
-            self.add(
-                "reusable-workflow-publish", self.triggers["workflow_call"], "on: workflow_call"
-            )
-        release = self.triggers.get("release")
-        types = release.get("types") if release is not None else None
-        for item in types.items() if types is not None else []:
-            if item.value == "created":
-                self.add("release-created", item)
-        push = self.triggers.get("push")
-        tag_only = (
-            push is not None and push.get("tags") is not None and push.get("branches") is None
-        )
-        if push is not None and not tag_only:
-            for job in self.jobs:
-                condition = job.node.text("if") or ""
-                if job.publishes and "refs/tags" not in condition and "release" not in condition:
-                    self.add(
-                        "publish-on-push", job.node.get("runs-on") or job.node, f"job '{job.key}'"
-                    )
-
-    def _permission_rules(self) -> None:
-        top = self.root.get("permissions")
-        if top is None:
-            for job in self.jobs:
-                if job.node.get("permissions") is None and job.node.get("uses") is None:
-                    self.add("default-permissions", job.node, f"job '{job.key}'")
-            return
-        writes = _write_scopes(top)
-        if writes:
-            self.add("workflow-level-permissions", top, ", ".join(writes))
-
-    def _job(self, job: Job) -> None:
-        permissions = job.node.get("permissions")
-        writes = _write_scopes(permissions) if permissions is not None else []
-        signs = any((step.text("uses") or "").startswith(_SIGNING_ACTIONS) for step in job.steps)
-        if "write-all" in writes:
-            self.add("excessive-permissions", permissions, f"job '{job.key}'")
-        elif "id-token" in writes and not job.publishes and not signs:
-            self.add("id-token-without-publish", permissions, f"job '{job.key}'")
-        if job.publishes and job.node.get("environment") is None:
-            self.add(
-                "publish-without-environment",
-                job.node.get("runs-on") or job.node,
-                f"job '{job.key}'",
-            )
-        if len(job.publish_steps) > 1:
-            self.add("multiple-publish-steps", job.publish_steps[1], f"job '{job.key}'")
-        if job.publishes:
-            self._secrets(f"job '{job.key}'", job.node.get("env"))
-        for step in job.steps:
-            self._step(job, step)
-
-    def _secrets(self, owner: str, env: Node | None) -> None:
-        """A token handed to a publishing job through ``env:`` (``owner`` names who sets it)."""
-        for name, value in (env.mapping() if env is not None else {}).items():
-            text = value.value if isinstance(value.value, str) else ""
-            if _SECRET_ENV.match(name) or "secrets." in text:
-                self.add("long-lived-token", value, f"{owner} passes {name} through env")
-
-    def _step(self, job: Job, step: Node) -> None:
-        uses_node = step.get("uses")
-        uses = step.text("uses") or ""
-        action, _, ref = uses.partition("@")
-        if uses and not uses.startswith("./"):
-            pinned = (uses.startswith("docker://") and "@sha256:" in uses) or _SHA.match(ref)
-            if not pinned:
-                self.add("unpinned-action", uses_node, uses)
-        with_ = step.get("with")
-        persist = with_.text("persist-credentials") if with_ is not None else None
-        if action == "actions/checkout" and (persist or "").lower() != "false":
-            self.add("persisted-credentials", uses_node)
-        if action.startswith(_CACHING_ACTIONS) or (
-            with_ is not None
-            and (with_.get("cache") is not None or with_.text("enable-cache") == "true")
-        ):
-            self.add("cache-in-release-path", uses_node or step, uses)
-        run = step.get("run")
-        for expression in _EXPRESSION.findall(
-            run.value if run and isinstance(run.value, str) else ""
-        ):
-            rule = (
-                "template-injection"
-                if _UNTRUSTED_CONTEXT.search(expression)
-                else "expression-in-run"
-            )
-            self.add(rule, run, "${{" + expression + "}}")
-        if step in job.publish_steps:
-            self._publish_step(job, step, with_)
-        elif job.publishes and (
-            _BUILD_COMMAND.search(step.text("run") or "") or action.startswith(_BUILD_ACTIONS)
-        ):
-            self.add("build-in-publish-job", run or uses_node, f"job '{job.key}'")
-
-    def _publish_step(self, job: Job, step: Node, with_: Node | None) -> None:
-        inputs = with_.mapping() if with_ is not None else {}
-        for name in ("password", "user"):
-            if name in inputs and (name == "password" or "secrets." in (inputs[name].text() or "")):
-                self.add("long-lived-token", inputs[name], f"'{name}' given to the publisher")
-        attestations = inputs.get("attestations")
-        if attestations is not None and (attestations.text() or "").lower() == "false":
-            self.add("attestations-disabled", attestations)
-        self._secrets(f"job '{job.key}'", step.get("env"))
-        run = step.text("run") or ""
-        if re.search(r"(--password|-p)\s+\S*\$\{\{\s*secrets\.", run):
-            self.add("long-lived-token", step.get("run"), "a secret on the command line")
-
-
-def read_workflow(path: Path, shown: str) -> tuple[Node | None, list[Finding]]:
-    """Parse a workflow file; a syntax error is a finding, not an exception.
-
-    So is a file beyond the parser's bounds (size, nesting, alias expansion: ``yaml_nodes``);
-    no more than one character past the size bound is read.
-    """
-    try:
-        with path.open(encoding="utf-8") as handle:
-            text = handle.read(MAX_CHARS + 1)
-        return parse(text), []
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [_finding("workflow-invalid-yaml", shown, None, f"cannot read it ({exc})")]
-    except YamlSyntaxError as exc:
-        return None, [_finding("workflow-invalid-yaml", shown, exc.line, str(exc))]
-
-
-@dataclass(frozen=True)
-class PublishingJob:
-    """A job that publishes, for the trusted-publisher values doctor prints."""
-
-    workflow: str  # path relative to the root
-    job: str
-    environment: str | None
-    index: str  # pypi or testpypi
 
 
 def _environment_name(node: Node | None) -> str | None:
@@ -421,82 +67,331 @@ def _environment_name(node: Node | None) -> str | None:
     return node.text() if isinstance(node.value, str) else node.text("name")
 
 
-def _index_of(step: Node) -> str:
-    text = " ".join(node.value for node in step.walk_strings() if isinstance(node.value, str))
-    return "testpypi" if "test.pypi.org" in text or "testpypi" in text else "pypi"
+class WorkflowAudit:
+    """The rules over one GitHub Actions workflow file, within its repository's graph."""
+
+    def __init__(self, repo: Repository, workflow: Workflow, path: set[tuple[str, str]]) -> None:
+        self.repo = repo
+        self.workflow = workflow
+        self.path = path
+        self.findings: list[Finding] = []
+
+    def add(
+        self,
+        rule_id: str,
+        line: int | None,
+        detail: str = "",
+        *,
+        severity: Severity | None = None,
+        hint: str | None = None,
+    ) -> None:
+        """Record a finding at ``line`` of this workflow."""
+        self.findings.append(
+            finding(rule_id, self.workflow.file, line, detail, severity=severity, hint=hint)
+        )
+
+    def run(self) -> list[Finding]:
+        """Every finding for this workflow (none when it does not publish)."""
+        if not self.repo.publishes(self.workflow):
+            return []
+        self._trigger_rules()
+        self._permission_rules()
+        self._workflow_env()
+        for job in self.workflow.jobs.values():
+            self._job(job)
+        return self.findings
+
+    def _trigger_rules(self) -> None:
+        triggers = self.workflow.triggers
+        for name in ("pull_request_target", "workflow_run"):
+            if name in triggers:
+                self.add("dangerous-trigger", triggers[name].where, name)
+        publishing = [job for job in self.workflow.jobs.values() if job.publishes]
+        if "workflow_call" in triggers and publishing:
+            callers = [f"{job.file} (job '{job.key}')" for job in self.workflow.callers]
+            detail = "called from " + (", ".join(callers) or "another workflow")
+            self.add("reusable-workflow-publish", triggers["workflow_call"].where, detail)
+        release = triggers.get("release")
+        types = release.get("types") if release is not None else None
+        reaches = [self.repo.reach(job, step) for job in publishing for step, _ in job.uploads]
+        for item in types.items() if types is not None else []:
+            if item.value == "created" and any(
+                e.label == "release created" for r in reaches for e in r.possible()
+            ):
+                self.add("release-created", item.line)
+        for job in publishing:
+            self._publish_on_push(job)
+
+    def _publish_on_push(self, job: Job) -> None:
+        """An upload that a push to a branch can reach: an error when surely, else a warning."""
+        certain: list[str] = []
+        possible: list[str] = []
+        unknown: set[str] = set()
+        for step, _ in job.real_uploads:
+            reach = self.repo.reach(job, step)
+            for event, truth in reach.truths:
+                if not event.branch_push or truth is False:
+                    continue
+                # Unknown only because the event stands for many refs (branches: ['*']):
+                # some push of that kind meets the condition, so the upload is reachable.
+                if truth is True or not reach.unknown:
+                    certain.append(event.label)
+                else:
+                    possible.append(event.label)
+                    unknown |= reach.unknown
+        line = job.node.where
+        if certain:
+            self.add("publish-on-push", line, f"job '{job.key}' uploads on {certain[0]}")
+        elif possible:
+            terms = ", ".join(sorted(unknown)) or "the condition"
+            self.add(
+                "publish-on-push",
+                line,
+                f"job '{job.key}' may upload on {possible[0]} (doctor cannot judge {terms})",
+                severity="warning",
+            )
+
+    def _permission_rules(self) -> None:
+        top = self.workflow.root.get("permissions")
+        if top is None:
+            if self.workflow.callers:
+                return  # a called workflow's token is the calling job's, limited there
+            for job in self.workflow.jobs.values():
+                if job.node.get("permissions") is None and job.node.get("uses") is None:
+                    self.add("default-permissions", job.node.where, f"job '{job.key}'")
+            return
+        writes = _write_scopes(top)
+        if writes:
+            self.add("workflow-level-permissions", top.where, ", ".join(writes))
+
+    def _workflow_env(self) -> None:
+        env = self.workflow.root.get("env")
+        publishing = [job for job in self.workflow.jobs.values() if job.publishes]
+        if env is not None and publishing:
+            self._credentials("the workflow", env, _indexes(publishing))
+
+    def _uses_token(self, job: Job, seen: set[str] | None = None) -> bool:
+        """Whether the job has a use for its identity token."""
+        if job.uploads or job.remote_call or any(uses_identity_token(s) for s in job.steps):
+            return True
+        seen = seen if seen is not None else set()
+        if job.callee is None or job.callee in seen:
+            return False
+        seen.add(job.callee)
+        called = self.repo.workflows[job.callee].jobs.values()
+        return any(self._uses_token(j, seen) for j in called)
+
+    def _job(self, job: Job) -> None:
+        permissions = job.node.get("permissions")
+        writes = _write_scopes(permissions) if permissions is not None else []
+        if "write-all" in writes:
+            self.add(
+                "excessive-permissions",
+                permissions.where if permissions else None,
+                f"job '{job.key}'",
+            )
+        elif "id-token" in writes and not self._uses_token(job):
+            where = permissions.get("id-token") if permissions is not None else None
+            self.add(
+                "id-token-without-publish",
+                where.where if where else job.node.where,
+                f"job '{job.key}'",
+            )
+        uses = job.node.get("uses")
+        if uses is not None and job.callee is None:
+            self._pinned(uses)
+        if job.publishes:
+            self._publishing_job(job)
+        on_path = (job.file, job.key) in self.path
+        for step in job.steps:
+            self._step(job, step, on_path)
+
+    def _publishing_job(self, job: Job) -> None:
+        indexes = _indexes([job])
+        if job.node.get("environment") is None:
+            self.add("publish-without-environment", job.node.where, f"job '{job.key}'")
+        env = job.node.get("env")
+        if env is not None:
+            self._credentials(f"job '{job.key}'", env, indexes)
+        reported: set[int] = set()
+        uploads = job.real_uploads
+        for position, (step, upload) in enumerate(uploads):
+            for earlier_step, earlier in uploads[:position]:
+                if earlier.index != upload.index or id(step) in reported:
+                    continue
+                if earlier_step is step or intersects(
+                    self.repo.reach(job, earlier_step), self.repo.reach(job, step)
+                ):
+                    reported.add(id(step))
+                    self.add(
+                        "multiple-publish-steps",
+                        upload.line,
+                        f"job '{job.key}' uploads to {upload.index} twice "
+                        f"(lines {earlier.line} and {upload.line})",
+                    )
+        upload_steps = {id(step) for step, _ in job.uploads}
+        for step in job.steps:
+            if id(step) in upload_steps:
+                self._upload_step(job, step, [u for s, u in job.uploads if s is step])
+            if is_build_step(step):
+                where = step.get("run") or step.get("uses") or step
+                self.add("build-in-publish-job", where.where, f"job '{job.key}'")
+
+    def _credentials(self, owner: str, env: Node, indexes: set[str]) -> bool:
+        """Upload credentials from stored secrets in an ``env:`` of a publishing job.
+
+        One finding for the first such variable; True when there was one.
+        """
+        for name, value in env.mapping().items():
+            text = value.text() or ""
+            secret = _SECRET.search(text)
+            if is_secret_name(name) or (secret and "PYPI" in secret.group(1).upper()):
+                self._long_lived(value.where, f"{owner} passes {name} through env", indexes)
+                return True
+        return False
+
+    def _long_lived(self, line: int, detail: str, indexes: set[str]) -> None:
+        if indexes and not indexes & {"pypi", "testpypi"}:
+            self.add("long-lived-token", line, detail, severity="warning", hint=_SCOPED_ADVICE)
+        else:
+            self.add("long-lived-token", line, detail)
+
+    def _upload_step(self, job: Job, step: Node, uploads: list[Upload]) -> None:
+        """The upload step's own rules; one ``long-lived-token`` at most, the first place."""
+        indexes = {u.index for u in uploads}
+        inputs = step.get("with")
+        given = inputs.mapping() if inputs is not None else {}
+        token_found = False
+        if action_of(step)[0] == PUBLISH_ACTION:
+            for name in ("password", "user"):
+                value = given.get(name)
+                if value is not None and (name == "password" or "secrets." in (value.text() or "")):
+                    self._long_lived(value.where, f"'{name}' given to the publisher", indexes)
+                    token_found = True
+                    break
+            attestations = given.get("attestations")
+            if attestations is not None and (attestations.text() or "").lower() == "false":
+                self.add("attestations-disabled", attestations.where)
+        env = step.get("env")
+        if not token_found and env is not None:
+            token_found = self._credentials(f"job '{job.key}'", env, indexes)
+        run = step.get("run")
+        if not token_found and run is not None and _PASSWORD_OPTION.search(run.text() or ""):
+            self._long_lived(run.where, "a secret on the command line", indexes)
+
+    def _pinned(self, uses: Node) -> None:
+        text = uses.text() or ""
+        _, _, ref = text.partition("@")
+        if not text or text.startswith("./"):
+            return
+        pinned = (text.startswith("docker://") and "@sha256:" in text) or _SHA.match(ref)
+        if not pinned:
+            self.add("unpinned-action", uses.where, text)
+
+    def _step(self, job: Job, step: Node, on_path: bool) -> None:
+        uses = step.get("uses")
+        action, _ = action_of(step)
+        if uses is not None:
+            self._pinned(uses)
+            inputs = inputs_of(step)
+            if action == "actions/checkout" and inputs.get("persist-credentials", "").lower() != (
+                "false"
+            ):
+                self.add("persisted-credentials", uses.where)
+            if on_path:
+                line_text = self.workflow.line_text(uses.where)
+                cache = cache_of(step, job.runs_on, line_text)
+                if cache is not None:
+                    self.add("cache-in-release-path", uses.where, f"job '{job.key}': {cache}")
+        self._expressions(step, action)
+
+    def _expressions(self, step: Node, action: str) -> None:
+        """One finding per step for ``${{ }}`` pasted into a script, by the worst expression."""
+        script = step.get("run")
+        if script is None and action == "actions/github-script":
+            inputs = step.get("with")
+            script = inputs.get("script") if inputs is not None else None
+        text = script.text() if script is not None else None
+        if script is None or text is None:
+            return
+        found = [e.strip() for e in _EXPRESSION.findall(text)]
+        if not found:
+            return
+        risks = {expression: expression_risk(expression) for expression in found}
+        for risk, rule, severity in (
+            ("attacker", "template-injection", None),
+            ("indirect", "template-injection", "warning"),
+            ("constant", "expression-in-run", None),
+        ):
+            chosen = [e for e, r in risks.items() if r == risk]
+            if chosen:
+                shown = ", ".join("${{ " + e + " }}" for e in chosen[:_SHOWN])
+                more = f" and {len(chosen) - _SHOWN} more" if len(chosen) > _SHOWN else ""
+                self.add(rule, script.where, shown + more, severity=severity)  # type: ignore[arg-type]
+                return
+
+
+def _indexes(jobs: list[Job]) -> set[str]:
+    return {upload.index for job in jobs for _, upload in job.real_uploads}
+
+
+def _folder(repo: Repository, job: Job, path: set[tuple[str, str]]) -> str | None:
+    """The project folder the job publishes, when its upload or build names one."""
+    hints: list[str] = []
+    # The job and the jobs it takes files from; another publishing job's folder is its own.
+    jobs = [job] + [other for other in repo.ancestors(job) if (other.file, other.key) in path]
+    for candidate in jobs:
+        defaults = candidate.node.get("defaults")
+        run = defaults.get("run") if defaults is not None else None
+        hints.append((run.text("working-directory") if run is not None else None) or "")
+        for step in candidate.steps:
+            hints.append(step.text("working-directory") or "")
+            hints.append(inputs_of(step).get("packages-dir", ""))
+            hints.append(inputs_of(step).get("working-directory", ""))
+            hints += (step.text("run") or "").split()
+    folders: set[str] = set()
+    for hint in hints:
+        cleaned = hint.strip().strip("'\"").removeprefix("./").split("/dist", 1)[0].rstrip("/*")
+        if not cleaned or cleaned.startswith(("-", "$")) or cleaned in {".", "dist"}:
+            continue
+        if (repo.top / cleaned / "pyproject.toml").is_file():
+            folders.add(cleaned)
+    return folders.pop() if len(folders) == 1 else None
 
 
 def audit_github(root: Path) -> tuple[list[Finding], list[PublishingJob]]:
-    """Audit every workflow in ``.github/workflows`` that publishes."""
-    folder = root / ".github" / "workflows"
-    files = (
-        sorted(p for p in folder.glob("*") if p.suffix in {".yml", ".yaml"})
-        if folder.is_dir()
-        else []
-    )
-    parsed: dict[str, Node] = {}
-    findings: list[Finding] = []
-    for path in files:
-        shown = path.relative_to(root).as_posix()
-        node, problems = read_workflow(path, shown)
-        findings += problems
-        if node is not None:
-            parsed[shown] = node
-    reusables = {
-        shown
-        for shown, node in parsed.items()
-        if "workflow_call" in _triggers(node) and any(job.publishes for job in _jobs(node))
-    }
-    jobs: list[PublishingJob] = []
-    for shown, node in parsed.items():
-        audit = WorkflowAudit(shown, node, publishing_reusables=reusables)
-        findings += audit.run()
-        for job in audit.jobs:
-            if job.publishes and shown not in reusables:
-                environment = _environment_name(job.node.get("environment"))
-                jobs.append(
-                    PublishingJob(shown, job.key, environment, _index_of(job.publish_steps[0]))
-                )
-    return findings, jobs
+    """Audit every workflow in ``.github/workflows`` of the repository ``root`` is in.
 
-
-def audit_gitlab(root: Path) -> tuple[list[Finding], list[PublishingJob]]:
-    """Audit GitLab CI files (``.gitlab-ci.yml`` and ``.gitlab/*.yml``) for publishing jobs."""
-    files = [root / ".gitlab-ci.yml"] if (root / ".gitlab-ci.yml").is_file() else []
-    folder = root / ".gitlab"
-    files += sorted(p for p in folder.glob("*.yml")) if folder.is_dir() else []
-    findings: list[Finding] = []
+    Workflows are read at the git work tree's top, so a project in a subfolder is audited with
+    the workflows that publish it; paths in the findings are relative to that top.
+    """
+    repo = Repository(top_level(root))
+    path = repo.release_path()
+    findings = list(repo.findings)
     jobs: list[PublishingJob] = []
-    for path in files:
-        shown = path.relative_to(root).as_posix()
-        node, problems = read_workflow(path, shown)
-        findings += problems
-        for key, job in (node.mapping() if node is not None else {}).items():
-            script = job.get("script")
-            lines = [n for n in script.items() if isinstance(n.value, str)] if script else []
-            publishing = [n for n in lines if _PUBLISH_COMMAND.search(str(n.value))]
-            if not publishing:
+    folders: dict[tuple[str, str], str | None] = {}
+    for workflow in repo.workflows.values():
+        findings += WorkflowAudit(repo, workflow, path).run()
+        for job in workflow.jobs.values():
+            if not job.publishes:
                 continue
-            where = publishing[0]
-            environment = job.get("environment")
-            if environment is None:
-                findings.append(
-                    _finding("publish-without-environment", shown, job.line, f"job '{key}'")
+            caller = workflow.callers[0].file if workflow.callers else None
+            environment = _environment_name(job.node.get("environment"))
+            folder = _folder(repo, job, path)
+            folders[(job.file, job.key)] = folder
+            indexes = list(dict.fromkeys(upload.index for _, upload in job.real_uploads))
+            jobs += [
+                PublishingJob(
+                    workflow.file,
+                    job.key,
+                    environment,
+                    index,
+                    "github",
+                    caller=caller,
+                    folder=folder,
+                    line=job.node.where,
                 )
-            if job.get("id_tokens") is None:
-                findings.append(
-                    _finding("gitlab-publish-without-id-token", shown, job.line, f"job '{key}'")
-                )
-            variables = job.get("variables")
-            for name, value in (variables.mapping() if variables is not None else {}).items():
-                if _SECRET_ENV.match(name):
-                    findings.append(
-                        _finding("long-lived-token", shown, value.line, f"job '{key}' sets {name}")
-                    )
-            if len(publishing) > 1:
-                findings.append(
-                    _finding("multiple-publish-steps", shown, publishing[1].line, f"job '{key}'")
-                )
-            index = "testpypi" if "testpypi" in str(where.value) else "pypi"
-            jobs.append(PublishingJob(shown, key, _environment_name(environment), index))
+                for index in indexes
+            ]
+    findings += github_duplicates(repo, folders)
     return findings, jobs

@@ -14,7 +14,7 @@ A workflow is untrusted input, so parsing is bounded: at most ``MAX_CHARS`` char
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -38,10 +38,22 @@ class YamlLimitError(YamlSyntaxError):
 
 @dataclass(frozen=True)
 class Node:
-    """A value and the 1-based line it starts on."""
+    """A value and the 1-based line it starts on.
+
+    ``key_line`` is the line of the key it was written under (0 for a document or a list item):
+    a finding about a job points at the job's name, not at its first entry. ``tag`` keeps a
+    local tag such as GitLab's ``!reference``, as written and never acted on.
+    """
 
     value: dict[str, Node] | list[Node] | str | None
     line: int
+    key_line: int = 0
+    tag: str = ""
+
+    @property
+    def where(self) -> int:
+        """The line to point at: the key's line when there is one, else the value's."""
+        return self.key_line or self.line
 
     def get(self, key: str) -> Node | None:
         """The value under ``key`` when this is a mapping that has it."""
@@ -93,6 +105,12 @@ class _BoundedLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+def _local_tag(node: yaml.Node) -> str:
+    """A tag written in the file (``!reference``); PyYAML's own resolved tags are not kept."""
+    tag = str(node.tag or "")
+    return tag if tag.startswith("!") else ""
+
+
 class _Converter:
     """Turns composed nodes into ``Node``s; each YAML node is converted once, and aliases share it.
 
@@ -125,23 +143,49 @@ class _Converter:
             for name, value in node.value:
                 if not isinstance(name, yaml.ScalarNode):
                     raise YamlSyntaxError("a mapping key is not a plain value", line)
-                entries[str(name.value)], grown = self.convert(value, depth + 1)
+                converted, grown = self.convert(value, depth + 1)
+                entries[str(name.value)] = replace(converted, key_line=name.start_mark.line + 1)
                 size += grown
-            result = Node(entries, line)
+            result = Node(entries, line, tag=_local_tag(node))
         elif isinstance(node, yaml.SequenceNode):
             items = []
             for item in node.value:
                 converted, grown = self.convert(item, depth + 1)
                 items.append(converted)
                 size += grown
-            result = Node(items, line)
+            result = Node(items, line, tag=_local_tag(node))
         elif node.tag == "tag:yaml.org,2002:null":
             result = Node(None, line)
         else:
-            result = Node(str(node.value), line)
+            result = Node(str(node.value), line, tag=_local_tag(node))
         self.open.discard(key)
         self.done[key] = (result, size)
         return result, size
+
+
+def parse_documents(text: str) -> list[Node]:
+    """Parse every document of a multi-document file (GitLab's ``spec:`` header comes first).
+
+    The same bounds apply to the whole file; an empty file is one null document.
+    """
+    if len(text) > MAX_CHARS:
+        raise YamlLimitError(f"larger than {MAX_CHARS} characters", 1)
+    loader = _BoundedLoader(text)
+    converter = _Converter()
+    documents: list[Node] = []
+    try:
+        while loader.check_node():
+            root = loader.get_node()
+            documents.append(Node(None, 1) if root is None else converter.convert(root)[0])
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlSyntaxError(str(exc.problem or exc), line) from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), 1) from exc
+    finally:
+        loader.dispose()
+    return documents or [Node(None, 1)]
 
 
 def parse(text: str) -> Node:

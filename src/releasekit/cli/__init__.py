@@ -34,6 +34,7 @@ from releasekit.errors import (
     ReleaseError,
     UsageError,
 )
+from releasekit.interrupts import terminations_as_interrupts
 from releasekit.redaction import SecretMasker
 
 if TYPE_CHECKING:
@@ -304,6 +305,8 @@ def _interrupted(args: list[str]) -> str:
             "interrupted; files already uploaded stay on the index: "
             "complete the release with releasekit publish --skip-existing"
         )
+    if command == "prepare":
+        return "interrupted before any change; nothing was changed"
     return "interrupted; any change already made was rolled back"
 
 
@@ -355,7 +358,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             print_json(console, failure_report(json_command, error))
 
     try:
-        code = cli.main(args=args, prog_name="releasekit", standalone_mode=False, obj=masker)
+        with terminations_as_interrupts():
+            code = cli.main(args=args, prog_name="releasekit", standalone_mode=False, obj=masker)
     except ReleaseError as error:
         if verbose:
             console.err.write(without_escapes(traceback.format_exc()))
@@ -375,8 +379,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         answer_in_json(UsageError(message, hint=hint))
         console.error(f"{message}; {hint}")
         sys.exit(EXIT_USAGE)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, click.exceptions.Abort) as stop:
         answer_in_json(Interrupted(_interrupted(args)))
         console.error(_interrupted(args))
-        sys.exit(EXIT_INTERRUPTED)
+        signum = getattr(stop, "signum", None)  # interrupts.Interrupted: SIGTERM, SIGHUP
+        sys.exit(128 + signum if isinstance(signum, int) else EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -38,12 +38,12 @@ def doctor(obj: Context, as_json: bool) -> int:
         console.print(f"        fix: {finding.hint}")
     errors, warnings = report.count("error"), report.count("warning")
     verdict = f"{errors} error(s), {warnings} warning(s), {report.count('info')} note(s)"
+    if report.suppressed:
+        verdict += f", {len(report.suppressed)} suppressed"
     console.print(console.style(verdict, "red" if errors else "green", "bold"))
     for publisher in report.publishers:
         console.print("")
-        console.print(
-            f"Trusted publisher for {publisher.index} ({publisher.workflow}, job {publisher.job}):"
-        )
+        console.print(publisher.heading)
         for label, value in publisher.values:
             console.print(f"  {label + ':':<30} {value}")
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -18,10 +18,13 @@ from releasekit.cli.common import complete_bump
 from releasekit.cli.json_report import envelope, error_findings, print_json
 from releasekit.errors import Aborted, ReleaseError, UsageError
 from releasekit.findings import Finding
+from releasekit.interrupts import signals_as_interrupts
 
 if TYPE_CHECKING:
     from releasekit.console import Console
     from releasekit.prepare import ReleasePlan
+    from releasekit.release_journal import Record
+    from releasekit.transaction import Settlement
 
 
 def _release_date(value: str | None) -> str:
@@ -64,6 +67,11 @@ version-files, release-branch, commit-message (docs/configuration.md)."""
 )
 @click.option("--date", "date", metavar="YYYY-MM-DD", help="The release date (default: today).")
 @click.option(
+    "--recover",
+    is_flag=True,
+    help="Settle a release an interrupted prepare left: keep it if whole or published, else undo.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the plan and its outcome as JSON (no diffs)."
 )
 @click.pass_obj
@@ -80,6 +88,7 @@ def prepare(
     allow_empty_changelog: bool,
     no_changelog: bool,
     date: str | None,
+    recover: bool,
     as_json: bool,
 ) -> None:
     """Bump the version everywhere, roll the changelog, commit and tag, atomically.
@@ -87,8 +96,17 @@ def prepare(
     BUMP is major, minor, patch, alpha, beta, rc, post, dev or release, or a chain such as
     minor,rc. VERSION is any PEP 440 version higher than the current one.
     """
-    from releasekit.prepare import PrepareOptions, apply_release, plan_release
+    from releasekit.prepare import (
+        PrepareOptions,
+        apply_release,
+        plan_release,
+        release_guard,
+        unfinished_release,
+    )
 
+    if recover:
+        _recover(obj, spec=spec, dry_run=dry_run, as_json=as_json)
+        return
     if spec is None:
         raise UsageError(
             "prepare needs a BUMP or a VERSION",
@@ -107,38 +125,119 @@ def prepare(
         dry_run=dry_run,
     )
     console = obj.console
-    plan = plan_release(obj.root, options, env=os.environ, reporter=console)
-    if as_json:
-        for warning in plan.warnings:
-            console.warn(warning)
-    else:
-        _show_plan(console, plan)
     if dry_run:
+        plan = plan_release(obj.root, options, env=os.environ, reporter=console)
+        unfinished = unfinished_release(obj.root)
+        _show(console, plan, as_json, [unfinished.one_line()] if unfinished else [])
         if as_json:
             print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, False)))
         else:
             console.print(console.style("Dry run: nothing was changed.", "bold"))
             console.info(f"Next: releasekit prepare {spec} to apply it (add --push to push too)")
         return
-    try:
-        if not yes:
-            if not sys.stdin.isatty():
-                raise UsageError(
-                    "confirmation needed, but standard input is not a terminal",
-                    hint="pass --yes to apply without asking",
-                )
-            if not click.confirm("Apply this plan?", default=False, err=True):
-                raise Aborted("declined at the prompt; nothing was changed")
-        apply_release(plan, console)
-    except ReleaseError as error:
-        if as_json:  # the plan is known: report it, with the error as a finding
-            findings = [*_plan_findings(plan), *error_findings(error)]
-            print_json(console, envelope("prepare", findings, **_keys(plan, False)))
-        raise
+    with signals_as_interrupts(), release_guard(obj.root, _command_line()) as guard:
+        for note in guard.notes:
+            console.warn(note)
+        unfinished = unfinished_release(obj.root)
+        if unfinished is not None:
+            raise unfinished
+        plan = plan_release(obj.root, options, env=os.environ, reporter=console)
+        _show(console, plan, as_json, [])
+        try:
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise UsageError(
+                        "confirmation needed, but standard input is not a terminal",
+                        hint="pass --yes to apply without asking",
+                    )
+                if not click.confirm("Apply this plan?", default=False, err=True):
+                    raise Aborted("declined at the prompt; nothing was changed")
+            settled = apply_release(plan, console, guard)
+        except ReleaseError as error:
+            if as_json:  # the plan is known: report it, with the error as a finding
+                findings = [*_plan_findings(plan), *error_findings(error)]
+                print_json(console, envelope("prepare", findings, **_keys(plan, False)))
+            raise
+        # Still inside the block, whose signals no longer interrupt: the release is made.
+        if settled is not None:
+            console.warn(
+                f"the push was cut short, but {plan.push_remote} already has the release "
+                f"(asked with git ls-remote): {plan.new} is published"
+            )
+        if as_json:
+            print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, True)))
+        else:
+            _show_next_steps(console, plan)
+
+
+def _command_line() -> str:
+    """The command as typed, for the lock file (which names who holds the lock)."""
+    return " ".join(["releasekit", *sys.argv[1:]])
+
+
+def _show(console: Console, plan: ReleasePlan, as_json: bool, warnings: list[str]) -> None:
+    """The plan on standard error (its warnings only, with --json)."""
     if as_json:
-        print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, True)))
+        for warning in [*plan.warnings, *warnings]:
+            console.warn(warning)
+        return
+    _show_plan(console, plan)
+    for warning in warnings:
+        console.warn(warning)
+
+
+def _recover(obj: Context, *, spec: str | None, dry_run: bool, as_json: bool) -> None:
+    """``prepare --recover``: settle what an interrupted prepare left, and say how it ended."""
+    from releasekit.prepare import recover_release, release_guard, unfinished_release
+
+    if spec is not None:
+        raise UsageError(
+            "--recover takes no BUMP or VERSION", hint="run releasekit prepare --recover alone"
+        )
+    console = obj.console
+    if dry_run:
+        unfinished = unfinished_release(obj.root)
+        text = unfinished.one_line() if unfinished else "no unfinished release in this repository"
+        if as_json:
+            print_json(console, envelope("prepare", [], recovered=None, state=text))
+        else:
+            console.print(text)
+        return
+    with signals_as_interrupts(), release_guard(obj.root, _command_line()) as guard:
+        for note in guard.notes:
+            console.warn(note)
+        settled = recover_release(obj.root, guard)
+    if settled is None:
+        message, outcome = "nothing to recover: no unfinished release in this repository", None
     else:
-        _show_next_steps(console, plan)
+        record, settlement = settled
+        outcome = settlement.kind
+        message = _recovery_message(record, settlement)
+        if settlement.kind in ("unknown", "incomplete"):
+            raise ReleaseError(message, hint="check the repository by hand (git status, git log)")
+    if as_json:
+        print_json(console, envelope("prepare", [], recovered=outcome, state=message))
+    else:
+        console.print(message)
+
+
+def _recovery_message(record: Record, settlement: Settlement) -> str:
+    """One line on how an interrupted release was settled."""
+    release = record.release
+    if settlement.kind == "published":
+        remote = record.push.remote if record.push else "the remote"
+        return f"release {release} is on {remote}: it was published, and is kept as it is"
+    if settlement.kind == "kept":
+        push = (
+            f"; push it: git push --atomic {record.push.remote} " + " ".join(record.push.refs)
+            if record.push
+            else ""
+        )
+        return f"release {release} was complete locally and is kept{push}"
+    if settlement.kind == "rolled-back":
+        return f"release {release} was undone: files, index, branch and tag are as before it"
+    why = settlement.detail or "; ".join(settlement.notes)
+    return f"release {release} could not be settled: {why}"
 
 
 def _plan_findings(plan: ReleasePlan) -> list[Finding]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepare a release: bump the version, roll CHANGELOG.md, commit and tag, atomically.
+# Prepare a release: bump the version, @@CHANGELOG_STEP@@commit and tag, atomically.
 # A thin wrapper: every argument goes to `releasekit prepare` (see `releasekit prepare --help`).
 #   ./prepare-release.sh minor --dry-run
 #   ./prepare-release.sh minor,rc --push

@@ -1,0 +1,146 @@
+"""File changes of a release that check, apply and undo themselves by compare-and-swap.
+
+A change knows the bytes it expects to find (``old``) and the bytes it leaves (``new``; ``None``
+removes the file). It writes only over ``old``, and undoes only over ``new``: a file someone else
+edited in between is never overwritten, in either direction, and is reported instead. Undo looks
+at the file rather than at a flag, so a change interrupted anywhere (even between the write and
+the bookkeeping, or in an earlier process: see ``release_journal``) is undone exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from releasekit.errors import ApplyError
+
+# Beside the file, so that the rename that installs it stays on one file system.
+_TEMPORARY_SUFFIX = ".releasekit-tmp"
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or ``None`` when there is no file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def replace_bytes(path: Path, content: bytes, mode: int, times: tuple[int, int] | None) -> None:
+    """Install ``content`` at ``path`` in one rename, with ``mode`` and (when given) ``times``.
+
+    A reader never sees half a file, and a crash leaves either the old file or the new one.
+    """
+    temporary = path.with_name(path.name + _TEMPORARY_SUFFIX)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        if times is not None:
+            os.utime(temporary, ns=times)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+@dataclass
+class FileChange:
+    """Replace (or, with ``new`` of ``None``, remove) a file that holds ``old``.
+
+    ``path`` is the real file (a planned link is resolved while planning); ``display`` names it
+    for people. A file without its owner's write permission is refused even when running as root:
+    a read-only version file is a deliberate signal, and honouring it makes the outcome the same
+    for everyone.
+    """
+
+    path: Path
+    display: str
+    old: bytes
+    new: bytes | None
+    # The file's permission bits and (atime, mtime) in ns, read by ``check``; undo restores them.
+    mode: int = field(default=0o644, repr=False)
+    times: tuple[int, int] | None = field(default=None, repr=False)
+
+    def describe(self) -> str:
+        """Name the file and what happens to it."""
+        return f"{'remove' if self.new is None else 'write'} {self.display}"
+
+    def diff(self) -> str:
+        """The change as ``git diff`` would show it."""
+        old = self.old.decode("utf-8", errors="replace").splitlines(keepends=True)
+        new = [] if self.new is None else self.new.decode("utf-8").splitlines(keepends=True)
+        after = "/dev/null" if self.new is None else f"b/{self.display}"
+        lines = difflib.unified_diff(old, new, f"a/{self.display}", after)
+        text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        return text or (f"--- a/{self.display}\n+++ /dev/null\n" if self.new is None else "")
+
+    def check(self) -> None:
+        """Refuse the change unless the file is still as planned.
+
+        As planned means a regular, writable file with exactly the old bytes. Called for every
+        file before the first write, and again just before this one is written.
+        """
+        try:
+            info = self.path.lstat()
+        except FileNotFoundError as exc:
+            raise ApplyError(
+                "file disappeared after the plan was made", where=self.display, hint="run again"
+            ) from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise ApplyError(
+                "file is no longer a regular file", where=self.display, hint="run again"
+            )
+        if self.new is not None and not info.st_mode & stat.S_IWUSR:
+            raise ApplyError(
+                "file is read-only",
+                where=self.display,
+                hint="make it writable (chmod u+w) and run again",
+            )
+        if _read(self.path) != self.old:
+            raise ApplyError(
+                "file changed after the plan was made; it was left as it is",
+                where=self.display,
+                hint="run again to see the new plan",
+            )
+        self.mode = stat.S_IMODE(info.st_mode)
+        self.times = (info.st_atime_ns, info.st_mtime_ns)
+
+    def apply(self) -> None:
+        """Check, then write the new bytes in one rename (or remove the file)."""
+        self.check()
+        if self.new is None:
+            self.path.unlink()
+        else:
+            replace_bytes(self.path, self.new, self.mode, None)
+
+    def undo(self) -> str | None:
+        """Put the old bytes back if the file holds what this change left; else leave it.
+
+        Returns a note when the file holds something else: someone's edit, which is kept.
+        """
+        temporary = self.path.with_name(self.path.name + _TEMPORARY_SUFFIX)
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        current = _read(self.path)
+        if current == self.old:
+            return None
+        if current != self.new:
+            return f"{self.display} was changed by someone else meanwhile and was kept as it is"
+        replace_bytes(self.path, self.old, self.mode, self.times)
+        return None
+
+    def state(self) -> str:
+        """``old``, ``new`` or ``other``: what the file holds now."""
+        current = _read(self.path)
+        if current == self.old:
+            return "old"
+        return "new" if current == self.new else "other"
