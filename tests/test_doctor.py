@@ -272,7 +272,11 @@ def test_init_output_has_no_findings_and_the_defects_table_is_complete(
     code, report = audit(repo)
     assert code == 0
     assert report["findings"] == []
-    covered = set(DEFECTS) | {"expression-in-run", "gitlab-publish-without-id-token"}
+    covered = set(DEFECTS) | {
+        "expression-in-run",
+        "gitlab-publish-without-id-token",
+        "duplicate-publisher",  # two workflows: tests/test_doctor_duplicates.py
+    }
     assert covered == set(RULES)
 
 

@@ -54,7 +54,8 @@ def test_two_workflows_on_release_published_both_uploading_to_pypi(tmp_path: Pat
         "job 'publish' in .github/workflows/old.yml and job 'publish' in "
         ".github/workflows/release.yml both upload to pypi on release published:"
     )
-    assert first.hint is not None and "workflow_dispatch" in first.hint
+    assert first.hint is not None
+    assert "workflow_dispatch" in first.hint
 
 
 def test_a_tag_push_and_a_published_release_are_one_release(tmp_path: Path) -> None:

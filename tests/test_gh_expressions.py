@@ -129,8 +129,8 @@ def context(ref: Value, name: str = "push", action: Value = None) -> dict[str, V
     text = ref.text if isinstance(ref, Prefix) else ref
     if isinstance(text, str) and text.startswith("refs/tags/"):
         ref_type = "tag"
-    elif isinstance(text, str) and text.startswith("refs/heads/"):
-        ref_type = "branch"
+    elif isinstance(text, str) and text.startswith(("refs/heads/", "refs/pull/")):
+        ref_type = "branch"  # GitHub gives a pull request's merge ref the type "branch"
     return {
         "github.event_name": name,
         "github.event.action": action,

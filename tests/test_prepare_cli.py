@@ -422,3 +422,22 @@ def test_config_key_spelt_as_other_tools_spell_it(demo_repo: Repo, key: str, gue
         f"did you mean '{guess}'? the keys are changelog, tag-format,"
     )
     assert before == snapshot(demo_repo)
+
+
+@pytest.mark.parametrize("changelog", ["/dev/zero", "src"])
+def test_a_changelog_that_is_not_a_file_is_one_line(demo_repo: Repo, changelog: str) -> None:
+    """A device or a folder given as the changelog: one line, exit 2, nothing read to the end."""
+    before = snapshot(demo_repo)
+    result = run_releasekit(
+        demo_repo.path,
+        "prepare",
+        "minor",
+        "--dry-run",
+        env={"RELEASEKIT_CHANGELOG": changelog},
+    )
+    assert 2 == result.returncode
+    assert "the changelog is not a regular file; point changelog in [tool.releasekit]" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert before == snapshot(demo_repo)

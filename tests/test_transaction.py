@@ -98,9 +98,9 @@ def test_edit_saved_while_the_prompt_is_open_is_kept(demo_repo: Repo) -> None:
     deadline = time.monotonic() + 60
     while "Apply this plan?" not in seen:
         assert time.monotonic() < deadline, seen
-        ready, _, _ = select.select([process.stderr], [], [], 1)
+        assert process.stderr is not None
+        ready, _, _ = select.select([process.stderr.fileno()], [], [], 1)
         if ready:
-            assert process.stderr is not None
             seen += os.read(process.stderr.fileno(), 65536).decode()
     edited = demo_repo.read("pyproject.toml") + "# my edit\n"
     (demo_repo.path / "pyproject.toml").write_text(edited)
@@ -324,7 +324,9 @@ def daemon_remote(demo_repo: Repo) -> Iterator[Repo]:
     try:
         url = f"git://127.0.0.1:{port}/{demo_repo.remote.name}"
         deadline = time.monotonic() + 30
-        while subprocess.run(["git", "ls-remote", url], capture_output=True).returncode:
+        while subprocess.run(
+            ["git", "ls-remote", url], capture_output=True, check=False
+        ).returncode:
             assert time.monotonic() < deadline, "git daemon did not start"
             time.sleep(0.1)
         demo_repo.git("remote", "set-url", "origin", url)
@@ -394,11 +396,11 @@ def test_a_killed_prepare_is_explained_and_recovered(demo_repo: Repo, tmp_path: 
     (demo_repo.path / ".git/hooks/pre-commit").unlink()
     again = run_releasekit(demo_repo.path, "prepare", "minor", "--yes")
     assert 1 == again.returncode
+    assert f"a previous releasekit prepare (pid {process.pid} since" in again.stderr
     assert (
-        f"a previous releasekit prepare (pid {process.pid} since" in again.stderr
-        and f"did not finish release {RELEASE}: 3 of 3 file(s) hold the release, release commit "
-        f"not on the branch, tag {TAG} absent; run releasekit prepare --recover" in again.stderr
-    ), again.stderr
+        f"did not finish release {RELEASE}: 3 of 3 file(s) hold the release, release commit "
+        f"not on the branch, tag {TAG} absent; run releasekit prepare --recover"
+    ) in again.stderr
     recovered = run_releasekit(demo_repo.path, "prepare", "--recover")
     assert 0 == recovered.returncode, recovered.stderr
     assert (
@@ -410,7 +412,9 @@ def test_a_killed_prepare_is_explained_and_recovered(demo_repo: Repo, tmp_path: 
     assert 0 == run_releasekit(demo_repo.path, "prepare", "minor", "--yes").returncode
 
 
-def test_a_prepare_killed_after_tagging_is_kept_on_recovery(demo_repo: Repo, tmp_path: Path) -> None:
+def test_a_prepare_killed_after_tagging_is_kept_on_recovery(
+    demo_repo: Repo, tmp_path: Path
+) -> None:
     """SIGKILL once the tag exists: the release is whole locally, so --recover keeps it."""
     marker = tmp_path / "tagged"
     hook(

@@ -90,6 +90,10 @@ def changelog_flavor(path: Path, text: str) -> Flavor:
     return "markdown" if _MARKDOWN_HINTS.search(text) else "rst"
 
 
+# Far above any real changelog (CPython's is about 2 MB); a device or a runaway file is refused.
+MAX_CHANGELOG_BYTES = 64 * 2**20
+
+
 def _display(root: Path, path: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
@@ -98,6 +102,18 @@ def read_changelog(root: Path, path: Path) -> ChangelogFile:
     """Read the changelog at ``path`` exactly (bytes decoded as UTF-8, endings kept)."""
     display = _display(root, path)
     try:
+        if path.exists() and not path.is_file():
+            raise ChangelogError(
+                "the changelog is not a regular file",
+                where=display,
+                hint="point changelog in [tool.releasekit] at the changelog file",
+            )
+        if path.stat().st_size > MAX_CHANGELOG_BYTES:
+            raise ChangelogError(
+                f"the changelog is larger than {MAX_CHANGELOG_BYTES // 2**20} MiB",
+                where=display,
+                hint="point changelog in [tool.releasekit] at the changelog file",
+            )
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError as exc:
         raise ChangelogError(

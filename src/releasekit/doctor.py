@@ -41,6 +41,7 @@ from releasekit.tags import read_history
 from releasekit.towncrier import towncrier_config
 from releasekit.trusted_publisher import GITLAB_TOP_LEVEL, publisher_values
 from releasekit.workflow_audit import RULES, Rule, audit_github, audit_gitlab, rule_finding
+from releasekit.workflow_uploads import chosen_at_run_time
 
 PROJECT_RULES: dict[str, Rule] = {
     "version-sources": Rule(
@@ -192,6 +193,12 @@ class TrustedPublisher:
                 where += f", in the pipeline of {GITLAB_TOP_LEVEL}"
             return f"Trusted publisher for {self.index} ({where}):"
         called = f", called from {self.caller}" if self.caller else ""
+        if chosen_at_run_time(self.index):
+            return (
+                f"Trusted publisher for the index {self.index} chooses at run time ("
+                f"{self.workflow}, job {self.job}{called}); register it on PyPI and on TestPyPI "
+                "for those the job uploads to:"
+            )
         return f"Trusted publisher for {self.index} ({self.workflow}, job {self.job}{called}):"
 
 
@@ -383,7 +390,7 @@ def _publishers(
         project = _folder_name(top, job.folder) or name or "(the project's name)"
         values = (
             publisher_values(project, remote, job.ci, Path(job.workflow).name, job.environment)
-            if job.index in {"pypi", "testpypi"}
+            if job.index in {"pypi", "testpypi"} or chosen_at_run_time(job.index)
             else []
         )
         publishers.append(

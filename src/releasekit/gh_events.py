@@ -73,12 +73,18 @@ def _push_events(node: Node) -> list[Event]:
     if branch_filters or not tag_filters:
         for pattern, ref in _refs("branch", _patterns(branches)):
             label = f"a push to branch {pattern}" if pattern else "a push to a branch"
-            events.append(_event("push", label, ref=ref, ref_type="branch"))
+            events.append(_push(label, ref, "branch"))
     if tag_filters or not branch_filters:
         for pattern, ref in _refs("tag", _patterns(tags)):
             label = f"a push of tag {pattern}" if pattern else "a push of a tag"
-            events.append(_event("push", label, ref=ref, ref_type="tag"))
+            events.append(_push(label, ref, "tag"))
     return events
+
+
+def _push(label: str, ref: Value, ref_type: str) -> Event:
+    """A push: its payload's ``ref`` is ``github.ref`` (PyPA's old guide tests that one)."""
+    event = _event("push", label, ref=ref, ref_type=ref_type)
+    return Event(event.name, event.label, {**event.values, "github.event.ref": ref})
 
 
 def _event(

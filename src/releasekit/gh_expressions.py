@@ -57,7 +57,13 @@ Truth = bool | _Unknown
 
 # The context terms the evaluator knows when an event supplies them; others are unknown terms.
 KNOWN_TERMS: Final = frozenset(
-    {"github.event_name", "github.event.action", "github.ref", "github.ref_type"}
+    {
+        "github.event_name",
+        "github.event.action",
+        "github.ref",
+        "github.ref_type",
+        "github.event.ref",
+    }
 )
 # Status functions: an upload guarded by them is reached when the job gets that far.
 _STATUS: Final[Mapping[str, Truth]] = {

@@ -243,9 +243,7 @@ class Repository:
         for workflow in self.workflows.values():
             yield from workflow.jobs.values()
 
-    def reach(
-        self, job: Job, step: Node | None = None, starts: list[Event] | None = None
-    ) -> Reach:
+    def reach(self, job: Job, step: Node | None = None, starts: list[Event] | None = None) -> Reach:
         """Which of the workflow's events can run ``job`` (and ``step`` in it).
 
         ``starts`` replaces the workflow's events, to follow one caller of a called workflow.

@@ -11,6 +11,7 @@ Every finding points at the job's key line, where a ``# releasekit: ignore[...]`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -73,6 +74,7 @@ class Pipeline:
         self.top = top
         self.findings: list[Finding] = []
         self.files: list[str] = []
+        self._readings: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         self.entries: dict[str, Definition] = {}
         self.variables: dict[str, str] = {}
         self.default: Node | None = None
@@ -84,10 +86,19 @@ class Pipeline:
                 if path.suffix in {".yml", ".yaml"} and path.is_file():
                     self._read(path.relative_to(top).as_posix())
 
-    def _read(self, shown: str) -> None:
-        if shown in self.files or len(self.files) >= _MAX_FILES:
+    def _read(self, shown: str, inputs: dict[str, str] | None = None) -> None:
+        """Read one CI file; ``inputs`` are the values an ``include:`` gives its ``spec:``.
+
+        A file with a ``spec:`` header is a template: it may be included several times with
+        different inputs (a job key of ``$[[ inputs.job_name ]]``), so each set of inputs is one
+        more reading, with ``$[[ inputs.x ]]`` replaced by the given or default scalar.
+        """
+        reading = (shown, tuple(sorted((inputs or {}).items())))
+        if reading in self._readings or len(self._readings) >= _MAX_FILES:
             return
-        self.files.append(shown)
+        self._readings.add(reading)
+        if shown not in self.files:
+            self.files.append(shown)
         try:
             with (self.top / shown).open(encoding="utf-8") as handle:
                 text = handle.read(MAX_CHARS + 1)
@@ -100,11 +111,14 @@ class Pipeline:
         except YamlSyntaxError as exc:
             self.findings.append(finding("workflow-invalid-yaml", shown, exc.line, str(exc)))
             return
-        content = documents[-1] if len(documents) > 1 and documents[0].get("spec") else documents[0]
+        spec = documents[0].get("spec") if len(documents) > 1 else None
+        content = documents[-1] if spec is not None else documents[0]
+        if spec is not None:
+            content = _interpolated(text, spec, inputs or {}) or content
         for key, node in content.mapping().items():
             if key == "include":
-                for included in self._includes(node):
-                    self._read(included)
+                for included, given in self._includes(node):
+                    self._read(included, given)
             elif key == "variables":
                 self.variables.update(env_of(node))
             elif key == "default":
@@ -112,25 +126,26 @@ class Pipeline:
             elif key not in _RESERVED:
                 self.entries.setdefault(key, Definition(shown, key, node))
 
-    def _includes(self, node: Node) -> list[str]:
-        """The local files an ``include:`` names.
+    def _includes(self, node: Node) -> list[tuple[str, dict[str, str] | None]]:
+        """The local files an ``include:`` names, with the scalar inputs given to each.
 
         Remote, project, template and component includes are not in this repository.
         """
-        found: list[str] = []
+        found: list[tuple[str, dict[str, str] | None]] = []
         for item in node.items():
             local = item.text() if isinstance(item.value, str) else item.text("local")
             if not local or "://" in local or "$" in local:
                 continue
+            given = _scalars(item.get("inputs")) if isinstance(item.value, dict) else None
             pattern = local.lstrip("/")
             if any(c in pattern for c in "*?["):
                 found += sorted(
-                    p.relative_to(self.top).as_posix()
+                    (p.relative_to(self.top).as_posix(), given)
                     for p in self.top.glob(pattern)
                     if p.is_file()
                 )
             elif (self.top / pattern).is_file():
-                found.append(pattern)
+                found.append((pattern, given))
         return found
 
     def jobs(self) -> list[tuple[Definition, Node]]:
@@ -201,6 +216,41 @@ class Pipeline:
         for key in path[1:]:
             node = node.get(key) if node is not None else None
         return node
+
+
+_INPUT = re.compile(r"\$\[\[\s*inputs\.([\w-]+)\s*\]\]")
+
+
+def _scalars(node: Node | None) -> dict[str, str] | None:
+    """The one-line scalar entries of an ``inputs:`` mapping (lists and mappings are left out)."""
+    if node is None:
+        return None
+    return {
+        key: value.value
+        for key, value in node.mapping().items()
+        if isinstance(value.value, str) and "\n" not in value.value
+    }
+
+
+def _interpolated(text: str, spec: Node, given: dict[str, str]) -> Node | None:
+    """The file's content with its scalar inputs filled in; None when nothing changes.
+
+    Inputs that are lists or mappings, or that make the file invalid, stay as written.
+    """
+    declared = spec.get("inputs")
+    values = {
+        key: entry.text("default") or ""
+        for key, entry in (declared.mapping() if declared is not None else {}).items()
+        if entry.text("default") is not None
+    }
+    values.update(given)
+    filled = _INPUT.sub(lambda m: values.get(m[1], m[0]), text)
+    if filled == text:
+        return None
+    try:
+        return parse_documents(filled)[-1]
+    except YamlSyntaxError:
+        return None
 
 
 def _deep_merge(base: Node, over: Node) -> Node:

@@ -258,9 +258,11 @@ def tag_pipeline(job: Node) -> Truth | str:
         return MANUAL
     rules = job.get("rules")
     if rules is not None:
+        if not isinstance(rules.value, list):
+            return UNKNOWN  # an input or variable doctor does not expand
         outcomes: set[bool | str] = set()
         for rule in rules.items():
-            truth = _condition_on_tags(rule)
+            truth = _condition_on_tags(rule) if isinstance(rule.value, dict) else UNKNOWN
             if truth is False:
                 continue
             when = (rule.text("when") or "on_success").strip().lower()

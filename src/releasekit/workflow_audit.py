@@ -29,7 +29,12 @@ from releasekit.workflow_steps import (
     is_build_step,
     uses_identity_token,
 )
-from releasekit.workflow_uploads import PUBLISH_ACTION, Upload, is_secret_name
+from releasekit.workflow_uploads import (
+    PUBLISH_ACTION,
+    Upload,
+    chosen_at_run_time,
+    is_secret_name,
+)
 from releasekit.yaml_nodes import Node
 
 __all__ = [
@@ -48,6 +53,8 @@ _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _SECRET = re.compile(r"secrets\.(\w+)", re.IGNORECASE)
 _PASSWORD_OPTION = re.compile(r"(--password|-p|--token|-t)[\s=]+\S*\$\{\{\s*secrets\.")
+# ``export TWINE_PASSWORD="${{ secrets.X }}"`` inside the script, as env: would have done.
+_SECRET_ASSIGNMENT = re.compile(r"\b([A-Z][A-Z0-9_]*)=[\"']?\$\{\{\s*secrets\.")
 _SCOPED_ADVICE = (  # advice about tokens, not one
     "this index does not offer trusted publishing: keep the token scoped to this one project, "
     "store it as a secret of the publishing job's environment, and rotate it"
@@ -251,7 +258,7 @@ class WorkflowAudit:
         return False
 
     def _long_lived(self, line: int, detail: str, indexes: set[str]) -> None:
-        if indexes and not indexes & {"pypi", "testpypi"}:
+        if indexes and not any(i in {"pypi", "testpypi"} or chosen_at_run_time(i) for i in indexes):
             self.add("long-lived-token", line, detail, severity="warning", hint=_SCOPED_ADVICE)
         else:
             self.add("long-lived-token", line, detail)
@@ -276,8 +283,13 @@ class WorkflowAudit:
         if not token_found and env is not None:
             token_found = self._credentials(f"job '{job.key}'", env, indexes)
         run = step.get("run")
-        if not token_found and run is not None and _PASSWORD_OPTION.search(run.text() or ""):
+        script = run.text() or "" if run is not None else ""
+        if not token_found and run is not None and _PASSWORD_OPTION.search(script):
             self._long_lived(run.where, "a secret on the command line", indexes)
+            token_found = True
+        assigned = [m for m in _SECRET_ASSIGNMENT.findall(script) if is_secret_name(m)]
+        if not token_found and run is not None and assigned:
+            self._long_lived(run.where, f"the script sets {assigned[0]} from a secret", indexes)
 
     def _pinned(self, uses: Node) -> None:
         text = uses.text() or ""

@@ -72,7 +72,17 @@ class Upload:
     @property
     def trusted_publishing_offered(self) -> bool:
         """PyPI and TestPyPI offer trusted publishing; other indexes are not known to."""
-        return self.index in {PYPI, TESTPYPI}
+        return self.index in {PYPI, TESTPYPI} or chosen_at_run_time(self.index)
+
+
+def chosen_at_run_time(index: str) -> bool:
+    """Whether the index is a whole ``${{ }}`` expression (``repository-url: ${{ env.URL }}``).
+
+    Projects choose PyPI or TestPyPI that way in one job; doctor cannot tell which, so such an
+    index may offer trusted publishing (unlike an address of another index with a part filled in).
+    """
+    text = index.strip()
+    return text.startswith("${{") and text.endswith("}}")
 
 
 def index_name(written: str) -> str:
