@@ -10,6 +10,21 @@ import pytest
 
 from tests.support import CHANGELOG, PYPROJECT, Repo, RepoBuilder, git
 
+# What the caller's environment may hold that releasekit (or the ``id`` library it asks for CI
+# identity tokens) reads: its own settings and credentials, twine's and uv's, the CI markers that
+# switch trusted publishing on, and the identity token sources. A test that wants one sets it.
+CALLER_PREFIXES = (
+    "RELEASEKIT_",
+    "GITHUB_",
+    "ACTIONS_",
+    "GITLAB_",
+    "BUILDKITE",
+    "CIRCLE",
+    "TWINE_",
+    "UV_PUBLISH_",
+)
+CALLER_NAMES = {"NO_COLOR", "FORCE_COLOR", "CI", "CI_JOB_TOKEN", "GOOGLE_SERVICE_ACCOUNT_NAME"}
+
 
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,11 +37,7 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Release Tester")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "tester@example.com")
     for name in list(os.environ):
-        if name.startswith(("RELEASEKIT_", "GITHUB_", "ACTIONS_")) or name in {
-            "NO_COLOR",
-            "FORCE_COLOR",
-            "CI",
-        }:
+        if name.startswith(CALLER_PREFIXES) or name.endswith("_ID_TOKEN") or name in CALLER_NAMES:
             monkeypatch.delenv(name)
     # keyring, when consulted, must never reach the machine's own keyring.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")

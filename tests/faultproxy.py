@@ -5,13 +5,22 @@ Uploads (POST) take their fate from a script, one entry per request: ``ok`` forw
 ``Retry-After: N``, ``400`` refuses it with a JSON error, ``cut-request`` reads half the body and drops the connection,
 ``cut-response`` forwards the upload (so it lands) and then drops the connection without an
 answer, and ``slow:S`` waits S seconds before forwarding. With ``delay`` every upload waits that
-long first (an index that takes its time). GET and HEAD requests pass through.
+long first (an index that takes its time).
+
+Hostile answers, for deadlines: ``silent`` reads the upload and never answers; ``land-then-silent``
+forwards it (so it lands) and then never answers; ``land-then-503`` forwards it and answers 503
+(the answer is lost, the file is there); ``trickle-headers:S`` sends a status line and then one
+header line every S seconds; ``trickle-body:S`` sends headers promising 100000 bytes and then one
+byte every S seconds. A silent or trickling connection is held until the client leaves (or for
+two minutes at most). GET and HEAD requests pass through, unless ``lookup_fault`` is set: then
+every GET under ``/simple/`` meets that fault (``silent`` or ``trickle-body:S``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import select
 import socket
 import threading
 import time
@@ -24,6 +33,7 @@ from urllib.parse import urlsplit
 from tests.servers import serve
 
 _PASSED_HEADERS = ("Content-Type", "Content-Length", "Location", "Retry-After")
+_HOLD_AT_MOST = 120.0  # seconds a silent or trickling answer keeps a connection
 
 
 @dataclass
@@ -32,7 +42,10 @@ class ProxyState:
 
     faults: list[str] = field(default_factory=list)
     delay: float = 0.0
+    lookup_fault: str = ""
     applied: list[str] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each upload
+    held: list[str] = field(default_factory=list)  # one entry per request now being held
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_fault(self) -> str:
@@ -40,6 +53,7 @@ class ProxyState:
         with self.lock:
             fault = self.faults.pop(0) if self.faults else "ok"
             self.applied.append(fault)
+            self.arrived.append(time.monotonic())
             return fault
 
 
@@ -87,7 +101,53 @@ def _handler(upstream: str, state: ProxyState) -> type[BaseHTTPRequestHandler]:
             status, reason, headers, data = self._forward(body)
             self._answer(status, headers, data, reason)
 
+        def _client_left(self, seconds: float) -> bool:
+            """Wait up to ``seconds``; whether the client closed its end meanwhile."""
+            ready, _, _ = select.select([self.connection], [], [], seconds)
+            if not ready:
+                return False
+            try:
+                waiting: bytes = self.connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                return True
+            return waiting == b""
+
+        def _hold(self, fault: str, content_type: str = "text/plain") -> None:
+            """Answer as ``fault`` says (silent, or trickling) until the client leaves."""
+            self.close_connection = True
+            interval = float(fault.split(":")[1]) if ":" in fault else 0.2
+            drip: list[bytes] = []
+            if fault.startswith("trickle-headers"):
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                drip = [b"X-Slowly: %d\r\n" % n for n in range(10_000)]
+            elif fault.startswith("trickle-body"):
+                self.wfile.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: "
+                    + content_type.encode()
+                    + b"\r\nContent-Length: 100000\r\n\r\n"
+                )
+                drip = [b" "] * 100_000
+            with state.lock:
+                state.held.append(fault)
+            ends = time.monotonic() + _HOLD_AT_MOST
+            try:
+                self.wfile.flush()
+                while time.monotonic() < ends and not self._client_left(interval):
+                    if drip:
+                        self.wfile.write(drip.pop(0))
+                        self.wfile.flush()
+            except OSError:
+                pass  # the client went away while a byte was on its way
+            finally:
+                with state.lock:
+                    state.held.remove(fault)
+
         def do_GET(self) -> None:  # the name http.server dispatches to
+            if state.lookup_fault and self.path.startswith("/simple/"):
+                with state.lock:
+                    state.applied.append(f"GET {state.lookup_fault}")
+                self._hold(state.lookup_fault, "application/vnd.pypi.simple.v1+json")
+                return
             self._relay(None)
 
         def do_HEAD(self) -> None:  # the name http.server dispatches to
@@ -114,6 +174,14 @@ def _handler(upstream: str, state: ProxyState) -> type[BaseHTTPRequestHandler]:
             elif fault == "cut-response":
                 self._forward(body)
                 self._drop()
+            elif fault == "land-then-503":
+                self._forward(body)
+                self._answer(503, {"Content-Type": "text/html"}, b"<h1>Unavailable</h1>")
+            elif fault == "land-then-silent":
+                self._forward(body)
+                self._hold("silent")
+            elif fault == "silent" or fault.startswith(("trickle-headers:", "trickle-body:")):
+                self._hold(fault)
             else:
                 if fault.startswith("slow:"):
                     time.sleep(float(fault.split(":")[1]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -135,6 +136,32 @@ def run_releasekit(
         timeout=120,
     )
     return Run(result.returncode, result.stdout, result.stderr)
+
+
+def default_signals() -> None:
+    """In a child, before it runs: SIGINT and SIGTERM back to their defaults.
+
+    A test runner started with SIGINT ignored (``cmd &`` from a script) passes that on, and
+    Python keeps an inherited ``SIG_IGN``: the child would then ignore the test's Ctrl-C.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+
+
+def spawn_releasekit(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start the installed ``releasekit`` for a test that signals it; SIGINT at its default."""
+    return subprocess.Popen(
+        [releasekit_command(), *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        preexec_fn=default_signals,  # noqa: PLW1509  # it only calls signal(), which takes no lock
+    )
 
 
 def snapshot(repo: Repo) -> dict[str, object]:

@@ -171,3 +171,23 @@ def test_unpacking_an_sdist_refuses_members_outside(
         with tarfile.open(bad) as archive, pytest.raises((BuildError, tarfile.TarError)):
             _unpack(archive, tmp_path / f"bad-out{number}")
     assert not (tmp_path / "evil.txt").exists()
+
+
+def test_the_wheel_is_built_from_the_sdist_not_the_tree(tmp_path: Path) -> None:
+    """A file the sdist leaves out is missing from the wheel too: the wheel came from the sdist."""
+    import zipfile  # noqa: PLC0415  # only this test opens the wheel
+
+    root = write_project(tmp_path, "hatchling")
+    (root / "src" / "tiny_pkg" / "data.txt").write_text("only in the source tree\n")
+    with (root / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('\n[tool.hatch.build.targets.sdist]\nexclude = ["src/tiny_pkg/data.txt"]\n')
+    built = run_releasekit(root, "build")
+    assert 0 == built.returncode, built.stderr
+    with tarfile.open(root / "dist" / "tiny_pkg-0.3.0.tar.gz") as sdist:
+        in_sdist = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    with zipfile.ZipFile(root / "dist" / "tiny_pkg-0.3.0-py3-none-any.whl") as wheel:
+        in_wheel = set(wheel.namelist())
+    assert "src/tiny_pkg/__init__.py" in in_sdist
+    assert "src/tiny_pkg/data.txt" not in in_sdist
+    assert "tiny_pkg/__init__.py" in in_wheel
+    assert "tiny_pkg/data.txt" not in in_wheel

@@ -514,3 +514,37 @@ def test_large_batch_opened_in_parallel_finds_the_same(
     in_parallel = check_files(paths)
     assert one_by_one == in_parallel
     assert ["archive-corrupt"] == [f.code for f in in_parallel if f.severity == "error"]
+
+
+def test_a_folder_in_dist_is_left_out_and_named_with_v(tmp_path: Path) -> None:
+    """dist/old/ and a folder called x.whl are not distributions: dist/* checks the files."""
+    (tmp_path / "dist" / "old").mkdir(parents=True)
+    wheel = make.wheel(tmp_path / "dist")
+    (tmp_path / "dist" / "x.whl").mkdir()
+    run = run_releasekit(tmp_path, "-v", "check")
+    assert 0 == run.returncode, run.stderr
+    assert "0 error(s), 0 warning(s) in 1 file(s)" in run.stdout
+    assert f"checking {wheel}" in run.stderr
+    assert "skipping dist/old/: a directory, not a distribution file" in run.stderr
+    assert "skipping dist/x.whl/: a directory, not a distribution file" in run.stderr
+    assert "no such file" not in run.stderr
+
+
+def test_a_folder_named_on_the_command_line_is_one_line_exit_2(tmp_path: Path) -> None:
+    """Naming a folder is a usage error that says it is a folder (not "no such file")."""
+    (tmp_path / "dist" / "x.whl").mkdir(parents=True)
+    make.wheel(tmp_path / "dist")
+    run = run_releasekit(tmp_path, "check", "dist/x.whl")
+    assert 2 == run.returncode
+    assert [
+        "error: dist/x.whl is a directory, not a distribution file; name the files in it "
+        "(dist/x.whl/*) or build first: releasekit build"
+    ] == run.stderr.splitlines()
+
+
+def test_only_folders_in_dist_is_no_distributions(tmp_path: Path) -> None:
+    """A dist/ holding only folders has no distributions: build first (exit 2)."""
+    (tmp_path / "dist" / "old").mkdir(parents=True)
+    run = run_releasekit(tmp_path, "check")
+    assert 2 == run.returncode
+    assert "error: dist/*: no distributions found; build them first" in run.stderr

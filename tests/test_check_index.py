@@ -358,3 +358,27 @@ def test_endless_redirects_within_the_index_are_unreachable(tmp_path: Path) -> N
     assert 1 == code, stderr
     assert ["index-unreachable"] == [f["id"] for f in findings]
     assert "redirected more than 5 times" in findings[0]["message"]
+
+
+@pytest.mark.parametrize(("days", "warned"), [(20, True), (13, False)])
+def test_the_release_window_is_14_days(tmp_path: Path, days: int, warned: bool) -> None:
+    """A release first uploaded 20 days ago is warned; one 13 days old still takes new files."""
+    uploaded = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
+    page = {
+        "meta": {"api-version": "1.1"},
+        "name": "demo-pkg",
+        "files": [
+            {
+                "filename": "demo_pkg-1.0.0.tar.gz",
+                "hashes": {"sha256": "0" * 64},
+                "upload-time": uploaded.isoformat().replace("+00:00", "Z"),
+            }
+        ],
+    }
+    pages = {"/simple/demo-pkg/": (200, JSON_TYPE, json.dumps(page).encode())}
+    with json_index(pages) as (url, _):
+        code, findings, _ = against(tmp_path, url + "simple/", make.wheel(tmp_path))
+    assert 0 == code
+    expected = ["release-too-old"] if warned else []
+    assert expected == [f["id"] for f in findings]
+    assert all(f"first uploaded {days} days ago" in f["message"] for f in findings)

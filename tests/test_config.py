@@ -153,7 +153,7 @@ def test_origins_follow_the_precedence(tmp_path: Path) -> None:
     } == {key: origins[key] for key in ("tag-format", "commit-message", "repository", "changelog")}
     _, from_file = resolve_settings_with_sources(load_project(root), env={})
     assert "pyproject.toml [tool.releasekit]" == from_file["tag-format"]
-    assert len(from_file) == 8  # every key has an origin
+    assert len(from_file) == 13  # every key has an origin
 
 
 DYNAMIC = PYPROJECT.replace('version = "1.2.3"  # keep in step with src/demo/__init__.py\n', "") + (

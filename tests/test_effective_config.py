@@ -34,6 +34,11 @@ def test_defaults_found_and_read_from_the_tags(demo_repo: Repo) -> None:
         "repository": ("pypi", "default"),
         "index-url": ("https://pypi.org/simple/", "derived from repository"),
         "verify-timeout": (60.0, "default"),
+        "connect-timeout": (30.0, "default"),
+        "read-timeout": (60.0, "default"),
+        "request-timeout": (120.0, "default"),
+        "min-upload-speed": (64.0, "default"),
+        "upload-attempts": (5, "default"),
     } == origins(data)
     assert [
         {"file": "pyproject.toml", "line": 7, "label": "[project].version", "version": "1.2.3"},

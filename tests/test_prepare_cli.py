@@ -441,3 +441,33 @@ def test_a_changelog_that_is_not_a_file_is_one_line(demo_repo: Repo, changelog: 
     )
     assert "Traceback" not in result.stderr
     assert before == snapshot(demo_repo)
+
+
+def test_doctor_settings_do_not_stop_other_commands(demo_repo: Repo) -> None:
+    """[tool.releasekit] doctor.ignore is doctor's own: prepare reads past it."""
+    text = (
+        demo_repo.read("pyproject.toml")
+        + '\n[tool.releasekit.doctor]\nignore = ["cache-in-release-path"]\n'
+    )
+    demo_repo.write({"pyproject.toml": text})
+    demo_repo.commit("doctor settings")
+    result = run_releasekit(demo_repo.path, "prepare", "minor", "--dry-run")
+    assert 0 == result.returncode, result.stderr
+    typo = text.replace("[tool.releasekit.doctor]", "[tool.releasekit.docter]")
+    demo_repo.write({"pyproject.toml": typo})
+    refused = run_releasekit(demo_repo.path, "prepare", "minor", "--dry-run", "--allow-dirty")
+    assert 2 == refused.returncode
+    assert "unknown key 'docter'" in refused.stderr
+
+
+def test_a_blank_release_branch_is_refused(demo_repo: Repo) -> None:
+    """RELEASEKIT_RELEASE_BRANCH=' ' is a configuration error, not a branch named ' '."""
+    result = run_releasekit(
+        demo_repo.path,
+        "prepare",
+        "minor",
+        "--dry-run",
+        env={"RELEASEKIT_RELEASE_BRANCH": " "},
+    )
+    assert 2 == result.returncode
+    assert "release-branch must be a non-empty string" in result.stderr

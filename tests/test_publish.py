@@ -25,7 +25,7 @@ from tests import distfactory as make
 from tests.faultproxy import ProxyState, fault_proxy
 from tests.servers import devpi_server, free_port, json_index, pypiserver
 from tests.strict_index import IndexState, strict_index
-from tests.support import Run, releasekit_command, run_releasekit
+from tests.support import Run, releasekit_command, run_releasekit, spawn_releasekit
 
 TOKEN = "pypi-AgEIcHlwaS5vcmcCJGRlbW8tdG9rZW4tZm9yLXRlc3RzLW9ubHk"
 
@@ -908,39 +908,37 @@ def test_without_lookups_the_index_is_the_judge(tmp_path: Path) -> None:
     assert "a file name is never accepted twice" in clash.stdout
 
 
-def test_interrupt_keeps_what_landed_and_says_how_to_finish(tmp_path: Path) -> None:
-    """Ctrl-C during an upload: exit 130, and the one line says how to complete the release."""
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_keeps_what_landed_and_says_how_to_finish(
+    tmp_path: Path, number: signal.Signals
+) -> None:
+    """Ctrl-C or SIGTERM in a stalled upload: exit 130 at once, each file's fate, how to finish."""
     files = make.release(tmp_path / "dist", wheels=2)
-    with strict_index() as (url, _), fault_proxy(url, ProxyState(delay=2.0)) as (proxy, held):
-        process = subprocess.Popen(
-            [
-                releasekit_command(),
-                "publish",
-                "--repository-url",
-                proxy + "legacy/",
-                "--jobs",
-                "1",
-                *map(str, files),
-            ],
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **strict_env(url)},
-        )
+    state = ProxyState(faults=["silent"])  # an upload that would never end
+    with strict_index() as (url, _), fault_proxy(url, state) as (proxy, held):
+        args = ["publish", "--repository-url", proxy + "legacy/", "--jobs", "1", *map(str, files)]
+        process = spawn_releasekit(tmp_path, *args, env=strict_env(url))
         assert process.stderr is not None
         deadline = time.monotonic() + 60
-        while not held.applied and time.monotonic() < deadline:  # until an upload is in flight
+        while not held.held and time.monotonic() < deadline:  # until the upload stalls
             time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(number)
+        interrupted = time.monotonic()
         stderr = process.stderr.read()  # through the file object: nothing buffered is lost
         process.wait(timeout=60)
-    assert 130 == process.returncode
+        seconds = time.monotonic() - interrupted
+    assert 128 + number == process.returncode  # 130 for Ctrl-C, 143 for SIGTERM
+    wheels = sorted(f.name for f in files if f.name.endswith(".whl"))
+    lines = stderr.strip().splitlines()
+    assert f"  may have landed (in flight): {wheels[0]}" in lines
+    assert f"  not sent: {wheels[1]}" in lines
+    assert "  not sent: demo_pkg-1.0.0.tar.gz" in lines
     assert (
-        "error: interrupted; files already uploaded stay on the index: complete the release with "
-        "releasekit publish --skip-existing"
-    ) == stderr.strip().splitlines()[-1]
+        "error: interrupted; 0 file(s) landed, 1 may have landed (in flight), 2 not sent; "
+        "files that landed stay on the index; finish the release with: releasekit publish "
+        f"--skip-existing --repository-url {proxy}legacy/ --jobs 1 {' '.join(map(str, files))}"
+    ) == lines[-1]
+    assert seconds < 3.0  # about 2 s was asked; loose, for a loaded machine
     assert "Traceback" not in stderr
 
 
@@ -1239,3 +1237,74 @@ def test_a_server_echoing_the_login_shows_no_secret_and_no_escapes(
         assert not re.search(rf"(?<!\w){re.escape(form)}(?!\w)", output), form
     assert "\x1b" not in output
     assert "\r" not in output
+
+
+def test_dry_run_leaves_folders_in_dist_out(tmp_path: Path) -> None:
+    """publish --dry-run with dist/old/ beside the files: the files only; a named folder: exit 2."""
+    files = make.release(tmp_path / "dist", wheels=1)
+    (tmp_path / "dist" / "old").mkdir()
+    (tmp_path / "dist" / "x.whl").mkdir()
+    with strict_index() as (url, state):
+        run = upload(tmp_path, url, "-v", "--dry-run", env=strict_env(url))
+        named = upload(tmp_path, url, "--dry-run", "dist/x.whl", env=strict_env(url))
+    assert 0 == run.returncode, run.stderr
+    assert "skipping dist/old/: a directory, not a distribution file" in run.stderr
+    assert "skipping dist/x.whl/: a directory, not a distribution file" in run.stderr
+    assert sorted(f"would upload {f.name}" for f in files) == sorted(
+        line.split(" (")[0] for line in run.stdout.splitlines() if line.startswith("would upload")
+    )
+    assert 2 == named.returncode
+    assert (
+        "error: dist/x.whl is a directory, not a distribution file; name the files in it "
+        "(dist/x.whl/*) or build first: releasekit build"
+    ) == named.stderr.strip().splitlines()[-1]
+    assert 0 == state.posts
+
+
+def test_retry_after_is_honoured(tmp_path: Path) -> None:
+    """A 429 with Retry-After: 2 is waited out as asked, not with the short own backoff."""
+    wheel = make.wheel(tmp_path)
+    with strict_index() as (url, index), fault_proxy(url, ProxyState(["429:2"])) as (proxy, held):
+        run = upload(tmp_path, proxy, str(wheel), env=strict_env(url))
+    assert 0 == run.returncode, run.stderr
+    assert (
+        f"warning: {wheel.name}: attempt 1 failed (429 Too Many Requests); retrying in 2.0 s"
+        in (run.stderr)
+    )
+    assert ["429:2", "ok"] == held.applied
+    assert held.arrived[1] - held.arrived[0] >= 2.0  # the server's wish
+    assert [wheel.name] == index.stored
+
+
+def test_a_huge_retry_after_fails_at_once(tmp_path: Path) -> None:
+    """A 429 asking for 400 s (over 5 minutes) is not waited out: the file fails now."""
+    wheel = make.wheel(tmp_path)
+    with strict_index() as (url, index), fault_proxy(url, ProxyState(["429:400"])) as (proxy, held):
+        started = time.monotonic()
+        run = upload(tmp_path, proxy, str(wheel), env=strict_env(url))
+        seconds = time.monotonic() - started
+    assert 1 == run.returncode
+    assert (
+        f"failed {wheel.name}: 429 Too Many Requests; the index asks to wait 400 s, try again later"
+    ) in run.stdout.splitlines()
+    assert ["429:400"] == held.applied
+    assert [] == index.stored
+    assert seconds < 60  # loose: far below the 400 s asked
+
+
+def test_a_5xx_whose_upload_landed_is_confirmed_by_hash_not_resent(tmp_path: Path) -> None:
+    """The index stored the file but answered 503: the lookup by hash finds it; one POST only."""
+    wheel = make.wheel(tmp_path)
+    script = ProxyState(["land-then-503"])
+    with strict_index() as (url, index), fault_proxy(url, script) as (proxy, held):
+        run = upload(tmp_path, proxy, "--json", str(wheel), env=strict_env(url))
+    assert 0 == run.returncode, run.stderr
+    assert 1 == index.posts
+    assert ["land-then-503"] == held.applied
+    assert [
+        {
+            "file": wheel.name,
+            "status": "uploaded",
+            "message": "an earlier attempt had landed; confirmed by hash",
+        }
+    ] == [{k: f[k] for k in ("file", "status", "message")} for f in files_of(run)]

@@ -18,6 +18,7 @@ from tests.support import (
     Repo,
     RepoBuilder,
     Run,
+    default_signals,
     git,
     releasekit_command,
     run_releasekit,
@@ -320,6 +321,7 @@ def test_an_interrupt_stops_the_index_and_removes_everything(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=default_signals,  # noqa: PLW1509
     )
     assert process.stderr is not None
     seen = []

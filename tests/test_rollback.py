@@ -9,7 +9,14 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.support import RELEASE_DATE, Repo, releasekit_command, run_releasekit, snapshot
+from tests.support import (
+    RELEASE_DATE,
+    Repo,
+    default_signals,
+    releasekit_command,
+    run_releasekit,
+    snapshot,
+)
 
 
 def install_hook(repo: Repo, name: str, script: str, *, bare: bool = False) -> Path:
@@ -112,6 +119,7 @@ def test_interrupt_during_commit_rolls_back(demo_repo: Repo, tmp_path: Path) -> 
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=default_signals,  # noqa: PLW1509
     )
     deadline = time.monotonic() + 60
     while not marker.exists():

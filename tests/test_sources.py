@@ -658,3 +658,39 @@ def test_static_name(tmp_path: Path, files: Mapping[str, str], name: str | None)
     """The name is read from wherever the project declares it, without running anything."""
     root = project_at(tmp_path, files)
     assert name == static_name(load_project(root))
+
+
+def test_pdm_file_source_is_read_and_rewritten(tmp_path: Path) -> None:
+    """pdm's source = "file" reads __version__ from the path it names; a release rewrites it."""
+    root = project_at(
+        tmp_path,
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["pdm-backend"]\n'
+            'build-backend = "pdm.backend"\n'
+            '[project]\nname = "pkg"\ndynamic = ["version"]\n'
+            '[tool.pdm.version]\nsource = "file"\npath = "src/pkg/__about__.py"\n',
+            "src/pkg/__about__.py": '__version__ = "2.3.4"\n',
+        },
+    )
+    sources = sources_of(root)
+    assert [("src/pkg/__about__.py", "2.3.4")] == labels(root, sources)
+    assert "[tool.pdm.version] path" == sources[0].label
+    assert ['__version__ = "2.4.0"\n'] == [
+        edit.new for edit in file_edits(sources, Version("2.4.0"))
+    ]
+
+
+@pytest.mark.parametrize("requirement", ["setuptools-scm>=8", "setuptools_scm[toml]>=6.2"])
+def test_setuptools_scm_in_build_requires_is_tag_derived(tmp_path: Path, requirement: str) -> None:
+    """setuptools-scm is recognised by its build requirement alone, without [tool.setuptools_scm]."""
+    root = project_at(
+        tmp_path,
+        {
+            "pyproject.toml": f'[build-system]\nrequires = ["setuptools>=64", "{requirement}"]\n'
+            'build-backend = "setuptools.build_meta"\n'
+            '[project]\nname = "pkg"\ndynamic = ["version"]\n',
+        },
+    )
+    sources = sources_of(root, latest_tag=Version("3.1.0"))
+    assert [("latest release tag", "3.1.0")] == labels(root, sources)
+    assert [] == file_edits(sources, Version("3.2.0"))

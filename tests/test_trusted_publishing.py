@@ -498,3 +498,59 @@ def test_new_project_refusal_says_to_register_a_pending_publisher(tmp_path: Path
         "(PyPI: https://pypi.org/manage/account/publishing/) and run again"
     )
     assert state.stored == []
+
+
+def test_identity_token_echoed_by_the_mint_endpoint_is_masked(tmp_path: Path) -> None:
+    """An index whose refusal repeats the identity token shows it masked, never in clear."""
+    make.release(tmp_path / "dist", wheels=1)
+    identity = jwt("pypi")
+    state = trusted_index()
+    state.mint_error = ("invalid-token", f"the token {identity} was not accepted")
+    with strict_index(state) as (url, _):
+        run = publish(tmp_path, url, env={"GITLAB_CI": "true", "PYPI_ID_TOKEN": identity})
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert "invalid-token: the token ******** was not accepted" in last
+    assert_no_secret(run, identity)
+    assert state.stored == []
+
+
+def test_trusted_publishing_over_plain_http_to_another_host_is_refused(tmp_path: Path) -> None:
+    """No identity is traded over plain HTTP except on loopback: exit 2 before any request."""
+    make.release(tmp_path / "dist", wheels=1)
+    run = run_releasekit(
+        tmp_path,
+        "publish",
+        "--trusted-publishing",
+        "always",
+        "--repository-url",
+        "http://upload.example.invalid/legacy/",
+        env={"GITLAB_CI": "true", "PYPI_ID_TOKEN": jwt("pypi")},
+    )
+    assert run.returncode == 2  # a configuration error
+    assert [
+        "error: http://upload.example.invalid: refusing trusted publishing over plain HTTP; "
+        "use an https:// upload URL"
+    ] == run.stderr.strip().splitlines()[-1:]
+    assert_no_secret(run, jwt("pypi"))
+
+
+def test_auto_in_ci_with_a_configured_token_does_not_mint(tmp_path: Path) -> None:
+    """--trusted-publishing auto (the default) in CI uses RELEASEKIT_TOKEN when it is set."""
+    files = make.release(tmp_path / "dist", wheels=1)
+    with strict_index(trusted_index()) as (url, state):
+        run = publish(
+            tmp_path,
+            url,
+            env={
+                "GITLAB_CI": "true",
+                "PYPI_ID_TOKEN": jwt("pypi"),
+                "RELEASEKIT_TOKEN": UPLOAD_TOKEN,
+            },
+        )
+    assert run.returncode == 0, run.stderr
+    assert state.used_identities == []
+    assert state.minted == {}
+    assert "Minting an upload token" not in run.stderr
+    assert "credentials from RELEASEKIT_TOKEN" in run.stderr
+    assert sorted(state.stored) == sorted(f.name for f in files)

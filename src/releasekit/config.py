@@ -48,6 +48,12 @@ class Settings:
     repository: str = "pypi"
     index_url: str | None = None  # simple API base; derived for pypi and testpypi
     verify_timeout: float = 60.0  # seconds publish waits for the index to serve a new file
+    # Limits on every request to an index (docs/configuration.md#time-limits).
+    connect_timeout: float = 30.0  # seconds to open a connection
+    read_timeout: float = 60.0  # seconds the index may stay silent
+    request_timeout: float = 120.0  # seconds a lookup, or an upload attempt before its size
+    min_upload_speed: float = 64.0  # KiB/s: an upload attempt gets size / this speed more
+    upload_attempts: int = 5  # tries per file, the first included
 
     def commit_message_for(self, version: object) -> str:
         """The release commit message of ``version``."""
@@ -77,7 +83,14 @@ _KEYS: dict[str, tuple[str, str]] = {
     "repository": ("repository", "RELEASEKIT_REPOSITORY"),
     "index-url": ("index_url", "RELEASEKIT_INDEX_URL"),
     "verify-timeout": ("verify_timeout", "RELEASEKIT_VERIFY_TIMEOUT"),
+    "connect-timeout": ("connect_timeout", "RELEASEKIT_CONNECT_TIMEOUT"),
+    "read-timeout": ("read_timeout", "RELEASEKIT_READ_TIMEOUT"),
+    "request-timeout": ("request_timeout", "RELEASEKIT_REQUEST_TIMEOUT"),
+    "min-upload-speed": ("min_upload_speed", "RELEASEKIT_MIN_UPLOAD_SPEED"),
+    "upload-attempts": ("upload_attempts", "RELEASEKIT_UPLOAD_ATTEMPTS"),
 }
+_SECONDS = ("verify-timeout", "connect-timeout", "read-timeout", "request-timeout")
+MAX_UPLOAD_ATTEMPTS = 20
 
 
 LEGACY_FILES = ("setup.py", "setup.cfg")
@@ -284,19 +297,34 @@ def _version_files(value: object, *, where: str) -> tuple[VersionFileSpec, ...]:
     return tuple(specs)
 
 
-def _seconds(key: str, value: object, *, where: str) -> float:
-    """A positive number of seconds, from the file (a number) or the environment (text)."""
+def _seconds(key: str, value: object, *, where: str, unit: str = "seconds") -> float:
+    """A positive number (of seconds), from the file (a number) or the environment (text)."""
     try:
         seconds = float(value) if isinstance(value, int | float | str) else -1.0
     except ValueError:
         seconds = -1.0
     if isinstance(value, bool) or not 0 < seconds < float("inf"):
         raise ConfigError(
-            f"{key} must be a positive number of seconds, not {value!r}",
+            f"{key} must be a positive number of {unit}, not {value!r}",
             where=where,
             hint="for example 60",
         )
     return seconds
+
+
+def _attempts(key: str, value: object, *, where: str) -> int:
+    """A whole number of tries from 1 to ``MAX_UPLOAD_ATTEMPTS`` (1: no retry)."""
+    text = value.strip() if isinstance(value, str) else value
+    number = int(text) if isinstance(text, str) and text.isdigit() else text
+    if isinstance(number, bool) or not isinstance(number, int):
+        number = 0
+    if not 1 <= number <= MAX_UPLOAD_ATTEMPTS:
+        raise ConfigError(
+            f"{key} must be a whole number from 1 to {MAX_UPLOAD_ATTEMPTS}, not {value!r}",
+            where=where,
+            hint="for example 5 (1: no retry)",
+        )
+    return number
 
 
 def _changelog(value: object, *, where: str) -> str | Literal[False]:
@@ -322,9 +350,13 @@ def _validate(key: str, value: object, where: str) -> object:
         return _placeholder_text(key, value, where=where, required=True)
     if key == "commit-message":
         return _placeholder_text(key, value, where=where, required=False)
-    if key == "verify-timeout":
+    if key in _SECONDS:
         return _seconds(key, value, where=where)
-    if not isinstance(value, str) or not value:
+    if key == "min-upload-speed":
+        return _seconds(key, value, where=where, unit="KiB per second")
+    if key == "upload-attempts":
+        return _attempts(key, value, where=where)
+    if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{key} must be a non-empty string", where=where)
     if key == "index-url":
         return _url(key, value, where=where)
@@ -381,7 +413,8 @@ def resolve_settings_with_sources(
     file_where = f"{project.pyproject_path} [tool.releasekit]"
     if not isinstance(table, dict):
         raise ConfigError("[tool.releasekit] must be a table", where=str(project.pyproject_path))
-    unknown = sorted(set(table) - set(_KEYS))
+    # doctor's own table (doctor.ignore) is read, and checked, by doctor.
+    unknown = sorted(set(table) - set(_KEYS) - {"doctor"})
     if unknown:
         close = difflib.get_close_matches(unknown[0].replace("_", "-"), _KEYS, n=1, cutoff=0.6)
         raise ConfigError(

@@ -24,6 +24,8 @@ from typing import Literal
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from releasekit.attestations import is_attestation
+from releasekit.errors import UsageError
 from releasekit.findings import Finding, Severity
 
 DistKind = Literal["wheel", "sdist"]
@@ -60,6 +62,57 @@ def kind_of(path: Path) -> DistKind | None:
     if path.name.endswith((".tar.gz", ".zip", ".tar.bz2", ".tgz")):
         return "sdist"
     return None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The files a command acts on, and the folders its globs matched and left out."""
+
+    paths: list[Path]
+    folders: list[Path]
+
+
+def select_dists(root: Path, given: Sequence[str], *, cwd: Path | None = None) -> Selection:
+    """The files to act on: the arguments (globs allowed), or every distribution in dist/.
+
+    The default ``dist/*`` is the project's (``root``), where ``releasekit build`` puts them;
+    files the user named are relative to where releasekit was started (``cwd``), as in a shell.
+    A folder a glob matches (``dist/old/``) is left out and listed in ``folders``; a folder
+    named on its own is an error, as is a path that does not exist (``UsageError``, exit 2).
+    """
+    patterns = tuple(given) or ("dist/*",)
+    base_folder = (cwd or root) if given else root
+    found: list[Path] = []
+    folders: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        base = path if path.is_absolute() else base_folder / path
+        globbed = any(c in pattern for c in "*?[")
+        for match in sorted(base.parent.glob(base.name)) if globbed else [base]:
+            if match.is_dir() and globbed:
+                folders.append(match)
+                continue
+            if match.is_dir():
+                raise UsageError(
+                    f"{pattern} is a directory, not a distribution file",
+                    hint=f"name the files in it ({Path(pattern) / '*'}) or build first: "
+                    "releasekit build",
+                )
+            if not match.is_file():
+                raise UsageError(
+                    "no such file", where=pattern, hint="build first: releasekit build"
+                )
+            # A glob such as dist/* also matches the PEP 740 attestations lying next to the
+            # files; they are not distributions (publish --attestations finds them itself).
+            if kind_of(match) is not None or (given and not (globbed and is_attestation(match))):
+                found.append(match)
+    if not found:
+        raise UsageError(
+            "no distributions found",
+            where=" ".join(patterns),
+            hint="build them first (releasekit build), or name the files",
+        )
+    return Selection(found, folders)
 
 
 def name_and_version(filename: str) -> tuple[str, Version] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.version import Version
@@ -421,23 +421,6 @@ def doctor_ignore(pyproject: dict[str, object]) -> tuple[list[str], str | None]:
     return ignore, None
 
 
-def _without_doctor(project: Project) -> Project:
-    """The project without ``[tool.releasekit] doctor``, which the settings' reader refuses.
-
-    The settings' reader knows the keys of the other commands only; doctor reads its own.
-    """
-    tool = project.pyproject.get("tool")
-    if not isinstance(tool, dict):
-        return project
-    table = tool.get("releasekit")
-    if not isinstance(table, dict) or "doctor" not in table:
-        return project
-    trimmed = {k: v for k, v in table.items() if k != "doctor"}
-    return replace(
-        project, pyproject={**project.pyproject, "tool": {**tool, "releasekit": trimmed}}
-    )
-
-
 def _audited_files(top: Path) -> list[str]:
     """The CI files doctor reads, for ``-v`` (relative to the repository's top)."""
     patterns = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")
@@ -473,7 +456,7 @@ def doctor(root: Path, reporter: DetailReporter | None = None) -> DoctorReport:
         ignore, problem = doctor_ignore(dict(project.pyproject))
         if problem is not None:
             findings.append(_finding("config-unreadable", _metadata_file(root), None, problem))
-        settings = resolve_settings(_without_doctor(project), env={})
+        settings = resolve_settings(project, env={})
     except ConfigError as error:
         if not any((root / name).is_file() for name in (PYPROJECT, *LEGACY_FILES)):
             raise

@@ -143,6 +143,11 @@ def _by_key(settings: Settings) -> list[tuple[str, object]]:
         ("repository", settings.repository),
         ("index-url", settings.index_url),
         ("verify-timeout", settings.verify_timeout),
+        ("connect-timeout", settings.connect_timeout),
+        ("read-timeout", settings.read_timeout),
+        ("request-timeout", settings.request_timeout),
+        ("min-upload-speed", settings.min_upload_speed),
+        ("upload-attempts", settings.upload_attempts),
     ]
 
 

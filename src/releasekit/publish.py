@@ -7,6 +7,10 @@ when every wheel landed, so that a failure never leaves an sdist-only release th
 would build from source. Afterwards each file is looked up again and must be served with the
 sha256 that was sent. The result is a report per file that a re-run with ``--skip-existing``
 can complete from.
+
+An interrupt (Ctrl-C, or SIGTERM as the command line maps it) cuts the uploads in flight at once
+(``index.deadline.abort_requests``) and raises ``PublishInterrupted``, which names the files
+that landed, those that were in flight and may have landed, and those never sent.
 """
 
 from __future__ import annotations
@@ -16,12 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
-
-import urllib3
 
 from releasekit.attestations import (
     Attestation,
@@ -34,6 +36,7 @@ from releasekit.check import check_dists
 from releasekit.dists import Dist, file_digests, name_and_version, open_dists
 from releasekit.errors import ConfigError, PreflightError, ReleaseError
 from releasekit.findings import Finding
+from releasekit.index.deadline import Timeouts, abort_requests, guarded_pool
 from releasekit.index.discovery import discover
 from releasekit.index.form import upload_fields
 from releasekit.index.simple import IndexFile, IndexLookupError, project_files
@@ -56,6 +59,8 @@ class PublishOptions:
     verify_timeout: float = 60.0
     dry_run: bool = False
     attestations: bool = False
+    timeouts: Timeouts = field(default_factory=Timeouts)  # every request to the index
+    upload_attempts: int = 5  # tries per file, the first included
 
 
 @dataclass
@@ -157,6 +162,43 @@ class BatchReporter(PublishReporter, Protocol):
         """The index serves ``result`` (see its status: a hash mismatch has failed it)."""
 
 
+class PublishInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or what the caller maps to it) stopped the publish: what landed, what may have.
+
+    ``landed``: uploaded (or confirmed by hash) before the interrupt; ``in_flight``: being sent
+    when it came, so the index may or may not have them; ``not_sent``: never sent; ``skipped``:
+    already on the index. ``sending`` is whether any upload had started; ``signum``, the
+    signal the interrupt came from when it says (``interrupts.Interrupted``). It is still a
+    ``KeyboardInterrupt``, so callers that clean up on one (``rehearse``) need not know it.
+    """
+
+    def __init__(
+        self,
+        *,
+        landed: list[str],
+        in_flight: list[str],
+        not_sent: list[str],
+        skipped: list[str],
+        sending: bool,
+        signum: int | None = None,
+    ) -> None:
+        if not sending:
+            message = "interrupted before any upload; nothing was sent"
+        else:
+            message = (
+                f"interrupted; {len(landed)} file(s) landed, {len(in_flight)} may have landed "
+                f"(in flight), {len(not_sent)} not sent"
+            )
+        super().__init__(message)
+        self.message = message
+        self.landed = landed
+        self.in_flight = in_flight
+        self.not_sent = not_sent
+        self.skipped = skipped
+        self.sending = sending
+        self.signum = signum
+
+
 class CheckFailed(ReleaseError):
     """A distribution would be rejected by the index; nothing was uploaded (exit 1)."""
 
@@ -185,12 +227,13 @@ def _open_batch(paths: Sequence[Path]) -> tuple[list[FileResult], list[Finding]]
 class _Index:
     """Lookups on the target's simple API, with the upload's credentials on the same origin."""
 
-    def __init__(self, target: Target, project: str) -> None:
+    def __init__(self, target: Target, project: str, timeouts: Timeouts) -> None:
         self.url = target.simple_url
         self.project = project
         self.tried = ""  # the candidates probed when the address had to be found, and answers
         self._target = target
-        self._pool = urllib3.PoolManager(ca_certs=target.ca_cert, cert_file=target.client_cert)
+        self.timeouts = timeouts
+        self._pool = guarded_pool(ca_certs=target.ca_cert, cert_file=target.client_cert)
         self._headers: dict[str, str] = {}
         self._use(self.url)
 
@@ -209,7 +252,13 @@ class _Index:
             return
         credentials = self._target.credentials
         headers = {"Authorization": credentials.authorization()} if credentials else {}
-        found = discover(self._target.upload_url, self.project, headers=headers, pool=self._pool)
+        found = discover(
+            self._target.upload_url,
+            self.project,
+            headers=headers,
+            pool=self._pool,
+            timeouts=self.timeouts,
+        )
         self.tried = found.tried_text()
         if found.url is None:
             reporter.detail(f"no simple API answered; tried {self.tried}")
@@ -224,7 +273,13 @@ class _Index:
         """What the index serves for the project now (``IndexLookupError`` when unknown)."""
         if self.url is None:
             raise IndexLookupError("no simple API address is known for this repository")
-        return project_files(self.url, self.project, headers=self._headers, pool=self._pool)
+        return project_files(
+            self.url,
+            self.project,
+            headers=self._headers,
+            pool=self._pool,
+            timeouts=self.timeouts,
+        )
 
     def sha256_of(self, filename: str) -> str | None:
         """The served sha256 of ``filename`` ("" without a hash), or ``None`` if absent."""
@@ -340,15 +395,27 @@ def _attach_attestations(results: Sequence[FileResult]) -> None:
 
 
 def _upload_all(
-    todo: list[FileResult], uploader: Uploader, jobs: int, reporter: PublishReporter
+    todo: list[FileResult],
+    uploader: Uploader,
+    jobs: int,
+    reporter: PublishReporter,
+    in_flight: set[str],
 ) -> None:
-    """Wheels in parallel, then the sdist once every wheel landed; stop after a failure."""
+    """Wheels in parallel, then the sdist once every wheel landed; stop after a failure.
+
+    On an interrupt, ``in_flight`` is left holding the files that were being sent; the
+    requests in flight are cut, the workers end, and the interrupt goes on up.
+    """
     failed = threading.Event()
+    sending: set[str] = set()
+    lock = threading.Lock()
 
     def run(result: FileResult) -> None:
         if failed.is_set():
             result.message = "not sent: another file failed first"
             return
+        with lock:
+            sending.add(result.file)
         reporter.started(result)
         started = time.monotonic()
         events = UploadEvents(
@@ -374,21 +441,30 @@ def _upload_all(
         result.seconds = time.monotonic() - started
         if outcome.status == "failed":
             failed.set()
+        with lock:
+            sending.discard(result.file)
         reporter.finished(result)
 
     wheels = [r for r in todo if r.dist.kind == "wheel"]
     sdists = [r for r in todo if r.dist.kind != "wheel"]
+    # Not a ``with`` block: leaving one joins the workers, which would wait for a stalled upload.
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            list(pool.map(run, wheels))
+        list(pool.map(run, wheels))
+        pool.shutdown()
+        for sdist in sdists:
+            if failed.is_set():
+                sdist.message = "held back: the sdist goes only after every wheel landed"
+            else:
+                run(sdist)
     except BaseException:
-        failed.set()  # queued files return at once; files in flight finish
+        with lock:
+            in_flight.update(sending)
+        failed.set()  # queued files return at once
+        uploader.stop()
+        abort_requests()  # files in flight stop now: their connections are cut
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
-    for sdist in sdists:
-        if failed.is_set():
-            sdist.message = "held back: the sdist goes only after every wheel landed"
-        else:
-            run(sdist)
 
 
 def _verify(
@@ -458,7 +534,60 @@ def publish(
     With ``options.attestations``, each file's ``.publish.attestation`` is checked and sent;
     missing ones are made with ``identity`` (the CI's ambient token for an audience).
     ``login`` renews a trusted-publishing token during the upload (see ``index.oidc``).
+    ``policy`` replaces the retry policy made from ``options.upload_attempts``. A
+    ``KeyboardInterrupt`` becomes ``PublishInterrupted``.
     """
+    results: list[FileResult] = []
+    in_flight: set[str] = set()
+    progress = {"sending": False}
+    try:
+        return _publish(
+            paths,
+            target,
+            options,
+            reporter,
+            masker=masker,
+            policy=policy or RetryPolicy(attempts=options.upload_attempts),
+            sleep=sleep,
+            identity=identity,
+            login=login,
+            results=results,
+            in_flight=in_flight,
+            progress=progress,
+        )
+    except KeyboardInterrupt as interrupt:
+        landed = [r.file for r in results if r.status == "uploaded"]
+        maybe = sorted(in_flight - set(landed))
+        raise PublishInterrupted(
+            landed=landed,
+            in_flight=maybe,
+            not_sent=[
+                r.file
+                for r in results
+                if r.status not in {"uploaded", "skipped"} and r.file not in maybe
+            ],
+            skipped=[r.file for r in results if r.status == "skipped"],
+            sending=progress["sending"],
+            signum=getattr(interrupt, "signum", None),
+        ) from interrupt
+
+
+def _publish(
+    paths: Sequence[Path],
+    target: Target,
+    options: PublishOptions,
+    reporter: PublishReporter,
+    *,
+    masker: SecretMasker,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    identity: Callable[[str], str | None],
+    login: Login | None,
+    results: list[FileResult],
+    in_flight: set[str],
+    progress: dict[str, bool],
+) -> PublishReport:
+    """The body of ``publish``; ``results``, ``in_flight`` and ``progress`` say where it was."""
     if target.credentials is None and target.is_pypi:
         raise ConfigError(
             "no credentials for the upload",
@@ -467,13 +596,14 @@ def publish(
             "token (or add it to ~/.pypirc)",
         )
     reporter.step(f"Checking {len(paths)} file(s)")
-    results, findings = _open_batch(paths)
+    opened, findings = _open_batch(paths)
+    results.extend(opened)
     warnings = [f for f in findings if f.severity == "warning"]
     if options.attestations:
         _attestations_allowed(target)
         _attach_attestations(results)
     parsed = name_and_version(results[0].file)
-    index = _Index(target, parsed[0] if parsed else results[0].file)
+    index = _Index(target, parsed[0] if parsed else results[0].file, options.timeouts)
     index.discover(reporter)
     _preflight_lookup(results, index, options, reporter, warnings)
     todo = [r for r in results if r.status != "skipped"]
@@ -499,14 +629,16 @@ def publish(
         masker=masker,
         policy=policy,
         lookup=index.sha256_of if index.url is not None else None,
-        sleep=sleep,
+        sleep=None if sleep is time.sleep else sleep,  # the default pause ends on an interrupt
         login=login,
+        timeouts=options.timeouts,
     )
     if todo:
         reporter.step(f"Uploading {len(todo)} file(s) to {report.repository}")
         # Reporters written before the batch was shown lack this; they show files only.
         getattr(reporter, "batch", lambda files, size: None)(len(todo), sum(r.size for r in todo))
-        _upload_all(todo, uploader, options.jobs, reporter)
+        progress["sending"] = True
+        _upload_all(todo, uploader, options.jobs, reporter, in_flight)
     if options.verify and index.url is not None and any(r.status == "uploaded" for r in todo):
         reporter.step("Verifying the files on the index")
         _verify(todo, index, options.verify_timeout, sleep, reporter)

@@ -13,7 +13,6 @@ from releasekit.cli import Context
 from releasekit.cli.common import (
     choose_destination,
     dist_version_problem,
-    distributions,
     index_options,
     print_findings,
 )
@@ -56,7 +55,7 @@ def check(
     """Check distributions for everything PyPI would reject, all at once (default: dist/*)."""
     from releasekit.check import check_files, summary_counts
 
-    paths = distributions(obj.root, dists, cwd=obj.cwd)
+    paths = chosen_files(obj, dists)
     for path in paths:
         obj.console.detail(f"checking {path}")
     obj.console.detail(
@@ -100,6 +99,17 @@ def check(
         else:
             console.info("Next: releasekit publish --dry-run")
     return EXIT_FAILED if counts["errors"] else EXIT_OK
+
+
+def chosen_files(obj: Context, dists: tuple[str, ...]) -> list[Path]:
+    """The files ``check`` or ``publish`` acts on; folders a glob matched are named for ``-v``."""
+    from releasekit.dists import select_dists
+
+    selection = select_dists(obj.root, dists, cwd=obj.cwd)
+    for folder in selection.folders:
+        shown = folder.relative_to(obj.root) if folder.is_relative_to(obj.root) else folder
+        obj.console.detail(f"skipping {shown}/: a directory, not a distribution file")
+    return selection.paths
 
 
 def _found_simple_url(obj: Context, upload_url: str, paths: list[Path]) -> str:

@@ -1,15 +1,13 @@
-"""Helpers more than one command uses: the distributions to act on, BUMP completion, rendering.
+"""Helpers more than one command uses: BUMP completion, rendering, the index to publish to.
 
-``check`` and ``publish`` both take distributions (default: ``dist/*``) and both print
-findings; ``publish`` and its progress reporters print file sizes.
+``check`` and ``publish`` both print findings; ``publish`` and its progress reporters print
+file sizes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-
-from releasekit.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,43 +22,6 @@ if TYPE_CHECKING:
 
 
 F = TypeVar("F", bound="Callable[..., object]")
-
-
-def distributions(root: Path, given: tuple[str, ...], *, cwd: Path | None = None) -> list[Path]:
-    """The files to act on: the arguments (globs allowed), or every distribution in dist/.
-
-    The default ``dist/*`` is the project's (``root``), where ``releasekit build`` puts them;
-    files the user named are relative to where releasekit was started (``cwd``), as in a shell.
-    """
-    from releasekit.attestations import is_attestation
-    from releasekit.dists import kind_of
-
-    patterns = given or ("dist/*",)
-    base_folder = (cwd or root) if given else root
-    found: list[Path] = []
-    for pattern in patterns:
-        path = Path(pattern)
-        base = path if path.is_absolute() else base_folder / path
-        matches = (
-            sorted(base.parent.glob(base.name)) if any(c in pattern for c in "*?[") else [base]
-        )
-        for match in matches:
-            if not match.is_file():
-                raise UsageError(
-                    "no such file", where=pattern, hint="build first: releasekit build"
-                )
-            # A glob such as dist/* also matches the PEP 740 attestations lying next to the
-            # files; they are not distributions (publish --attestations finds them itself).
-            globbed = match != base
-            if kind_of(match) is not None or (given and not (globbed and is_attestation(match))):
-                found.append(match)
-    if not found:
-        raise UsageError(
-            "no distributions found",
-            where=" ".join(patterns),
-            hint="build them first (releasekit build), or name the files",
-        )
-    return found
 
 
 def complete_bump(

@@ -2,11 +2,16 @@
 
 Progress goes to standard error, as a bar per file on a terminal and as one line per event in CI
 logs and pipes, so standard output carries only results (or the ``--json`` report).
+
+Ctrl-C, and SIGTERM or SIGHUP (which ``releasekit.cli.main`` turns into interrupts), stop the
+uploads in flight at once; the closing lines say which files landed, which may have landed and
+the exact command that finishes the release.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -14,11 +19,10 @@ from urllib.parse import urlsplit
 
 import click
 
-from releasekit.cli import Context
+from releasekit.cli import Context, Interrupted
 from releasekit.cli.common import (
     choose_destination,
     dist_version_problem,
-    distributions,
     human_size,
     index_options,
     print_findings,
@@ -30,9 +34,11 @@ from releasekit.errors import EXIT_FAILED, EXIT_OK
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from releasekit.config import Settings
+    from releasekit.index.deadline import Timeouts
     from releasekit.index.oidc import TrustedLogin
     from releasekit.index.target import Target
-    from releasekit.publish import FileResult, PublishReport
+    from releasekit.publish import FileResult, PublishInterrupted, PublishReport
 
 F = TypeVar("F", bound="Callable[..., object]")
 
@@ -359,7 +365,9 @@ Credentials, first found wins (never on the command line):
   6. trusted publishing, in CI (see --trusted-publishing)
 
 \b
-Settings without a flag: verify-timeout [env: RELEASEKIT_VERIFY_TIMEOUT]."""
+Settings without a flag [env: RELEASEKIT_<NAME>]: verify-timeout,
+connect-timeout, read-timeout, request-timeout, min-upload-speed,
+upload-attempts (docs/configuration.md)."""
 )
 @click.argument("dists", metavar="[DIST ...]", nargs=-1)
 @index_options
@@ -412,16 +420,100 @@ def publish(
     as_json: bool,
 ) -> int:
     """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
+    return _publish(
+        obj,
+        dists,
+        repository,
+        repository_url,
+        index_url,
+        skip_existing,
+        jobs,
+        trusted_publishing,
+        attestations,
+        no_verify,
+        dry_run,
+        allow_other_version,
+        as_json,
+    )
+
+
+def _timeouts(settings: Settings) -> Timeouts:
+    """The limits on requests to the index, from the settings."""
+    from releasekit.index.deadline import KIB, Timeouts
+
+    return Timeouts(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        request=settings.request_timeout,
+        min_upload_speed=settings.min_upload_speed * KIB,
+    )
+
+
+def finishing_command(args: list[str]) -> str:
+    """The command line that completes an interrupted publish: the same, with --skip-existing."""
+    words = list(args)
+    if "--skip-existing" not in words:
+        position = next((i for i, w in enumerate(words) if w == "publish"), len(words) - 1)
+        words.insert(position + 1, "--skip-existing")
+    return shlex.join(["releasekit", *words])
+
+
+def _interrupted(console: Console, stop: PublishInterrupted) -> Interrupted:
+    """List what an interrupt left, file by file, and the one line that says how to finish.
+
+    The exit code is 128 + the signal, as for every command: 130 for Ctrl-C, 143 for SIGTERM.
+    """
+    if not stop.sending:
+        error = Interrupted(stop.message, hint="nothing to undo; run the command again")
+    else:
+        _list_files(console, stop)
+        error = Interrupted(
+            stop.message,
+            hint=f"files that landed stay on the index; finish the release with: "
+            f"{finishing_command(sys.argv[1:])}",
+        )
+    if stop.signum is not None:
+        error.exit_code = 128 + stop.signum
+    return error
+
+
+def _list_files(console: Console, stop: PublishInterrupted) -> None:
+    """Each file's fate, on standard error, before the error line."""
+    for label, files in (
+        ("landed", stop.landed),
+        ("may have landed (in flight)", stop.in_flight),
+        ("not sent", stop.not_sent),
+    ):
+        for name in files:
+            console.err.write(f"  {label}: {name}\n")
+
+
+def _publish(
+    obj: Context,
+    dists: tuple[str, ...],
+    repository: str | None,
+    repository_url: str | None,
+    index_url: str | None,
+    skip_existing: bool,
+    jobs: int,
+    trusted_publishing: Literal["auto", "always", "never"],
+    attestations: bool,
+    no_verify: bool,
+    dry_run: bool,
+    allow_other_version: bool,
+    as_json: bool,
+) -> int:
+    """The body of ``publish``."""
     from dataclasses import replace
 
+    from releasekit.cli.check import chosen_files
     from releasekit.errors import ReleaseError
     from releasekit.index.oidc import ambient_identity, wanted
     from releasekit.index.target import resolve_target
-    from releasekit.publish import CheckFailed, PublishOptions
+    from releasekit.publish import CheckFailed, PublishInterrupted, PublishOptions
     from releasekit.publish import publish as publish_files
-    from releasekit.redaction import redact_credentials
 
-    paths = distributions(obj.root, dists, cwd=obj.cwd)
+    paths = chosen_files(obj, dists)
     # The files must be the release: checked before anything else, and before any network use.
     stale = dist_version_problem(obj.root, paths)
     if stale is not None and stale.code == "other-version" and not allow_other_version:
@@ -445,18 +537,7 @@ def publish(
         obj.console.step("Minting an upload token with trusted publishing")
         login = _trusted_login(obj, target, paths)
         target = replace(target, credentials=login.credentials())
-    if target.credentials is not None:
-        obj.masker.add(target.credentials.secrets())
-        unused = f" (also set, not used: {', '.join(target.unused)})" if target.unused else ""
-        obj.console.detail(f"credentials from {target.credentials.source}{unused}")
-    obj.console.detail(
-        f"target {target.name}: upload to {redact_credentials(target.upload_url)}; "
-        + (
-            f"simple index {redact_credentials(target.simple_url)}"
-            if target.simple_url
-            else "simple index to be found from the upload URL (or pass --index-url)"
-        )
-    )
+    _describe_target(obj, target)
     options = PublishOptions(
         skip_existing=skip_existing,
         jobs=jobs,
@@ -464,6 +545,8 @@ def publish(
         verify_timeout=settings.verify_timeout,
         dry_run=dry_run,
         attestations=attestations,
+        timeouts=_timeouts(settings),
+        upload_attempts=settings.upload_attempts,
     )
     console = obj.console
     bars = not as_json and not console.quiet and sys.stderr.isatty() and not obj.verbose
@@ -486,6 +569,8 @@ def publish(
         else:
             print_findings(console, failure.findings)
         raise
+    except PublishInterrupted as stop:
+        raise _interrupted(console, stop) from stop
     for finding in report.warnings:
         console.warn(f"{finding.file}: {finding.message}")
     if as_json:
@@ -496,6 +581,24 @@ def publish(
         _print_publish(console, report)
         _next_step(console, report, target)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _describe_target(obj: Context, target: Target) -> None:
+    """Mask the target's secrets, and say for ``-v`` where the files go and as whom."""
+    from releasekit.redaction import redact_credentials
+
+    if target.credentials is not None:
+        obj.masker.add(target.credentials.secrets())
+        unused = f" (also set, not used: {', '.join(target.unused)})" if target.unused else ""
+        obj.console.detail(f"credentials from {target.credentials.source}{unused}")
+    obj.console.detail(
+        f"target {target.name}: upload to {redact_credentials(target.upload_url)}; "
+        + (
+            f"simple index {redact_credentials(target.simple_url)}"
+            if target.simple_url
+            else "simple index to be found from the upload URL (or pass --index-url)"
+        )
+    )
 
 
 def _trusted_login(obj: Context, target: Target, paths: list[Path]) -> TrustedLogin:

@@ -5,7 +5,8 @@ fixed place beside the upload URL. The candidates are derived from the upload UR
 (docs/publish.md lists the forms), all on the upload's own origin, and probed once, in order;
 the first that answers like a simple API (PEP 691 JSON with ``meta.api-version``, or a PEP 503
 HTML page) is used. Nothing here guesses from error text, and a candidate that cannot be asked is
-never taken: "no answer" leaves the address unknown, which callers treat as such.
+never taken: "no answer" leaves the address unknown, which callers treat as such. Each probe,
+reading its answer included, is bounded by the request deadline (``index.deadline``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from packaging.utils import canonicalize_name
 
+from releasekit.index.deadline import DeadlinePassed, Timeouts, deadline, guarded_pool
 from releasekit.index.simple import JSON_TYPE, IndexLookupError, get_on_origin, same_origin
 from releasekit.redaction import redact_credentials
 
@@ -88,7 +90,7 @@ def candidates(upload_url: str) -> list[Candidate]:
 
 
 def _fetch(
-    url: str, headers: dict[str, str], pool: urllib3.PoolManager
+    url: str, headers: dict[str, str], pool: urllib3.PoolManager, timeouts: Timeouts
 ) -> tuple[urllib3.BaseHTTPResponse | None, str]:
     """GET ``url``, following redirects on its own origin only; the response, or why none."""
     try:
@@ -98,6 +100,7 @@ def _fetch(
             pool,
             preload=False,
             retry=_PROBE_RETRY,
+            timeouts=timeouts,
         )
     except IndexLookupError as exc:
         cause = exc.__cause__
@@ -127,12 +130,33 @@ def _looks_simple(response: urllib3.BaseHTTPResponse, *, project_page: bool) -> 
 
 
 def _probe(
-    candidate: str, project: str | None, headers: dict[str, str], pool: urllib3.PoolManager
+    candidate: str,
+    project: str | None,
+    headers: dict[str, str],
+    pool: urllib3.PoolManager,
+    timeouts: Timeouts,
+) -> tuple[bool, str]:
+    """Ask one candidate, its answers read within the request deadline."""
+    try:
+        with deadline(timeouts.request):
+            return _ask(candidate, project, headers, pool, timeouts)
+    except DeadlinePassed:
+        return False, f"no complete answer within {timeouts.request:g} s"
+    except urllib3.exceptions.HTTPError as exc:  # the body broke off while being read
+        return False, f"no answer: {type(exc).__name__}"
+
+
+def _ask(
+    candidate: str,
+    project: str | None,
+    headers: dict[str, str],
+    pool: urllib3.PoolManager,
+    timeouts: Timeouts,
 ) -> tuple[bool, str]:
     """Ask one candidate: the project's page first (small), its root when that is a 404."""
     if project is not None:
         page = urljoin(candidate, f"{canonicalize_name(project)}/")
-        response, answer = _fetch(page, headers, pool)
+        response, answer = _fetch(page, headers, pool, timeouts)
         if response is None:
             return False, answer
         try:
@@ -144,7 +168,7 @@ def _probe(
                 return False, answer
         finally:
             response.release_conn()
-    response, answer = _fetch(candidate, headers, pool)
+    response, answer = _fetch(candidate, headers, pool, timeouts)
     if response is None:
         return False, answer
     try:
@@ -163,6 +187,7 @@ def discover(
     *,
     headers: dict[str, str] | None = None,
     pool: urllib3.PoolManager | None = None,
+    timeouts: Timeouts | None = None,
 ) -> Discovery:
     """Probe the candidates of ``upload_url`` once, in order; the first simple API that answers.
 
@@ -170,12 +195,13 @@ def discover(
     root listing of a large index is not; a 404 there counts only if the root itself answers.
     ``headers`` (credentials) go only to the candidates, which share the upload's origin.
     """
-    requester = pool or urllib3.PoolManager()
+    requester = pool or guarded_pool()
+    limits = timeouts or Timeouts()
     tried: list[tuple[str, str]] = []
     for candidate in candidates(upload_url):
         if not same_origin(candidate.url, upload_url):
             continue
-        ok, answer = _probe(candidate.url, project, headers or {}, requester)
+        ok, answer = _probe(candidate.url, project, headers or {}, requester, limits)
         tried.append((candidate.url, answer))
         if ok:
             return Discovery(candidate.url, candidate.convention, tuple(tried))

@@ -9,6 +9,10 @@ A 200 is read as files only when it is a simple page: PEP 691 JSON with ``meta.a
 and a ``files`` list, or PEP 503 HTML that links to distribution files (or declares
 ``pypi:repository-version``). Anything else (a login page, a proxy's portal) is unknown, not
 empty. Redirects are followed only within the index's own scheme, host and port.
+
+Every lookup is bounded (``index.deadline``): a connect timeout, a limit on silence, and an
+overall deadline for the lookup with its retries and redirects, so that a page that trickles
+cannot hold a release up.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ import urllib3
 from packaging.utils import canonicalize_name
 
 from releasekit.errors import ReleaseError
+from releasekit.index.deadline import DeadlinePassed, Timeouts, deadline, guarded_pool
 from releasekit.redaction import redact_credentials
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
-TIMEOUT_SECONDS = 15.0
 MAX_REDIRECTS = 5
 # Lookups are retried on rate limits and server errors, never on redirects (followed by hand).
 _LOOKUP_RETRY = urllib3.Retry(
@@ -181,15 +185,50 @@ def get_on_origin(
     method: str = "GET",
     preload: bool = True,
     retry: urllib3.Retry | None = None,
+    timeouts: Timeouts | None = None,
 ) -> urllib3.BaseHTTPResponse:
     """One request, retried as ``retry`` says (default: 429 and 5xx); failures raise.
 
-    A network failure raises ``IndexLookupError``.
+    A network failure, or no answer within ``timeouts.request`` (retries and redirects
+    included), raises ``IndexLookupError``. ``pool`` must come from ``deadline.guarded_pool``
+    for the deadline to cut a stalled answer. With ``preload=False`` the body is read by the
+    caller, outside this deadline.
     Redirects are followed only to the same scheme, host and port (credentials in ``headers``
     never leave the index); a redirect elsewhere, or a chain of more than ``MAX_REDIRECTS``,
     raises ``IndexLookupError``.
     """
-    requester = pool or urllib3.PoolManager()
+    limits = timeouts or Timeouts()
+    try:
+        with deadline(limits.request):
+            return _follow(
+                url,
+                headers,
+                pool or guarded_pool(),
+                method=method,
+                preload=preload,
+                retry=retry,
+                limits=limits,
+            )
+    except DeadlinePassed as exc:
+        raise IndexLookupError(
+            f"the index did not answer within {limits.request:g} s (request-timeout)",
+            where=redact_credentials(url),
+            hint="check the address and the network, or raise request-timeout; "
+            "the files' presence is unknown",
+        ) from exc
+
+
+def _follow(
+    url: str,
+    headers: dict[str, str],
+    requester: urllib3.PoolManager,
+    *,
+    method: str,
+    preload: bool,
+    retry: urllib3.Retry | None,
+    limits: Timeouts,
+) -> urllib3.BaseHTTPResponse:
+    """The request of ``get_on_origin`` and its redirects on the same origin."""
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
         try:
@@ -199,7 +238,7 @@ def get_on_origin(
                 headers={"User-Agent": "releasekit", **headers},
                 preload_content=preload,
                 redirect=False,
-                timeout=TIMEOUT_SECONDS,
+                timeout=limits.socket_timeouts(),
                 retries=retry or _LOOKUP_RETRY,
             )
         except (urllib3.exceptions.HTTPError, ValueError) as exc:
@@ -229,12 +268,14 @@ def get_on_origin(
     )
 
 
-def _index_answers(url: str, headers: dict[str, str], pool: urllib3.PoolManager | None) -> bool:
+def _index_answers(
+    url: str, headers: dict[str, str], pool: urllib3.PoolManager | None, timeouts: Timeouts
+) -> bool:
     """Whether the simple API root exists; HEAD first, as PyPI's root page is huge."""
-    head = get_on_origin(url, headers, pool, method="HEAD")
+    head = get_on_origin(url, headers, pool, method="HEAD", timeouts=timeouts)
     if head.status not in {HTTPStatus.METHOD_NOT_ALLOWED, HTTPStatus.NOT_IMPLEMENTED}:
         return head.status == HTTPStatus.OK
-    response = get_on_origin(url, headers, pool, preload=False)
+    response = get_on_origin(url, headers, pool, preload=False, timeouts=timeouts)
     response.close()
     return response.status == HTTPStatus.OK
 
@@ -253,21 +294,24 @@ def project_files(
     *,
     headers: dict[str, str] | None = None,
     pool: urllib3.PoolManager | None = None,
+    timeouts: Timeouts | None = None,
 ) -> list[IndexFile]:
     """Every file the index at ``index_url`` serves for ``project``; [] when it has none.
 
     A 404 for the project page means "no such project" only if the index itself answers: a
     wrong ``index_url`` 404s too, and reading that as "nothing published" would fail open.
-    ``headers`` carries credentials for indexes that want them for reading.
+    ``headers`` carries credentials for indexes that want them for reading; ``timeouts``
+    bound each request (default: ``Timeouts()``).
     """
+    limits = timeouts or Timeouts()
     url = urljoin(index_url, f"{canonicalize_name(project)}/")
     shown = redact_credentials(url)
     if urlsplit(url).scheme not in {"http", "https"}:
         raise IndexLookupError("the index URL must be http or https", where=shown)
     extra = headers or {}
-    response = get_on_origin(url, {"Accept": ACCEPT, **extra}, pool)
+    response = get_on_origin(url, {"Accept": ACCEPT, **extra}, pool, timeouts=limits)
     if response.status == HTTPStatus.NOT_FOUND:
-        if not _index_answers(index_url, {"Accept": ACCEPT, **extra}, pool):
+        if not _index_answers(index_url, {"Accept": ACCEPT, **extra}, pool, limits):
             raise IndexLookupError(
                 "neither the project page nor the index itself was found",
                 where=redact_credentials(index_url),

@@ -1,9 +1,11 @@
 """One file to the legacy upload API: streamed, retried with care, answered in plain words.
 
 Connection errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter,
-honouring ``Retry-After``. An attempt that failed after the request went out may still have
-landed, so before sending the file again the index is asked for it by hash; that is what lets
-every file land exactly once. A 4xx is final: the server's own message is shown (JSON errors
+honouring ``Retry-After``. Each attempt runs under an overall deadline that grows with the file's
+size (``index.deadline``): a server that trickles its answer is cut off like a silent one, and
+that counts as an ordinary failure. An attempt that failed after the request went out may still
+have landed, so before sending the file again the index is asked for it by hash; that is what
+lets every file land exactly once. A 4xx is final: the server's own message is shown (JSON errors
 are asked for; a status line without a reason sends us to the body) with a hint for the
 statuses people meet most. Every message passes through the secret masker first.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +28,14 @@ import urllib3
 
 from releasekit import __version__
 from releasekit.errors import ReleaseError
+from releasekit.index.deadline import (
+    DeadlinePassed,
+    RequestAborted,
+    Timeouts,
+    aborting,
+    deadline,
+    guarded_pool,
+)
 from releasekit.index.multipart import MultipartBody
 from releasekit.index.server_text import readable, shorten, without_controls
 from releasekit.index.target import Credentials, Target
@@ -38,6 +49,7 @@ REUSE_HELP = "https://pypi.org/help/#file-name-reuse"
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _SUCCESS, _REDIRECT = 2, 3  # status classes
 _MESSAGE_LIMIT = 300
+INTERRUPTED = "interrupted while in flight; it may have landed"
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,10 @@ class _Expired(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.message)
         self.outcome = outcome
+
+
+class _Cancelled(Exception):
+    """The command is being interrupted: no further attempt, lookup or pause."""
 
 
 class _Retryable(Exception):
@@ -205,8 +221,9 @@ class Uploader:
         masker: SecretMasker,
         policy: RetryPolicy | None = None,
         lookup: Lookup | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         login: Login | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self.target = target
         # A minted token is renewed through ``login``; stored credentials are sent as they are.
@@ -214,8 +231,11 @@ class Uploader:
         self.masker = masker
         self.policy = policy or RetryPolicy()
         self.lookup = lookup
-        self._sleep = sleep
-        self._pool = urllib3.PoolManager(
+        self.timeouts = timeouts or Timeouts()
+        self._stop = threading.Event()
+        # The pause before a retry ends early when the command is interrupted.
+        self._sleep = sleep or self._stop.wait
+        self._pool = guarded_pool(
             maxsize=max(1, jobs),
             block=True,
             ca_certs=target.ca_cert,
@@ -226,12 +246,40 @@ class Uploader:
             "User-Agent": f"releasekit/{__version__}",
         }
 
+    def stop(self) -> None:
+        """No new attempt, lookup or pause from now on (the requests in flight are cut apart)."""
+        self._stop.set()
+
+    def _check_stopped(self) -> None:
+        if self._stop.is_set() or aborting():
+            raise _Cancelled
+
     def upload(self, path: Path, fields: list[tuple[str, str]], events: UploadEvents) -> Outcome:
-        """Send ``path`` with its form ``fields`` until it lands, fails for good, or runs out."""
+        """Send ``path`` with its form ``fields`` until it lands, fails for good, or runs out.
+
+        An interrupt (``stop``, or ``deadline.abort_requests``) ends it at once with a failed
+        outcome whose message is ``INTERRUPTED``.
+        """
+        state = {"attempt": 1}
+        try:
+            return self._upload(path, fields, events, state)
+        except (_Cancelled, RequestAborted):
+            return Outcome("failed", INTERRUPTED, state["attempt"])
+
+    def _upload(
+        self,
+        path: Path,
+        fields: list[tuple[str, str]],
+        events: UploadEvents,
+        state: dict[str, int],
+    ) -> Outcome:
+        """The retry loop of ``upload``; ``state["attempt"]`` follows the attempt number."""
         uncertain = False
         renewed = False  # a token is renewed after a refusal once per upload, at most
         attempt = 1
         while True:
+            state["attempt"] = attempt
+            self._check_stopped()
             if uncertain:
                 confirmed = self._confirmed(path.name, dict(fields)["sha256_digest"], events)
                 if confirmed is not None:
@@ -261,9 +309,8 @@ class Uploader:
             except _Retryable as failure:
                 uncertain = uncertain or failure.landed
                 if attempt >= self.policy.attempts:
-                    return Outcome(
-                        "failed", f"gave up after {attempt} attempts: {failure.reason}", attempt
-                    )
+                    tries = f"{attempt} attempts" if attempt > 1 else "1 attempt"
+                    return Outcome("failed", f"gave up after {tries}: {failure.reason}", attempt)
                 if (failure.retry_after or 0) > self.policy.max_retry_after:
                     return Outcome(
                         "failed",
@@ -272,6 +319,7 @@ class Uploader:
                         attempt,
                     )
                 wait = self.policy.delay(attempt, failure.retry_after)
+                self._check_stopped()
                 events.retrying(attempt, wait, failure.reason)
                 self._sleep(wait)
                 attempt += 1
@@ -341,16 +389,24 @@ class Uploader:
             headers["Authorization"] = credentials.authorization()
         url = self.target.upload_url
         started = time.monotonic()
+        size = path.stat().st_size
         try:
-            response = self._pool.request(
-                "POST",
-                url,
-                body=body,
-                headers=headers,
-                redirect=False,
-                retries=False,
-                timeout=urllib3.Timeout(connect=30.0, read=300.0),
+            with deadline(self.timeouts.upload_deadline(size)):
+                response = self._pool.request(
+                    "POST",
+                    url,
+                    body=body,
+                    headers=headers,
+                    redirect=False,
+                    retries=False,
+                    timeout=self.timeouts.socket_timeouts(),
+                )
+        except DeadlinePassed as exc:
+            reason = (
+                f"{exc} ({self.timeouts.explain_upload(size)}); raise request-timeout or lower "
+                "min-upload-speed for a slow link"
             )
+            raise _Retryable(reason, landed=True) from exc
         except urllib3.exceptions.SSLError as exc:
             return Outcome(
                 "failed",
