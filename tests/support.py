@@ -139,29 +139,46 @@ def run_releasekit(
 
 
 def default_signals() -> None:
-    """In a child, before it runs: SIGINT and SIGTERM back to their defaults.
+    """In a child, before it runs: SIGINT, SIGTERM and SIGHUP back to their defaults.
 
     A test runner started with SIGINT ignored (``cmd &`` from a script) passes that on, and
     Python keeps an inherited ``SIG_IGN``: the child would then ignore the test's Ctrl-C.
     """
-    for number in (signal.SIGINT, signal.SIGTERM):
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
 
 
 def spawn_releasekit(
-    cwd: Path, *args: str, env: Mapping[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdin: int = subprocess.DEVNULL,
+    session: bool = False,
 ) -> subprocess.Popen[str]:
-    """Start the installed ``releasekit`` for a test that signals it; SIGINT at its default."""
+    """Start the installed ``releasekit`` for a test that signals it; signals at their defaults.
+
+    ``session`` starts it in a session of its own, as a terminal starts a job, so that the test
+    can signal its whole process group as a terminal's Ctrl-C does.
+    """
     return subprocess.Popen(
         [releasekit_command(), *args],
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        start_new_session=session,
         preexec_fn=default_signals,  # noqa: PLW1509  # it only calls signal(), which takes no lock
     )
+
+
+def install_hook(repo: Repo, name: str, script: str, *, bare: bool = False) -> Path:
+    """Install an executable git hook in the working repository or the bare remote."""
+    hook = (repo.remote if bare else repo.path / ".git") / "hooks" / name
+    hook.write_text("#!/bin/sh\n" + script)
+    hook.chmod(0o755)
+    return hook
 
 
 def snapshot(repo: Repo) -> dict[str, object]:

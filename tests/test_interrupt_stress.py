@@ -12,12 +12,11 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import time
 from pathlib import Path
 
-from tests.support import RELEASE_DATE, Repo, git, releasekit_command, snapshot
-from tests.test_transaction import hook, released
+from tests.support import RELEASE_DATE, Repo, git, install_hook, snapshot, spawn_releasekit
+from tests.test_transaction import released
 
 RUNS = 50
 SEED = 20261125
@@ -41,11 +40,6 @@ def _copy(template: Repo, target: Path) -> Repo:
     return repo
 
 
-def _default_signals() -> None:
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, signal.SIG_DFL)
-
-
 def test_fifty_interrupts_leave_a_whole_release_or_nothing(demo_repo: Repo, tmp_path: Path) -> None:
     """Every interrupted run is released or identical to before, and says which."""
     chooser = random.Random(SEED)  # noqa: S311  # moments to interrupt at, not secrets
@@ -54,18 +48,11 @@ def test_fifty_interrupts_leave_a_whole_release_or_nothing(demo_repo: Repo, tmp_
         repo = _copy(demo_repo, tmp_path / f"run{run}")
         name, script, bare = VARIANTS[run % len(VARIANTS)]
         if name:
-            hook(repo, name, script, bare=bare)
+            install_hook(repo, name, script, bare=bare)
         before = snapshot(repo)
         delay = chooser.uniform(0.05, 1.6)
-        process = subprocess.Popen(
-            [releasekit_command(), "prepare", "minor", "--yes", "--push", "--date", RELEASE_DATE],
-            cwd=repo.path,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-            preexec_fn=_default_signals,  # noqa: PLW1509
+        process = spawn_releasekit(
+            repo.path, "prepare", "minor", "--yes", "--push", "--date", RELEASE_DATE, session=True
         )
         time.sleep(delay)
         if process.poll() is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,11 +17,10 @@ from tests.support import (
     Repo,
     RepoBuilder,
     Run,
-    default_signals,
     git,
-    releasekit_command,
     run_releasekit,
     snapshot,
+    spawn_releasekit,
 )
 from tests.test_json_contract import report as contract_report
 
@@ -312,17 +310,7 @@ def test_an_interrupt_stops_the_index_and_removes_everything(
     """Ctrl-C or SIGTERM while the index runs: exit 130, no pypiserver, no temporary folder."""
     repo = make_repo(demo_files(), tags=("v0.1.0",))
     before = snapshot(repo)
-    process = subprocess.Popen(
-        [releasekit_command(), "rehearse"],
-        cwd=repo.path,
-        env={**os.environ, **tmpdir_env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=default_signals,  # noqa: PLW1509
-    )
+    process = spawn_releasekit(repo.path, "rehearse", env=tmpdir_env, session=True)
     assert process.stderr is not None
     seen = []
     try:

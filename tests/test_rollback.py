@@ -5,27 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import subprocess
 import time
 from pathlib import Path
 
 from tests.support import (
     RELEASE_DATE,
     Repo,
-    default_signals,
-    releasekit_command,
+    install_hook,
     run_releasekit,
     snapshot,
+    spawn_releasekit,
 )
-
-
-def install_hook(repo: Repo, name: str, script: str, *, bare: bool = False) -> Path:
-    """Install an executable git hook in the working repository or the bare remote."""
-    hooks = (repo.remote if bare else repo.path / ".git") / "hooks"
-    hook = hooks / name
-    hook.write_text("#!/bin/sh\n" + script)
-    hook.chmod(0o755)
-    return hook
 
 
 def prepare(repo: Repo, *args: str) -> tuple[int, str]:
@@ -111,15 +101,8 @@ def test_interrupt_during_commit_rolls_back(demo_repo: Repo, tmp_path: Path) -> 
     marker = tmp_path / "hook-started"
     install_hook(demo_repo, "pre-commit", f'touch "{marker}"\nsleep 60\n')
     before = snapshot(demo_repo)
-    process = subprocess.Popen(
-        [releasekit_command(), "prepare", "minor", "--yes", "--date", RELEASE_DATE],
-        cwd=demo_repo.path,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=default_signals,  # noqa: PLW1509
+    process = spawn_releasekit(
+        demo_repo.path, "prepare", "minor", "--yes", "--date", RELEASE_DATE, session=True
     )
     deadline = time.monotonic() + 60
     while not marker.exists():

@@ -20,30 +20,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import RELEASE_DATE, Repo, git, releasekit_command, run_releasekit, snapshot
+from tests.support import (
+    RELEASE_DATE,
+    Repo,
+    git,
+    install_hook,
+    run_releasekit,
+    snapshot,
+    spawn_releasekit,
+)
 
 RELEASE = "1.3.0"
 TAG = "v1.3.0"
 
 
-def _default_signals() -> None:
-    """In the child: default dispositions, whatever the test runner inherited (``cmd &``)."""
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, signal.SIG_DFL)
-
-
-def start(repo: Repo, *args: str, stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen[str]:
+def start(repo: Repo, *args: str, stdin: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
     """Start ``releasekit ARGS`` in its own session, as a terminal would start a job."""
-    return subprocess.Popen(
-        [releasekit_command(), *args],
-        cwd=repo.path,
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_default_signals,  # noqa: PLW1509
-    )
+    return spawn_releasekit(repo.path, *args, stdin=stdin, session=True)
 
 
 def start_prepare(repo: Repo, *args: str) -> subprocess.Popen[str]:
@@ -58,13 +51,6 @@ def wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 60) ->
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, f"{path.name} never appeared"
         time.sleep(0.02)
-
-
-def hook(repo: Repo, name: str, script: str, *, bare: bool = False) -> None:
-    """Install an executable git hook in the working repository or the bare remote."""
-    path = (repo.remote if bare else repo.path / ".git") / "hooks" / name
-    path.write_text("#!/bin/sh\n" + script)
-    path.chmod(0o755)
 
 
 def released(repo: Repo) -> bool:
@@ -120,7 +106,7 @@ def test_edit_saved_while_the_prompt_is_open_is_kept(demo_repo: Repo) -> None:
 def test_a_second_prepare_names_the_running_one(demo_repo: Repo, tmp_path: Path) -> None:
     """Two prepares at once: the second stops at once naming the first, which releases whole."""
     marker = tmp_path / "committing"
-    hook(demo_repo, "pre-commit", f'touch "{marker}"\nsleep 2\n')
+    install_hook(demo_repo, "pre-commit", f'touch "{marker}"\nsleep 2\n')
     first = start_prepare(demo_repo, "--push")
     wait_for(marker, first)
     second = run_releasekit(demo_repo.path, "prepare", "minor", "--yes", "--push")
@@ -205,7 +191,7 @@ def test_a_signal_after_the_commit_landed_undoes_it(
 ) -> None:
     """The commit is made and its post-commit hook is slow: any signal undoes it, by looking."""
     marker = tmp_path / "committed"
-    hook(demo_repo, "post-commit", f'touch "{marker}"\nsleep 30\n')
+    install_hook(demo_repo, "post-commit", f'touch "{marker}"\nsleep 30\n')
     before = snapshot(demo_repo)
     process = start_prepare(demo_repo)
     wait_for(marker, process)
@@ -224,7 +210,7 @@ def test_a_signal_after_the_commit_landed_undoes_it(
 
 def test_a_tag_created_by_a_hook_on_the_release_commit_is_removed(demo_repo: Repo) -> None:
     """A post-commit hook tags the release commit, so tagging fails: that tag goes too."""
-    hook(demo_repo, "post-commit", f"git tag -a {TAG} -m hook\n")
+    install_hook(demo_repo, "post-commit", f"git tag -a {TAG} -m hook\n")
     before = snapshot(demo_repo)
     result = run_releasekit(demo_repo.path, "prepare", "minor", "--yes")
     assert 1 == result.returncode
@@ -234,7 +220,7 @@ def test_a_tag_created_by_a_hook_on_the_release_commit_is_removed(demo_repo: Rep
 
 def test_an_edit_made_during_the_release_is_kept_and_reported(demo_repo: Repo) -> None:
     """Undo writes only over its own bytes: a hook's edit to a release file survives."""
-    hook(demo_repo, "pre-commit", "printf '# theirs\\n' >> CHANGELOG.md\nexit 1\n")
+    install_hook(demo_repo, "pre-commit", "printf '# theirs\\n' >> CHANGELOG.md\nexit 1\n")
     head = demo_repo.git("rev-parse", "HEAD")
     original = demo_repo.read("pyproject.toml")
     result = run_releasekit(demo_repo.path, "prepare", "minor", "--yes")
@@ -248,7 +234,7 @@ def test_an_edit_made_during_the_release_is_kept_and_reported(demo_repo: Repo) -
 
 def test_a_refused_commit_restores_timestamps(demo_repo: Repo) -> None:
     """Rolled-back files keep their bytes and their modification times."""
-    hook(demo_repo, "pre-commit", "exit 1\n")
+    install_hook(demo_repo, "pre-commit", "exit 1\n")
     names = ("pyproject.toml", "src/demo/__init__.py", "CHANGELOG.md")
     for number, name in enumerate(names):
         os.utime(demo_repo.path / name, ns=(10**18 + number, 10**18 + number))
@@ -259,7 +245,7 @@ def test_a_refused_commit_restores_timestamps(demo_repo: Repo) -> None:
 
 def test_the_push_is_atomic(demo_repo: Repo) -> None:
     """A remote that refuses only the tag gets neither the tag nor the branch."""
-    hook(
+    install_hook(
         demo_repo,
         "update",
         'case "$1" in refs/tags/*) echo "no tags here" >&2; exit 1;; esac\nexit 0\n',
@@ -341,7 +327,7 @@ def test_ctrl_c_during_a_push_the_remote_accepts_keeps_the_published_release(
 ) -> None:
     """The server's slow hook finishes after Ctrl-C: the remote has it, so the release stands."""
     marker = tmp_path / "receiving"
-    hook(daemon_remote, "pre-receive", f'touch "{marker}"\nsleep 2\n', bare=True)
+    install_hook(daemon_remote, "pre-receive", f'touch "{marker}"\nsleep 2\n', bare=True)
     process = start_prepare(daemon_remote, "--push")
     wait_for(marker, process)
     os.killpg(process.pid, signal.SIGINT)
@@ -358,7 +344,7 @@ def test_ctrl_c_during_a_push_the_remote_refuses_rolls_back(
 ) -> None:
     """The server refuses after Ctrl-C: the remote has nothing, so everything is undone."""
     marker = tmp_path / "receiving"
-    hook(daemon_remote, "pre-receive", f'touch "{marker}"\nsleep 2\nexit 1\n', bare=True)
+    install_hook(daemon_remote, "pre-receive", f'touch "{marker}"\nsleep 2\nexit 1\n', bare=True)
     before = snapshot(daemon_remote)
     process = start_prepare(daemon_remote, "--push")
     wait_for(marker, process)
@@ -388,7 +374,7 @@ def _kill_all(process: subprocess.Popen[str], repo: Repo) -> None:
 def test_a_killed_prepare_is_explained_and_recovered(demo_repo: Repo, tmp_path: Path) -> None:
     """SIGKILL mid-commit: the next prepare explains it; --recover undoes it to the byte."""
     marker = tmp_path / "committing"
-    hook(demo_repo, "pre-commit", f'touch "{marker}"\nsleep 30\n')
+    install_hook(demo_repo, "pre-commit", f'touch "{marker}"\nsleep 30\n')
     before = snapshot(demo_repo)
     process = start_prepare(demo_repo)
     wait_for(marker, process)
@@ -417,7 +403,7 @@ def test_a_prepare_killed_after_tagging_is_kept_on_recovery(
 ) -> None:
     """SIGKILL once the tag exists: the release is whole locally, so --recover keeps it."""
     marker = tmp_path / "tagged"
-    hook(
+    install_hook(
         demo_repo,
         "reference-transaction",
         f'[ "$1" = committed ] || exit 0\ngrep -q "refs/tags/{TAG}" || exit 0\n'
@@ -462,3 +448,16 @@ def test_recover_with_nothing_to_recover(demo_repo: Repo) -> None:
     refused = run_releasekit(demo_repo.path, "prepare", "minor", "--recover")
     assert 2 == refused.returncode
     assert "--recover takes no BUMP or VERSION" in refused.stderr
+
+
+def test_a_git_directory_that_cannot_hold_the_lock_is_one_line(demo_repo: Repo) -> None:
+    """No place for the lock (a file where its folder goes): one line, exit 1, nothing changed."""
+    (demo_repo.path / ".git/releasekit").write_text("not a folder")
+    before = snapshot(demo_repo)
+    result = run_releasekit(demo_repo.path, "prepare", "minor", "--yes")
+    assert 1 == result.returncode
+    assert result.stderr.startswith(
+        "error: .git/releasekit/lock: cannot create the release lock: File exists"
+    ), result.stderr
+    assert 1 == len(result.stderr.splitlines())
+    assert before == snapshot(demo_repo)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -27,15 +27,30 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-@contextlib.contextmanager
-def signals_as_interrupts() -> Iterator[None]:
-    """Raise ``Interrupted`` on the first SIGINT, SIGTERM or SIGHUP of the block; ignore the rest.
+Handler = Callable[[int, FrameType | None], None] | int
 
-    Outside the main thread signals cannot be handled, and the block runs unprotected.
+
+@contextlib.contextmanager
+def _handling(numbers: tuple[int, ...], handler: Handler) -> Iterator[bool]:
+    """Handle ``numbers`` with ``handler`` for the block, then put the old handlers back.
+
+    Yields whether the handlers were installed: outside the main thread signals cannot be
+    handled, and the block runs unprotected.
     """
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield False
         return
+    previous = {number: signal.signal(number, handler) for number in numbers}
+    try:
+        yield True
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+@contextlib.contextmanager
+def signals_as_interrupts() -> Iterator[None]:
+    """Raise ``Interrupted`` on the first SIGINT, SIGTERM or SIGHUP of the block; ignore others."""
     arrived: list[int] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -43,16 +58,17 @@ def signals_as_interrupts() -> Iterator[None]:
         if len(arrived) == 1:
             raise Interrupted(signum)
 
-    previous = {number: signal.signal(number, handler) for number in HANDLED}
+    installed = False
     _BLOCKS.append(arrived)
     try:
-        yield
+        with _handling(HANDLED, handler) as installed:
+            yield
     finally:
         _BLOCKS.remove(arrived)
-        held = 0 in arrived
-        for number, old in previous.items():
+        if installed and 0 in arrived:
             # Once held, the outcome is settled: what is left (a report, the exit) runs to the end.
-            signal.signal(number, signal.SIG_IGN if held else old)
+            for number in HANDLED:
+                signal.signal(number, signal.SIG_IGN)
 
 
 def hold() -> None:
@@ -69,15 +85,12 @@ def hold() -> None:
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
     """Ignore the handled signals for the block: a half-done rollback is worse than a short wait."""
-    if threading.current_thread() is not threading.main_thread():
+    with _handling(HANDLED, signal.SIG_IGN):
         yield
-        return
-    previous = {number: signal.signal(number, signal.SIG_IGN) for number in HANDLED}
-    try:
-        yield
-    finally:
-        for number, old in previous.items():
-            signal.signal(number, old)
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
 
 
 @contextlib.contextmanager
@@ -87,17 +100,5 @@ def terminations_as_interrupts() -> Iterator[None]:
     By default they kill Python outright: no ``finally``, no cleanup, no message. As interrupts,
     every command's own cleanup runs, and the exit code still says which signal it was.
     """
-    if threading.current_thread() is not threading.main_thread():
+    with _handling((signal.SIGTERM, signal.SIGHUP), _raise_interrupted):
         yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(signum)
-
-    numbers = (signal.SIGTERM, signal.SIGHUP)
-    previous = {number: signal.signal(number, handler) for number in numbers}
-    try:
-        yield
-    finally:
-        for number, old in previous.items():
-            signal.signal(number, old)

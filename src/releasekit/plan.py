@@ -10,11 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from releasekit.errors import ApplyError
-from releasekit.file_changes import FileChange
 from releasekit.git import Git
-
-# A rewritten file of a release; a ``FileChange`` whose ``new`` is bytes.
-WriteFile = FileChange
 
 
 class Reporter(Protocol):

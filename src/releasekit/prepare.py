@@ -27,6 +27,7 @@ from releasekit.errors import (
     SourceError,
     UsageError,
 )
+from releasekit.file_changes import FileChange
 from releasekit.git import Git
 from releasekit.plan import (
     Action,
@@ -35,7 +36,6 @@ from releasekit.plan import (
     Push,
     Reporter,
     Tag,
-    WriteFile,
 )
 from releasekit.project_meta import static_name
 from releasekit.release_journal import Journal, Record
@@ -87,7 +87,7 @@ class ReleasePlan:
     new: Version
     tag: str | None
     commit_message: str | None
-    writes: tuple[WriteFile, ...]
+    writes: tuple[FileChange, ...]
     actions: tuple[Action, ...]
     sources: tuple[str, ...]
     push_remote: str | None
@@ -397,7 +397,7 @@ def plan_release(
         raise PreflightError(problems)
 
     writes = tuple(
-        WriteFile(real, os.path.relpath(real, root), edit.old.encode(), edit.new.encode())
+        FileChange(real, os.path.relpath(real, root), edit.old.encode(), edit.new.encode())
         for edit in edits
         for real in [real_paths[edit.path]]
     )
@@ -561,12 +561,16 @@ def release_guard(root: Path, command: str) -> Iterator[ReleaseGuard]:
         yield ReleaseGuard(Journal(folder, f"{shown}/journal"), owner, tuple(notes))
 
 
-def unfinished_release(root: Path) -> ReleaseError | None:
-    """The error that explains a release a dead ``prepare`` left unsettled, if there is one."""
-    if Git(root).toplevel() is None:
-        return None
-    folder, shown = _release_folder(root)
-    journal = Journal(folder, f"{shown}/journal")
+def unfinished_release(root: Path, journal: Journal | None = None) -> ReleaseError | None:
+    """The error that explains a release a dead ``prepare`` left unsettled, if there is one.
+
+    ``journal`` is the held guard's; without it (a dry run) the repository's is looked up.
+    """
+    if journal is None:
+        if Git(root).toplevel() is None:
+            return None
+        folder, shown = _release_folder(root)
+        journal = Journal(folder, f"{shown}/journal")
     if not journal.exists():
         return None
     record = journal.load()

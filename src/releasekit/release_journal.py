@@ -18,7 +18,7 @@ from pathlib import Path
 
 from releasekit.errors import ReleaseError
 from releasekit.file_changes import FileChange, replace_bytes
-from releasekit.repo_lock import Owner, process_start
+from releasekit.repo_lock import Owner, process_running, process_start
 
 JOURNAL_NAME = "journal"
 _FORMAT = 1
@@ -42,10 +42,7 @@ class Child:
 
     def running(self) -> bool:
         """Whether that very process (same pid and start time) is still running."""
-        start = process_start(self.pid)
-        if start is None:
-            return Path(f"/proc/{self.pid}").exists()
-        return self.start is None or start == self.start
+        return process_running(self.pid, self.start)
 
 
 @dataclass

@@ -35,6 +35,21 @@ def process_start(pid: int) -> str | None:
     return fields[_START_FIELD] if len(fields) > _START_FIELD else None
 
 
+def process_running(pid: int, start: str | None) -> bool:
+    """Whether process ``pid`` runs and is the one that started at ``start`` (not a reused pid).
+
+    Where start times cannot be read, a running pid is taken to be the same process.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: it exists
+    now = process_start(pid)
+    return start is None or now is None or now == start
+
+
 @dataclass(frozen=True)
 class Owner:
     """Who holds (or held) a lock, and what they ran."""
@@ -54,16 +69,7 @@ class Owner:
 
     def running(self) -> bool:
         """Whether the owner may still be running (another host's process is assumed to be)."""
-        if self.host != socket.gethostname():
-            return True
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass  # someone else's process: it exists
-        start = process_start(self.pid)
-        return self.start is None or start is None or start == self.start
+        return self.host != socket.gethostname() or process_running(self.pid, self.start)
 
     def describe(self) -> str:
         """``pid 1234 since 2026-11-25T10:03:02+00:00: releasekit prepare minor``."""
@@ -91,6 +97,15 @@ class LockedError(ReleaseError):
     """Another ``prepare`` is running in this repository (exit 1)."""
 
 
+def _unwritable(exc: OSError, shown: str) -> LockedError:
+    """The lock cannot be created where it belongs."""
+    return LockedError(
+        f"cannot create the release lock: {exc.strerror}",
+        where=shown,
+        hint="releasekit keeps its lock and journal in the git directory; make that possible",
+    )
+
+
 def _read_owner(path: Path) -> Owner | None:
     try:
         return Owner.from_json(json.loads(path.read_text(encoding="utf-8")))
@@ -106,10 +121,13 @@ def repository_lock(directory: Path, shown: str, command: str) -> Iterator[tuple
 
     ``shown`` is how the lock file is named in messages (``.git/releasekit/lock``).
     """
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "lock"
     me = Owner.me(command)
     notes: list[str] = []
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(exc, shown) from exc
     for _ in range(2):
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -129,6 +147,8 @@ def repository_lock(directory: Path, shown: str, command: str) -> Iterator[tuple
                     path.unlink()
                 notes.append(f"removed a stale lock ({who}), whose process is not running")
             continue
+        except OSError as exc:
+            raise _unwritable(exc, shown) from exc
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(asdict(me), handle)
         break

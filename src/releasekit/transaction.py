@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from releasekit.errors import ApplyError, GitError, ReleaseError, Stopped
-from releasekit.file_changes import FileChange
+from releasekit.file_changes import FileChange, replace_bytes
 from releasekit.git import Git
 from releasekit.interrupts import Interrupted, hold, signals_deferred
 from releasekit.plan import Action, Commit, Push, Reporter, Tag
@@ -134,9 +135,7 @@ def _undo(git: Git, record: Record) -> list[str]:
     index = git.git_path("index")
     if returned and record.index is not None and index.read_bytes() != record.index:
         try:
-            tail = index.with_name("index.releasekit-restore")
-            tail.write_bytes(record.index)
-            tail.replace(index)
+            replace_bytes(index, record.index, stat.S_IMODE(index.stat().st_mode), None)
         except OSError as exc:
             notes.append(f"restore the git index: {exc.strerror or exc}")
     _undo_locks(git, record)
@@ -224,8 +223,15 @@ def _recheck(git: Git, changes: list[FileChange], expected_head: str, tag: Tag |
 
 
 def _record(
-    git: Git, actions: Sequence[Action], owner: Owner, expected_head: str, release: str
+    git: Git,
+    actions: Sequence[Action],
+    changes: list[FileChange],
+    *,
+    owner: Owner,
+    expected_head: str,
+    release: str,
 ) -> Record:
+    """What the journal keeps of a release about to begin, and the state it begins from."""
     commit = next((a for a in actions if isinstance(a, Commit)), None)
     tag = next((a for a in actions if isinstance(a, Tag)), None)
     push = next((a for a in actions if isinstance(a, Push)), None)
@@ -238,7 +244,7 @@ def _record(
         branch_ref=git.symbolic_head(),
         message=commit.message if commit else None,
         tag=tag.name if tag else None,
-        changes=_changes(actions),
+        changes=changes,
         index=index.read_bytes() if index.exists() else None,
         push=PushRecord(push.remote, push.remote_refs) if push else None,
     )
@@ -265,7 +271,9 @@ def apply_transaction(
     changes = _changes(actions)
     tag = next((a for a in actions if isinstance(a, Tag)), None)
     _recheck(git, changes, expected_head, tag)
-    record = _record(git, actions, owner, expected_head, release)
+    record = _record(
+        git, actions, changes, owner=owner, expected_head=expected_head, release=release
+    )
     for action in actions:
         step_git = getattr(action, "git", None)
         if isinstance(step_git, Git):

@@ -13,6 +13,7 @@ A workflow is untrusted input, so parsing is bounded: at most ``MAX_CHARS`` char
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -163,6 +164,21 @@ class _Converter:
         return result, size
 
 
+@contextlib.contextmanager
+def _reading(loader: _BoundedLoader) -> Iterator[None]:
+    """Turn PyYAML's errors into ``YamlSyntaxError`` with a line, and free the loader."""
+    try:
+        yield
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlSyntaxError(str(exc.problem or exc), line) from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), 1) from exc
+    finally:
+        loader.dispose()
+
+
 def parse_documents(text: str) -> list[Node]:
     """Parse every document of a multi-document file (GitLab's ``spec:`` header comes first).
 
@@ -173,18 +189,10 @@ def parse_documents(text: str) -> list[Node]:
     loader = _BoundedLoader(text)
     converter = _Converter()
     documents: list[Node] = []
-    try:
+    with _reading(loader):
         while loader.check_node():
             root = loader.get_node()
             documents.append(Node(None, 1) if root is None else converter.convert(root)[0])
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise YamlSyntaxError(str(exc.problem or exc), line) from exc
-    except yaml.YAMLError as exc:
-        raise YamlSyntaxError(str(exc), 1) from exc
-    finally:
-        loader.dispose()
     return documents or [Node(None, 1)]
 
 
@@ -197,14 +205,6 @@ def parse(text: str) -> Node:
     if len(text) > MAX_CHARS:
         raise YamlLimitError(f"larger than {MAX_CHARS} characters", 1)
     loader = _BoundedLoader(text)
-    try:
+    with _reading(loader):
         root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise YamlSyntaxError(str(exc.problem or exc), line) from exc
-    except yaml.YAMLError as exc:
-        raise YamlSyntaxError(str(exc), 1) from exc
-    finally:
-        loader.dispose()
     return Node(None, 1) if root is None else _Converter().convert(root)[0]

@@ -138,7 +138,7 @@ def prepare(
     with signals_as_interrupts(), release_guard(obj.root, _command_line()) as guard:
         for note in guard.notes:
             console.warn(note)
-        unfinished = unfinished_release(obj.root)
+        unfinished = unfinished_release(obj.root, guard.journal)
         if unfinished is not None:
             raise unfinished
         plan = plan_release(obj.root, options, env=os.environ, reporter=console)

@@ -420,90 +420,6 @@ def publish(
     as_json: bool,
 ) -> int:
     """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
-    return _publish(
-        obj,
-        dists,
-        repository,
-        repository_url,
-        index_url,
-        skip_existing,
-        jobs,
-        trusted_publishing,
-        attestations,
-        no_verify,
-        dry_run,
-        allow_other_version,
-        as_json,
-    )
-
-
-def _timeouts(settings: Settings) -> Timeouts:
-    """The limits on requests to the index, from the settings."""
-    from releasekit.index.deadline import KIB, Timeouts
-
-    return Timeouts(
-        connect=settings.connect_timeout,
-        read=settings.read_timeout,
-        request=settings.request_timeout,
-        min_upload_speed=settings.min_upload_speed * KIB,
-    )
-
-
-def finishing_command(args: list[str]) -> str:
-    """The command line that completes an interrupted publish: the same, with --skip-existing."""
-    words = list(args)
-    if "--skip-existing" not in words:
-        position = next((i for i, w in enumerate(words) if w == "publish"), len(words) - 1)
-        words.insert(position + 1, "--skip-existing")
-    return shlex.join(["releasekit", *words])
-
-
-def _interrupted(console: Console, stop: PublishInterrupted) -> Interrupted:
-    """List what an interrupt left, file by file, and the one line that says how to finish.
-
-    The exit code is 128 + the signal, as for every command: 130 for Ctrl-C, 143 for SIGTERM.
-    """
-    if not stop.sending:
-        error = Interrupted(stop.message, hint="nothing to undo; run the command again")
-    else:
-        _list_files(console, stop)
-        error = Interrupted(
-            stop.message,
-            hint=f"files that landed stay on the index; finish the release with: "
-            f"{finishing_command(sys.argv[1:])}",
-        )
-    if stop.signum is not None:
-        error.exit_code = 128 + stop.signum
-    return error
-
-
-def _list_files(console: Console, stop: PublishInterrupted) -> None:
-    """Each file's fate, on standard error, before the error line."""
-    for label, files in (
-        ("landed", stop.landed),
-        ("may have landed (in flight)", stop.in_flight),
-        ("not sent", stop.not_sent),
-    ):
-        for name in files:
-            console.err.write(f"  {label}: {name}\n")
-
-
-def _publish(
-    obj: Context,
-    dists: tuple[str, ...],
-    repository: str | None,
-    repository_url: str | None,
-    index_url: str | None,
-    skip_existing: bool,
-    jobs: int,
-    trusted_publishing: Literal["auto", "always", "never"],
-    attestations: bool,
-    no_verify: bool,
-    dry_run: bool,
-    allow_other_version: bool,
-    as_json: bool,
-) -> int:
-    """The body of ``publish``."""
     from dataclasses import replace
 
     from releasekit.cli.check import chosen_files
@@ -581,6 +497,57 @@ def _publish(
         _print_publish(console, report)
         _next_step(console, report, target)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _timeouts(settings: Settings) -> Timeouts:
+    """The limits on requests to the index, from the settings."""
+    from releasekit.index.deadline import KIB, Timeouts
+
+    return Timeouts(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        request=settings.request_timeout,
+        min_upload_speed=settings.min_upload_speed * KIB,
+    )
+
+
+def finishing_command(args: list[str]) -> str:
+    """The command line that completes an interrupted publish: the same, with --skip-existing."""
+    words = list(args)
+    if "--skip-existing" not in words:
+        position = next((i for i, w in enumerate(words) if w == "publish"), len(words) - 1)
+        words.insert(position + 1, "--skip-existing")
+    return shlex.join(["releasekit", *words])
+
+
+def _interrupted(console: Console, stop: PublishInterrupted) -> Interrupted:
+    """List what an interrupt left, file by file, and the one line that says how to finish.
+
+    The exit code is 128 + the signal, as for every command: 130 for Ctrl-C, 143 for SIGTERM.
+    """
+    if not stop.sending:
+        error = Interrupted(stop.message, hint="nothing to undo; run the command again")
+    else:
+        _list_files(console, stop)
+        error = Interrupted(
+            stop.message,
+            hint=f"files that landed stay on the index; finish the release with: "
+            f"{finishing_command(sys.argv[1:])}",
+        )
+    if stop.signum is not None:
+        error.exit_code = 128 + stop.signum
+    return error
+
+
+def _list_files(console: Console, stop: PublishInterrupted) -> None:
+    """Each file's fate, on standard error, before the error line."""
+    for label, files in (
+        ("landed", stop.landed),
+        ("may have landed (in flight)", stop.in_flight),
+        ("not sent", stop.not_sent),
+    ):
+        for name in files:
+            console.err.write(f"  {label}: {name}\n")
 
 
 def _describe_target(obj: Context, target: Target) -> None:

@@ -155,17 +155,11 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    """An HTTPS connection that reports itself to the running deadline."""
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """An HTTPS connection that reports itself to the running deadline.
 
-    def connect(self) -> None:
-        _attach(self)
-        super().connect()
-        _attach(self)  # the deadline may have passed while connecting, before there was a socket
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self)
-        super().request(*args, **kwargs)
+    The watched methods come first in the method order, then HTTPSConnection's own.
+    """
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
