@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -134,13 +135,21 @@ ENV = {
 }
 
 
-def timed(command: list[str]) -> float:
-    """Wall time of one run; the exit code is ignored (findings do not matter here)."""
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, worker processes included) of one run.
+
+    The exit code is ignored (findings do not matter here). CPU time says what a run costs
+    when the machine is shared: wall time then depends on what else runs.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def compare(files: list[str], rounds: int) -> None:
@@ -150,20 +159,22 @@ def compare(files: list[str], rounds: int) -> None:
         "twine check": [str(bin_dir / "twine"), "check", *files],
         "releasekit check": [str(bin_dir / "releasekit"), "check", *files],
     }
-    results: dict[str, list[float]] = {name: [] for name in tools}
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in tools}
     for command in tools.values():  # warm-up: fills the bytecode cache and the page cache
         timed(command)
     for _ in range(rounds):
         for name, command in tools.items():
             results[name].append(timed(command))
-    twine = statistics.median(results["twine check"])
+    twine = statistics.median(wall for wall, _ in results["twine check"])
     size = sum(Path(f).stat().st_size for f in files) / (1 << 20)
     print(f"{len(files)} files, {size:.1f} MiB, median of {rounds} rounds\n")
-    print("| tool | median (s) | min (s) | vs twine |")
-    print("|---|---|---|---|")
-    for name, times in results.items():
-        median = statistics.median(times)
-        print(f"| {name} | {median:.2f} | {min(times):.2f} | {twine / median:.1f}x |")
+    print("| tool | median (s) | min (s) | vs twine | CPU median (s) |")
+    print("|---|---|---|---|---|")
+    for name, runs in results.items():
+        walls = [wall for wall, _ in runs]
+        median = statistics.median(walls)
+        cpu = statistics.median(cpu for _, cpu in runs)
+        print(f"| {name} | {median:.2f} | {min(walls):.2f} | {twine / median:.1f}x | {cpu:.2f} |")
     print()
 
 

@@ -50,19 +50,23 @@ BASE_ENV = {
     "PYTHONPYCACHEPREFIX": str(PYCACHE),
 }
 Command = Callable[[str, list[Path]], tuple[list[str], dict[str, str]]]
+# A made-up API token of PyPI's shape and length (macaroons run to about 220 characters): every
+# tool logs in with it as it would on PyPI; pypiserver without auth ignores it. Its length
+# matters to releasekit, which masks every form of it in everything it prints.
+TOKEN = "pypi-AgEIcHlwaS5vcmc" + "".join(f"{n:04x}QmVuY2g" for n in range(18))
 
 
 def twine(url: str, files: list[Path]) -> tuple[list[str], dict[str, str]]:
-    """``twine upload`` (it needs some login; pypiserver without auth ignores it)."""
+    """``twine upload``, with the token."""
     command = [str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar"]
-    env = {"TWINE_USERNAME": "bench", "TWINE_PASSWORD": "bench"}
+    env = {"TWINE_USERNAME": "__token__", "TWINE_PASSWORD": TOKEN}
     return [*command, "--repository-url", url, *map(str, files)], env
 
 
 def uv(url: str, files: list[Path]) -> tuple[list[str], dict[str, str]]:
-    """``uv publish``."""
+    """``uv publish``, with the token."""
     command = [str(BIN / "uv"), "publish", "--publish-url", url, "--trusted-publishing", "never"]
-    env = {"UV_PUBLISH_USERNAME": "bench", "UV_PUBLISH_PASSWORD": "bench"}
+    env = {"UV_PUBLISH_TOKEN": TOKEN}
     return [*command, *map(str, files)], env
 
 
@@ -72,11 +76,7 @@ def releasekit(jobs: int | None) -> Command:
     def command(url: str, files: list[Path]) -> tuple[list[str], dict[str, str]]:
         argv = [str(BIN / "releasekit"), "-q", "publish", "--repository-url", url]
         argv += [] if jobs is None else ["--jobs", str(jobs)]
-        env = {
-            "RELEASEKIT_USERNAME": "bench",
-            "RELEASEKIT_PASSWORD": "bench",
-            "RELEASEKIT_INDEX_URL": url.rstrip("/") + "/simple/",
-        }
+        env = {"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": url.rstrip("/") + "/simple/"}
         return [*argv, *map(str, files)], env
 
     return command
@@ -87,13 +87,20 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(code, elapsed, peak)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
-def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one run, measured in a fresh parent process."""
+Run = tuple[float, float, float]  # wall seconds, peak RSS in MiB, CPU seconds (user + system)
+
+
+def measure(argv: list[str], env: dict[str, str]) -> Run:
+    """Wall seconds, peak RSS (MiB) and CPU seconds of one run, measured in a fresh parent.
+
+    CPU time is the tool's own (the index server is another process): on a shared machine it
+    says what a run costs when wall time depends on what else runs.
+    """
     result = subprocess.run(
         [sys.executable, "-c", _MEASURE, *argv],
         env={**BASE_ENV, **env},
@@ -101,10 +108,10 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
         text=True,
         check=True,
     )
-    code, seconds, peak_kib = result.stdout.split()
+    code, seconds, peak_kib, cpu = result.stdout.split()
     if code != "0":
         raise SystemExit(f"{argv[0]} failed ({code}): {result.stderr}")
-    return float(seconds), int(peak_kib) / 1024
+    return float(seconds), int(peak_kib) / 1024, float(cpu)
 
 
 @contextmanager
@@ -127,9 +134,9 @@ def run_scenario(  # noqa: PLR0917  # one scenario's parts, called three times
     route: Callable[[str], AbstractContextManager[str]],
     rounds: int,
     work: Path,
-) -> dict[str, list[tuple[float, float]]]:
+) -> dict[str, list[Run]]:
     """Each tool ``rounds`` times, alternating, each run against a fresh pypiserver."""
-    results: dict[str, list[tuple[float, float]]] = {tool: [] for tool in tools}
+    results: dict[str, list[Run]] = {tool: [] for tool in tools}
     for round_number in range(-1, rounds):  # round -1 is a warm-up, not counted
         for tool, command in tools.items():
             packages = work / f"{name}-{tool}-{round_number}"
@@ -171,7 +178,7 @@ def big_wheel(folder: Path, megabytes: int) -> Path:
     return path
 
 
-def startup(rounds: int) -> dict[str, list[tuple[float, float]]]:
+def startup(rounds: int) -> dict[str, list[Run]]:
     """The interpreter's floors and each tool's ``--version``, alternating, ``rounds`` times."""
     python = str(BIN / "python")
     commands = {
@@ -181,7 +188,7 @@ def startup(rounds: int) -> dict[str, list[tuple[float, float]]]:
         "uv --version": [str(BIN / "uv"), "--version"],
         "releasekit --version": [str(BIN / "releasekit"), "--version"],
     }
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    results: dict[str, list[Run]] = {name: [] for name in commands}
     for argv in commands.values():  # warm-up: fills the bytecode cache
         measure(argv, {})
     for _ in range(rounds):
@@ -190,16 +197,17 @@ def startup(rounds: int) -> dict[str, list[tuple[float, float]]]:
     return results
 
 
-def table(title: str, results: dict[str, list[tuple[float, float]]], memory: bool) -> str:
-    """A Markdown table of median seconds (and peak RSS)."""
+def table(title: str, results: dict[str, list[Run]], memory: bool) -> str:
+    """A Markdown table of median and min seconds, median CPU seconds (and peak RSS)."""
     lines = [f"### {title}", ""]
-    header = "| tool | median s | min s |" + (" peak RSS MiB |" if memory else "")
-    lines += [header, "|---" * (4 if memory else 3) + "|"]
+    header = "| tool | median s | min s | CPU median s |" + (" peak RSS MiB |" if memory else "")
+    lines += [header, "|---" * (5 if memory else 4) + "|"]
     for tool, runs in results.items():
-        seconds = [s for s, _ in runs]
-        row = f"| {tool} | {statistics.median(seconds):.3f} | {min(seconds):.3f} |"
+        seconds = [run[0] for run in runs]
+        cpu = statistics.median(run[2] for run in runs)
+        row = f"| {tool} | {statistics.median(seconds):.3f} | {min(seconds):.3f} | {cpu:.3f} |"
         if memory:
-            row += f" {max(m for _, m in runs):.0f} |"
+            row += f" {max(run[1] for run in runs):.0f} |"
         lines.append(row)
     return "\n".join(lines) + "\n"
 

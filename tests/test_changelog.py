@@ -157,6 +157,11 @@ def test_release_without_trailing_newline() -> None:
             "--allow",
         ),
         (CHANGELOG.replace("## [1.2.3]", "## [1.3.0]"), "already has a section for 1.3.0", "merge"),
+        (
+            '# Changelog\n\n## [Unreleased]\n\n<a name="1.0.0"></a>\n## [1.0.0]\n\n- x\n',
+            "has no entries",
+            "--allow",
+        ),
     ],
 )
 def test_release_errors(text: str, message: str, hint: str) -> None:
@@ -242,3 +247,61 @@ def test_release_never_loses_a_line(entries: list[str], prose: list[str]) -> Non
     kept = [line for line in text.splitlines() if not line.startswith("[unreleased]:")]
     remaining = iter(result.splitlines())
     assert all(any(line == candidate for candidate in remaining) for line in kept)
+
+
+LABELLED_RST = """\
+.. _changelog-unreleased:
+
+Unreleased
+==========
+
+Added
+-----
+
+.. Add new entries above the label of the newest release.
+
+* **api**: A feature
+
+Fixed
+-----
+
+.. _changelog-v1.0.0:
+.. _v1.0.0:
+
+v1.0.0 (2024-01-01)
+===================
+
+* First (`0a1b2c3`_)
+
+.. _0a1b2c3: https://github.com/example/demo/commit/0a1b2c3
+
+.. _changelog-v0.9.0:
+
+v0.9.0 (2023-12-01)
+===================
+
+* Start
+"""
+
+
+def test_rst_labels_name_their_headings_after_a_release() -> None:
+    """A release keeps ``.. _label:`` lines above the heading they name; the new one gets none."""
+    released = release_unreleased(
+        parse(LABELLED_RST, "rst"), version=Version("1.1.0"), date="2024-02-02", new_tag="v1.1.0"
+    )
+    expected_tail = (
+        "v1.1.0 (2024-02-02)\n===================\n\nAdded\n-----\n\n* **api**: A feature\n\n"
+        ".. _changelog-v1.0.0:\n.. _v1.0.0:\n\nv1.0.0 (2024-01-01)\n"
+    )
+    assert expected_tail in released
+    assert released.startswith(".. _changelog-unreleased:\n\nUnreleased\n==========\n")
+    changelog = parse(released, "rst")
+    assert ["v1.1.0 (2024-02-02)", "v1.0.0 (2024-01-01)", "v0.9.0 (2023-12-01)"] == [
+        section.title for section in changelog.releases()
+    ]
+    # A target with a URL belongs to the section above it; a label to the heading below.
+    assert (
+        "* First (`0a1b2c3`_)\n\n.. _0a1b2c3: https://github.com/example/demo/commit/0a1b2c3"
+        == (notes(changelog, Version("1.0.0"))[1].strip())
+    )
+    assert "* **api**: A feature" == notes(changelog)[1].split("\n\n")[-1].strip()

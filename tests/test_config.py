@@ -83,6 +83,14 @@ def test_version_files_from_environment(tmp_path: Path) -> None:
         ("[tool.releasekit]\nverify-timeout = 0\n", "verify-timeout must be a positive number"),
         ("[tool.releasekit]\nverify-timeout = true\n", "verify-timeout must be a positive"),
         ('[tool.releasekit]\nverify-timeout = "soon"\n', "not 'soon'"),
+        ('[tool.releasekit]\ntag-format = "{name}"\n', "does not contain {version}"),
+        ('[tool.releasekit]\nmajor-on-zero = "maybe"\n', "major-on-zero must be true or false"),
+        ("[tool.releasekit]\ninclude-merges = 1\n", "include-merges must be true or false"),
+        ("[tool.releasekit]\nchangelog-sections = 3\n", "changelog-sections must be a table"),
+        (
+            "[tool.releasekit]\nchangelog-sections = { feat = 1 }\n",
+            "changelog-sections must be a table of commit types",
+        ),
     ],
 )
 def test_invalid_settings(tmp_path: Path, table: str, message: str) -> None:
@@ -92,6 +100,24 @@ def test_invalid_settings(tmp_path: Path, table: str, message: str) -> None:
     assert message in caught.value.message
     assert caught.value.exit_code == 2
     assert "pyproject.toml" in (caught.value.where or "")
+
+
+def test_commit_settings_from_the_environment(tmp_path: Path) -> None:
+    """Booleans and the sections table read from RELEASEKIT_* variables."""
+    env = {
+        "RELEASEKIT_MAJOR_ON_ZERO": "yes",
+        "RELEASEKIT_INCLUDE_MERGES": "0",
+        "RELEASEKIT_CHANGELOG_SECTIONS": "Docs=Documentation, chore=",
+    }
+    settings = resolve_settings(load_project(project(tmp_path, "")), env=env)
+    assert settings.major_on_zero is True
+    assert settings.include_merges is False
+    assert settings.changelog_sections == {"docs": "Documentation", "chore": ""}
+    with pytest.raises(ConfigError, match="TYPE=HEADING pairs") as caught:
+        resolve_settings(
+            load_project(project(tmp_path, "")), env={"RELEASEKIT_CHANGELOG_SECTIONS": "feat"}
+        )
+    assert caught.value.where == "environment variable RELEASEKIT_CHANGELOG_SECTIONS"
 
 
 def test_invalid_toml(tmp_path: Path) -> None:
@@ -153,7 +179,7 @@ def test_origins_follow_the_precedence(tmp_path: Path) -> None:
     } == {key: origins[key] for key in ("tag-format", "commit-message", "repository", "changelog")}
     _, from_file = resolve_settings_with_sources(load_project(root), env={})
     assert "pyproject.toml [tool.releasekit]" == from_file["tag-format"]
-    assert len(from_file) == 13  # every key has an origin
+    assert len(from_file) == 17  # every key has an origin
 
 
 DYNAMIC = PYPROJECT.replace('version = "1.2.3"  # keep in step with src/demo/__init__.py\n', "") + (

@@ -39,6 +39,10 @@ def test_defaults_found_and_read_from_the_tags(demo_repo: Repo) -> None:
         "request-timeout": (120.0, "default"),
         "min-upload-speed": (64.0, "default"),
         "upload-attempts": (5, "default"),
+        "major-on-zero": (False, "default"),
+        "changelog-sections": (None, "default"),
+        "include-merges": (False, "default"),
+        "commit-per-package": (False, "default"),
     } == origins(data)
     assert [
         {"file": "pyproject.toml", "line": 7, "label": "[project].version", "version": "1.2.3"},

@@ -22,6 +22,8 @@ NOT_NEEDED = (
     "rich",  # progress bars on a terminal only
     "keyring",  # only without credentials
     "releasekit.build",  # the version comparison inside a project only
+    "releasekit.dist_versions",
+    "multiprocessing",  # worker processes: several reStructuredText descriptions only
 )
 
 _ENTRY = """

@@ -59,7 +59,10 @@ def test_dry_run_shows_the_plan_and_changes_nothing(demo_repo: Repo) -> None:
     assert 'as "Release 1.2.4"' in result.stdout
     assert "create annotated tag v1.2.4" in result.stdout
     assert "Dry run: nothing was changed." in result.stdout
-    assert "Next: releasekit prepare patch to apply it (add --push to push too)" in result.stdout
+    assert (
+        "Next: releasekit prepare patch --date 2026-11-24 to apply it (add --push to push too)"
+        in result.stdout
+    )
 
 
 def test_push_sends_branch_and_tag(demo_repo: Repo) -> None:

@@ -221,3 +221,57 @@ def test_a_dev_release_is_finalized_by_patch(make_repo: RepoBuilder) -> None:
     result = prepare(repo, "patch", "--yes")
     assert 0 == result.returncode, result.stderr
     assert "v8.5.0" == repo.git("describe", "--exact-match")
+
+
+# Tags found on real repositories (docs/compatibility.md): name==version, bare numbers, partials.
+
+
+def test_name_equals_version_tags_are_read_and_kept(make_repo: RepoBuilder) -> None:
+    """langchain's ``langchain-core==0.3.0``: the latest release, and the style of the next tag."""
+    pyproject = PYPROJECT.replace('"demo"', '"langchain-core"').replace("1.2.3", "0.3.0")
+    repo = make_repo(
+        {"pyproject.toml": pyproject, "CHANGELOG.md": CHANGELOG_160},
+        tags=("langchain-core==0.3.0",),
+    )
+    repo.write({"notes.txt": "fix"})
+    repo.commit("fix: a bug")
+    dry = run_releasekit(repo.path, "-v", "prepare", "patch", "--dry-run", "--date", RELEASE_DATE)
+    assert 0 == dry.returncode, dry.stderr
+    output = dry.stdout + dry.stderr
+    assert "latest release tag: langchain-core==0.3.0\n" in output
+    assert "tag format: langchain-core=={version} (from the existing release tags)" in output
+    assert "Release 0.3.0 -> 0.3.1" in dry.stdout
+    assert "create annotated tag langchain-core==0.3.1\n" in dry.stdout
+
+
+def test_a_build_number_tag_is_not_the_latest_release(make_repo: RepoBuilder) -> None:
+    """python-api-core: ``release-883`` on the commit of ``v2.29.0`` does not block 2.29.1."""
+    pyproject = PYPROJECT.replace("1.2.3", "2.29.0")
+    repo = make_repo(
+        {"pyproject.toml": pyproject, "CHANGELOG.md": CHANGELOG_160},
+        tags=("v2.29.0", "release-883"),
+    )
+    repo.write({"notes.txt": "fix"})
+    repo.commit("fix: a bug")
+    dry = run_releasekit(repo.path, "-v", "prepare", "patch", "--dry-run", "--date", RELEASE_DATE)
+    assert 0 == dry.returncode, dry.stderr
+    assert "latest release tag: v2.29.0\n" in dry.stdout + dry.stderr
+    assert "Release 2.29.0 -> 2.29.1" in dry.stdout
+    assert "create annotated tag v2.29.1\n" in dry.stdout
+
+
+def test_partial_tags_have_no_section_of_their_own(make_repo: RepoBuilder) -> None:
+    """semantic-release's floating ``v1``/``v1.0``/``v1.1``: sections 1.0.0, 1.0.1 and 1.1.0 only."""
+    repo = make_repo({"pyproject.toml": SCM_PROJECTS["hatch-vcs"]}, tags=("v1.0.0",))
+    for version, message in (("1.0.1", "fix: a bug"), ("1.1.0", "feat: a feature")):
+        repo.write({"notes.txt": version})
+        repo.commit(message)
+        repo.git("tag", "-a", f"v{version}", "-m", version)
+        major, minor, _ = version.split(".")
+        repo.git("tag", "-f", f"v{major}")
+        repo.git("tag", "-f", f"v{major}.{minor}")
+    result = run_releasekit(repo.path, "notes", "--from-commits", "--all")
+    assert (0, "") == (result.returncode, result.stderr)
+    headings = [line for line in result.stdout.splitlines() if line.startswith("## ")]
+    assert ["## 1.1.0", "## 1.0.1", "## 1.0.0"] == [heading.split(" - ")[0] for heading in headings]
+    assert "- a bug (" in result.stdout.split("## 1.0.1")[1].split("## 1.0.0")[0]

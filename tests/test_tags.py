@@ -10,7 +10,13 @@ from packaging.version import Version
 from releasekit.config import Project, Settings
 from releasekit.errors import ConfigError
 from releasekit.git import Git
-from releasekit.tags import family, read_history, require_matching_format, split_tag
+from releasekit.tags import (
+    ReleaseHistory,
+    family,
+    read_history,
+    require_matching_format,
+    split_tag,
+)
 from tests.support import Repo, RepoBuilder
 
 
@@ -269,3 +275,172 @@ def test_a_lower_tag_on_the_same_commit_does_not_make_a_stray(make_repo: RepoBui
     found = read_history(Git(repo.path), Project(repo.path, {}), Settings(), "pkg")
     assert found.latest is not None
     assert "v1.5.0" == found.latest.name
+
+
+# Tags found on real repositories (docs/compatibility.md): name==version, bare numbers, partials.
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("langchain-core==0.3.0", ("langchain-core==", "langchain-core=={version}", "0.3.0")),
+        ("cli==0.4.31", ("cli==", "cli=={version}", "0.4.31")),
+        ("pkg=v1.0", ("pkg=v", "pkg=v{version}", "1.0")),
+    ],
+)
+def test_split_tag_after_equals(tag: str, expected: tuple[str, str, str]) -> None:
+    """langchain and langgraph write ``name==version``: ``=`` and ``==`` end the name."""
+    found = split_tag(tag)
+    assert found is not None
+    assert expected == (found[0], found[1], str(found[2]))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "name", "expected"),
+    [
+        ("langchain-core==", "langchain-core", "name"),
+        ("langchain_core==", "Langchain.Core", "name"),
+        ("pkg=v", "pkg", "name"),
+        ("other==", "pkg", "other"),
+        ("==", "pkg", "other"),
+    ],
+)
+def test_family_after_equals(prefix: str, name: str, expected: str) -> None:
+    """``langchain-core==`` names the project langchain-core."""
+    assert expected == family(prefix, name)
+
+
+def test_name_equals_version_tags_are_releases(make_repo: RepoBuilder) -> None:
+    """``langchain-core==0.3.0`` is the latest release, and the next tag is written alike."""
+    repo = tagged_repo(make_repo, "", ("langchain-core==0.2.9", "langchain-core==0.3.0"))
+    found = read_history(Git(repo.path), Project(repo.path, {}), Settings(), "langchain-core")
+    assert found.latest is not None
+    assert "langchain-core==0.3.0" == found.latest.name
+    assert "langchain-core=={version}" == found.tag_format.template
+    assert "langchain-core==0.3.1" == found.tag_format.tag_for(Version("0.3.1"))
+
+
+def static(version: str) -> dict[str, object]:
+    """A pyproject whose ``[project]`` version is written in it."""
+    return {"project": {"name": "pkg", "version": version}}
+
+
+def test_a_bare_number_is_no_release_of_a_dotted_project(make_repo: RepoBuilder) -> None:
+    """python-api-core's ``release-883`` beside ``v2.29.0`` is a build number, not release 883."""
+    repo = tagged_repo(make_repo, "", ("v2.29.0",))
+    repo.git("tag", "release-883")
+    for project in (Project(repo.path, static("2.29.0")), Project(repo.path, SCM)):
+        found = read_history(Git(repo.path), project, Settings(), "pkg")
+        assert found.latest is not None
+        assert "v2.29.0" == found.latest.name
+        assert "v{version}" == found.tag_format.template
+        assert ["v2.29.0"] == [tag.name for tag in found.everywhere]
+        assert Version("2.29.0") == found.version_at_head
+
+
+def test_a_project_numbered_by_whole_numbers_keeps_them(make_repo: RepoBuilder) -> None:
+    """A project at version 7 releases 7 after 6; with only bare-number tags, so does a tag one."""
+    repo = tagged_repo(make_repo, "", ("v6", "v7"))
+    for project in (Project(repo.path, static("7")), Project(repo.path, SCM)):
+        found = read_history(Git(repo.path), project, Settings(), "pkg")
+        assert found.latest is not None
+        assert "v7" == found.latest.name
+    dotted = read_history(Git(repo.path), Project(repo.path, static("7.0.1")), Settings(), "pkg")
+    assert dotted.latest is None
+
+
+def test_partial_tags_are_not_releases(make_repo: RepoBuilder) -> None:
+    """semantic-release's ``v1`` and ``v1.0`` float beside ``v1.0.1``, then move to ``v1.1.0``."""
+    repo = tagged_repo(make_repo, "", ("v1.0.1",))
+    repo.git("tag", "v1")
+    repo.git("tag", "v1.0")
+    found = read_history(Git(repo.path), Project(repo.path, SCM), Settings(), "pkg")
+    assert ["v1.0.1"] == [tag.name for tag in found.reachable]
+    assert ["v1.0.1"] == [tag.name for tag in found.at_head]
+    repo.write({"notes.txt": "1.1"})
+    repo.commit("feat: more")
+    repo.git("tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    repo.git("tag", "-f", "v1")
+    repo.git("tag", "v1.1")
+    found = read_history(Git(repo.path), Project(repo.path, SCM), Settings(), "pkg")
+    assert ["v1.0.1", "v1.1.0"] == [tag.name for tag in found.reachable]
+    assert found.latest is not None
+    assert "v1.1.0" == found.latest.name
+    assert () == found.strays
+
+
+def test_a_short_version_alone_on_its_commit_is_a_release(make_repo: RepoBuilder) -> None:
+    """``v1.1`` with no longer tag on its commit is release 1.1, not a partial tag."""
+    repo = tagged_repo(make_repo, "", ("v1.0.1", "v1.1"))
+    found = read_history(Git(repo.path), Project(repo.path, static("1.1")), Settings(), "pkg")
+    assert found.latest is not None
+    assert "v1.1" == found.latest.name
+
+
+def test_the_history_is_read_with_one_walk(
+    make_repo: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One ``--merged`` walk of the history, and no ``--contains`` walk per tag (GIT_TRACE)."""
+    repo = tagged_repo(make_repo, "", ("v1.0.0", "v1.1.0", "v1.2.0"))
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    found = read_history(Git(repo.path), Project(repo.path, {}), Settings(), "pkg")
+    assert found.latest is not None
+    assert "v1.2.0" == found.latest.name
+    commands = [line for line in trace.read_text().splitlines() if "built-in: git" in line]
+    assert 1 == sum("--merged" in line for line in commands), commands
+    assert not any("--contains" in line for line in commands), commands
+    assert not any("--points-at" in line for line in commands), commands
+
+
+def langgraph_like(make_repo: RepoBuilder, names: dict[str, str], tags: tuple[str, ...]) -> Repo:
+    """Packages in ``libs/`` (folder -> name), no package at the top, then ``tags`` on HEAD."""
+    files = {
+        f"libs/{folder}/pyproject.toml": f'[project]\nname = "{name}"\nversion = "0.1.0"\n'
+        for folder, name in names.items()
+    }
+    repo = make_repo(files, remote=False)
+    for tag in tags:
+        repo.git("tag", tag)
+    return repo
+
+
+def package_history(repo: Repo, folder: str, name: str) -> ReleaseHistory:
+    """The release history of the package in ``libs/<folder>``."""
+    root = repo.path / "libs" / folder
+    project = Project(root, {"project": {"name": name, "version": "0.1.0"}})
+    return read_history(Git(root), project, Settings(), name)
+
+
+def test_a_tag_may_name_a_package_by_the_end_of_its_name(make_repo: RepoBuilder) -> None:
+    """langgraph tags ``langgraph-sdk`` as ``sdk==0.1.0`` and ``langgraph-cli`` as ``cli==``."""
+    packages = {"sdk-py": "langgraph-sdk", "cli": "langgraph-cli", "langgraph": "langgraph"}
+    repo = langgraph_like(make_repo, packages, ("sdk==0.1.0", "cli==0.4.31", "1.2.11"))
+    sdk = package_history(repo, "sdk-py", "langgraph-sdk")
+    assert ["sdk==0.1.0"] == [tag.name for tag in sdk.reachable]
+    assert "sdk=={version}" == sdk.tag_format.template
+    cli = package_history(repo, "cli", "langgraph-cli")
+    assert cli.latest is not None
+    assert "cli==0.4.31" == cli.latest.name
+
+
+def test_a_tag_naming_the_package_in_full_wins_over_a_short_one(make_repo: RepoBuilder) -> None:
+    """With ``langgraph-sdk==0.2.0`` among the tags, ``sdk==0.1.0`` is not this package's."""
+    repo = langgraph_like(
+        make_repo, {"sdk-py": "langgraph-sdk"}, ("sdk==0.1.0", "langgraph-sdk==0.2.0")
+    )
+    repo.write({"libs/other/pyproject.toml": '[project]\nname = "other"\nversion = "1.0"\n'})
+    repo.commit("another package")
+    found = package_history(repo, "sdk-py", "langgraph-sdk")
+    assert ["langgraph-sdk==0.2.0"] == [tag.name for tag in found.reachable]
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"), [("b-core", []), ("core", []), ("c-cli", ["core-v1.0"])]
+)
+def test_a_short_name_must_be_one_packages_alone(
+    make_repo: RepoBuilder, other: str, expected: list[str]
+) -> None:
+    """``core-v1.0`` is ``a-core``'s unless another package is called, or ends in, ``core``."""
+    repo = langgraph_like(make_repo, {"a": "a-core", "b": other}, ("core-v1.0",))
+    assert expected == [tag.name for tag in package_history(repo, "a", "a-core").reachable]

@@ -39,6 +39,18 @@ from releasekit.errors import ChangelogError
 
 _COMPARE = re.compile(r"^(?P<prefix>.+/compare/)(?P<old>.+?)\.\.\.(?P<new>[^/]+)$")
 UNRELEASED = "unreleased"
+# Lines that name the heading below them: reStructuredText's internal hyperlink targets
+# (python-semantic-release writes ``.. _changelog-v1.0.0:`` above each release) and the HTML
+# anchors conventional-changelog writes in Markdown (``<a name="1.0.0"></a>``). A target with a
+# URL (``.. _0a1b2c3: https://...``) names no heading: it belongs to the text above it.
+_ANCHOR = {
+    "rst": re.compile(r"^\.\.[ \t]+_(?:`[^`]+`|[^`:\s][^:]*):[ \t]*$"),
+    "markdown": re.compile(
+        r"""^[ ]{0,3}<a[ \t]+(?:name|id)[ \t]*=[ \t]*["'][^"']*["'][ \t]*"""
+        r"(?:/>|>[ \t]*</a>)[ \t]*$",
+        re.IGNORECASE,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -55,11 +67,19 @@ class Section:
     end: int
     date: str | None = None
     date_line: int | None = None
+    # The lines above the heading that name it (``.. _changelog-v1.0.0:``, blank lines after),
+    # which a section inserted before this one must go above.
+    labels: int = 0
 
     @property
     def start(self) -> int:
         """The first line of the heading (its overline, if it has one)."""
         return self.heading.start
+
+    @property
+    def top(self) -> int:
+        """The first line of the section with the labels above its heading: where to insert."""
+        return self.heading.start - self.labels
 
     @property
     def version(self) -> Version | None:
@@ -133,6 +153,25 @@ def _link_tail(texts: list[str], links: list[Link]) -> int:
     return tail if any(index >= tail for index in linked) else len(texts)
 
 
+def _label_top(texts: list[str], start: int, floor: int, anchor: re.Pattern[str]) -> int:
+    """The first of the label lines directly above line ``start`` (``start`` without any).
+
+    Labels and blank lines between them count, back to ``floor``; blank lines between the last
+    label and the heading count too, and blank lines above the first label do not.
+    """
+    index = start
+    while index > floor and not texts[index - 1].strip():
+        index -= 1
+    if index == floor or not anchor.match(texts[index - 1]):
+        return start
+    top = index
+    while index > floor and (not texts[index - 1].strip() or anchor.match(texts[index - 1])):
+        index -= 1
+        if texts[index].strip():
+            top = index
+    return top
+
+
 def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
     """Parse a Markdown or reStructuredText changelog; never fails, whatever the text holds."""
     lines = tuple(text.splitlines(keepends=True))
@@ -148,12 +187,26 @@ def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
     titles = [read_title(heading.text) for heading in headings]
     style = _section_style(headings, titles)
     starts = {heading.start for heading in headings}
+    anchor = _ANCHOR[flavor]
+    # Where each heading's labels begin: a section ends above the next heading's labels.
+    tops = {
+        heading.start: _label_top(
+            texts, heading.start, headings[number - 1].end if number else 0, anchor
+        )
+        for number, heading in enumerate(headings)
+    }
     sections = []
     for number, heading in enumerate(headings):
         if heading.style != style:
             continue
-        later = (h.start for h in headings[number + 1 :] if h.level <= heading.level)
-        end = next(later, max(tail, heading.end))
+        # Indices, not a slice of the rest: a slice per section is quadratic in headings.
+        later = (
+            headings[i].start
+            for i in range(number + 1, len(headings))
+            if headings[i].level <= heading.level
+        )
+        following = next(later, None)
+        end = max(tail, heading.end) if following is None else tops[following]
         info = titles[number] or Title()
         date, date_line = info.date, None
         first = next((i for i in range(heading.end, end) if texts[i].strip()), None)
@@ -163,7 +216,8 @@ def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
                 date, date_line = found[0], first
                 if date is None:
                     info = replace(info, unreleased=True)
-        sections.append(Section(heading.text, info, heading, end, date, date_line))
+        labels = heading.start - tops[heading.start]
+        sections.append(Section(heading.text, info, heading, end, date, date_line, labels))
     return Changelog(lines, tuple(sections), tuple(links), newline, flavor, tuple(headings), style)
 
 

@@ -8,23 +8,14 @@ file is reported in one run; nothing stops at the first.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.metadata import (
-    _RAW_TO_EMAIL_MAPPING,
-    ExceptionGroup,
-    InvalidMetadata,
-    Metadata,
-    RawMetadata,
-    parse_email,
-)
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -37,6 +28,9 @@ from packaging.version import InvalidVersion, Version
 from releasekit.dists import Dist, open_dists
 from releasekit.findings import Finding
 from releasekit.readme import media_type, rst_problem
+
+if TYPE_CHECKING:
+    from packaging.metadata import RawMetadata
 
 # Metadata versions PyPI accepts; a newer 2.x is a warning (PyPI may lag packaging).
 PYPI_METADATA_VERSIONS = ("1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5")
@@ -58,7 +52,6 @@ _PLATFORM_PREFIXES = (
     "android_",
 )
 _PLATFORM_EXACT = ("any", "linux_armv6l", "linux_armv7l")
-_EMAIL_FIELDS = set(_RAW_TO_EMAIL_MAPPING.values())  # lower case, as parse_email keys them
 _SPELLED = {
     "home-page": "Home-page",
     "download-url": "Download-URL",
@@ -199,6 +192,8 @@ def _metadata_version(dist: Dist, raw: RawMetadata) -> str | None:
 
 def _validate_fields(dist: Dist, raw: RawMetadata, metadata_version: str) -> None:
     """Validate each field with packaging, mapping errors to codes by field, never by message."""
+    from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata
+
     raw = dict(raw)  # type: ignore[assignment]  # a copy we may prune
     raw["metadata_version"] = metadata_version
     age = (
@@ -235,6 +230,8 @@ def _validate_fields(dist: Dist, raw: RawMetadata, metadata_version: str) -> Non
 
 def _check_requirements(dist: Dist, raw: RawMetadata) -> None:
     """No direct-URL requirements, and valid Provides-Dist / Obsoletes-Dist: PyPI refuses both."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     fields = (
         ("Requires-Dist", raw.get("requires_dist", [])),
         ("Provides-Dist", raw.get("provides_dist", [])),
@@ -263,9 +260,14 @@ def _check_requirements(dist: Dist, raw: RawMetadata) -> None:
                 )
 
 
-# email-validator's rules as warehouse applies them (no deliverability check).
-_ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+\Z")
-_LABEL = re.compile(r"(?!-)[A-Za-z0-9\-\u0080-\U0010ffff]{1,63}(?<!-)\Z")
+# email-validator's rules as warehouse applies them (no deliverability check). Written without
+# regular expressions: a character class reaching U+10FFFF takes milliseconds to compile, paid
+# on every run that checks an address.
+_ATEXT_ASCII = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-"
+)
+_LABEL_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+LABEL_LIMIT = 63
 LOCAL_PART_LIMIT = 64
 DOMAIN_LIMIT = 253
 _SPECIAL_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
@@ -276,17 +278,32 @@ _PORT = re.compile(
 PORT_LIMIT = 65535
 
 
+def _is_atom(text: str) -> bool:
+    """One dot-separated piece of an address's local part: ASCII atext or any non-ASCII."""
+    return bool(text) and all(c in _ATEXT_ASCII or c >= "\x80" for c in text)
+
+
+def _is_label(text: str) -> bool:
+    """One label of a domain: 1 to 63 letters, digits, hyphens or non-ASCII; no edge hyphen."""
+    return (
+        0 < len(text) <= LABEL_LIMIT
+        and not text.startswith("-")
+        and not text.endswith("-")
+        and all(c in _LABEL_ASCII or c >= "\x80" for c in text)
+    )
+
+
 def _address_problem(address: str) -> str | None:
     """Why one bare address (``local@domain``) is not one PyPI accepts, or ``None``."""
     local, at, domain = address.rpartition("@")
     if not at or not local:
         return "it has no local part and @"
-    if len(local) > LOCAL_PART_LIMIT or not all(_ATEXT.match(atom) for atom in local.split(".")):
+    if len(local) > LOCAL_PART_LIMIT or not all(map(_is_atom, local.split("."))):
         return f"{local!r} is not a valid local part"
     labels = domain.split(".")
     if len(labels) == 1 or len(domain) > DOMAIN_LIMIT:
         return f"the domain {domain!r} is not a full domain name"
-    if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+    if not all(map(_is_label, labels)) or labels[-1].isdigit():
         return f"the domain {domain!r} is not a valid domain name"
     if labels[-1].lower() in _SPECIAL_DOMAINS:
         return f"the domain {domain!r} is a special-use name"
@@ -297,6 +314,8 @@ def _email_problem(value: str) -> str | None:
     """Why an Author-email / Maintainer-email value is not a list of valid addresses, or None."""
     if not value.strip():
         return None
+    import email.utils
+
     pairs = [pair for pair in email.utils.getaddresses([value]) if pair != ("", "")]
     addresses = [address for _name, address in pairs]
     if not addresses or value.count("@") != sum(a.count("@") for a in addresses):
@@ -492,16 +511,33 @@ class ReadmeRenderer:
                 dist.add("error", "readme-invalid", message)
 
 
-def _check_one(dist: Dist, readme: ReadmeRenderer) -> Checked:
-    """All checks of one file."""
-    if dist.metadata is None:
-        _check_filename(dist, None, None)
-        return Checked(dist, None, None)
-    raw, unparsed = parse_email(dist.metadata)
+@dataclass(frozen=True)
+class _Verdict:
+    """What a metadata file says and the findings it earns, whichever file carries it.
+
+    The wheels of one release nearly always carry the same METADATA byte for byte, so it is
+    parsed and validated once per distinct text and the findings are repeated for each file.
+    ``unparsed`` come before the file name's findings and ``fields`` after, as when each file
+    was judged on its own.
+    """
+
+    raw: RawMetadata
+    name: str | None
+    version: Version | None
+    unparsed: tuple[Finding, ...]
+    fields: tuple[Finding, ...]
+
+
+def _judge_metadata(dist: Dist, metadata: bytes) -> _Verdict:
+    """Parse and validate ``metadata``; the findings are collected on a scratch copy of dist."""
+    from packaging.metadata import _RAW_TO_EMAIL_MAPPING, parse_email
+
+    scratch = Dist(path=dist.path, kind=dist.kind)
+    raw, unparsed = parse_email(metadata)
     for field, values in unparsed.items():
-        known = field in _EMAIL_FIELDS
+        known = field in _RAW_TO_EMAIL_MAPPING.values()  # lower case, as parse_email keys them
         shown = _SPELLED.get(field) or "-".join(map(str.capitalize, field.split("-")))
-        dist.add(
+        scratch.add(
             "error",
             "metadata-unparsed",
             f"{shown} {values[-1]!r} cannot be read (a duplicate or malformed value)"
@@ -509,22 +545,43 @@ def _check_one(dist: Dist, readme: ReadmeRenderer) -> Checked:
             else f"{shown} {values[-1]!r} is not a core metadata field",
             "rebuild with a current build backend" if known else "remove the field",
         )
+    before = tuple(scratch.findings)
+    scratch.findings.clear()
     name = raw.get("name")
     try:
         version = Version(raw["version"]) if "version" in raw else None
     except InvalidVersion:
         version = None
-    _check_filename(dist, name, version)
-    metadata_version = _metadata_version(dist, raw)
+    metadata_version = _metadata_version(scratch, raw)
     if metadata_version is not None:
-        _validate_fields(dist, raw, metadata_version)
-    _check_requirements(dist, raw)
-    _check_classifiers(dist, raw)
-    _check_contacts(dist, raw)
-    _check_limits(dist, raw, version)
+        _validate_fields(scratch, raw, metadata_version)
+    _check_requirements(scratch, raw)
+    _check_classifiers(scratch, raw)
+    _check_contacts(scratch, raw)
+    return _Verdict(raw, name, version, before, tuple(scratch.findings))
+
+
+def _repeat(dist: Dist, findings: Iterable[Finding]) -> None:
+    """Add findings judged on another file (with the same metadata) to ``dist``."""
+    for finding in findings:
+        dist.add(finding.severity, finding.code, finding.message, finding.hint)
+
+
+def _check_one(dist: Dist, readme: ReadmeRenderer, verdicts: dict[bytes, _Verdict]) -> Checked:
+    """All checks of one file; ``verdicts`` holds the metadata texts judged so far."""
+    if dist.metadata is None:
+        _check_filename(dist, None, None)
+        return Checked(dist, None, None)
+    verdict = verdicts.get(dist.metadata)
+    if verdict is None:
+        verdict = verdicts[dist.metadata] = _judge_metadata(dist, dist.metadata)
+    _repeat(dist, verdict.unparsed)
+    _check_filename(dist, verdict.name, verdict.version)
+    _repeat(dist, verdict.fields)
+    _check_limits(dist, verdict.raw, verdict.version)
     # parse_email gives the message body (metadata 2.1+) as the description too.
-    readme.check(dist, raw, raw.get("description", ""))
-    return Checked(dist, name, version)
+    readme.check(dist, verdict.raw, verdict.raw.get("description", ""))
+    return Checked(dist, verdict.name, verdict.version)
 
 
 def _check_batch(checked: Sequence[Checked]) -> list[Finding]:
@@ -568,15 +625,26 @@ def _check_batch(checked: Sequence[Checked]) -> list[Finding]:
     return findings
 
 
+def _load_validators() -> None:
+    """Import packaging's metadata validation, the slowest import of a check.
+
+    Called while worker threads open a large batch, so the import (which holds the GIL)
+    overlaps with the inflating and hashing (which mostly do not).
+    """
+    import packaging.metadata
+    import packaging.requirements  # noqa: F401  # imported for its cost, used later
+
+
 def check_files(paths: Iterable[Path]) -> list[Finding]:
     """Check every file and the batch; return every finding, grouped by file in input order."""
-    return check_dists(open_dists(list(paths)))
+    return check_dists(open_dists(list(paths), meanwhile=_load_validators))
 
 
 def check_dists(dists: Iterable[Dist]) -> list[Finding]:
     """``check_files`` for distributions already opened (``publish`` keeps their metadata)."""
     readme = ReadmeRenderer()
-    checked = [_check_one(dist, readme) for dist in dists]
+    verdicts: dict[bytes, _Verdict] = {}
+    checked = [_check_one(dist, readme, verdicts) for dist in dists]
     readme.finish()
     findings = [finding for item in checked for finding in item.dist.findings]
     return findings + _check_batch(checked)

@@ -20,6 +20,7 @@ from releasekit.errors import ConfigError
 from releasekit.redaction import redact_credentials
 
 PYPROJECT = "pyproject.toml"
+DEFAULT_COMMIT_MESSAGE = "Release {version}"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Settings:
     tag_format: str | None = None
     version_files: tuple[VersionFileSpec, ...] = ()
     release_branch: str | None = None  # None: main or master
-    commit_message: str = "Release {version}"
+    commit_message: str = DEFAULT_COMMIT_MESSAGE
     repository: str = "pypi"
     index_url: str | None = None  # simple API base; derived for pypi and testpypi
     verify_timeout: float = 60.0  # seconds publish waits for the index to serve a new file
@@ -54,10 +55,16 @@ class Settings:
     request_timeout: float = 120.0  # seconds a lookup, or an upload attempt before its size
     min_upload_speed: float = 64.0  # KiB/s: an upload attempt gets size / this speed more
     upload_attempts: int = 5  # tries per file, the first included
+    # Commit-driven releases (``prepare auto``, docs/prepare.md#versions-from-commits).
+    major_on_zero: bool = False  # a breaking change in 0.x bumps the major version too
+    # Conventional Commits type -> changelog heading, over the defaults; "" leaves a type out.
+    changelog_sections: Mapping[str, str] | None = None
+    include_merges: bool = False  # merge commits count as changes
+    commit_per_package: bool = False  # ``prepare --all``: a commit per package, not one in all
 
-    def commit_message_for(self, version: object) -> str:
-        """The release commit message of ``version``."""
-        return self.commit_message.format(version=version)
+    def commit_message_for(self, version: object, name: str = "") -> str:
+        """The release commit message of ``version`` (of the package ``name``)."""
+        return self.commit_message.format(version=version, name=name)
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,12 @@ _KEYS: dict[str, tuple[str, str]] = {
     "request-timeout": ("request_timeout", "RELEASEKIT_REQUEST_TIMEOUT"),
     "min-upload-speed": ("min_upload_speed", "RELEASEKIT_MIN_UPLOAD_SPEED"),
     "upload-attempts": ("upload_attempts", "RELEASEKIT_UPLOAD_ATTEMPTS"),
+    "major-on-zero": ("major_on_zero", "RELEASEKIT_MAJOR_ON_ZERO"),
+    "changelog-sections": ("changelog_sections", "RELEASEKIT_CHANGELOG_SECTIONS"),
+    "include-merges": ("include_merges", "RELEASEKIT_INCLUDE_MERGES"),
+    "commit-per-package": ("commit_per_package", "RELEASEKIT_COMMIT_PER_PACKAGE"),
 }
+_BOOLEANS = ("major-on-zero", "include-merges", "commit-per-package")
 _SECONDS = ("verify-timeout", "connect-timeout", "read-timeout", "request-timeout")
 MAX_UPLOAD_ATTEMPTS = 20
 
@@ -232,7 +244,7 @@ def _contents(value: list[Any] | dict[str, Any]) -> str:
 
 
 def _placeholder_text(key: str, value: object, *, where: str, required: bool) -> str:
-    """Validate a string that may use only the bare ``{version}`` placeholder.
+    """Validate a string that may use only the bare ``{version}`` and ``{name}`` placeholders.
 
     Attribute and index access (``{version.major}``), format specs (``{version:>20}``) and
     conversions (``{version!r}``) are refused: they would crash, or silently put Python's
@@ -240,7 +252,10 @@ def _placeholder_text(key: str, value: object, *, where: str, required: bool) ->
     """
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{key} must be a non-empty string", where=where)
-    hint = "write '{version}' where the version goes; double other braces ('{{' and '}}')"
+    hint = (
+        "write '{version}' where the version goes and '{name}' for the project's name; "
+        "double other braces ('{{' and '}}')"
+    )
     try:
         fields = [
             (name, spec, conversion)
@@ -252,13 +267,13 @@ def _placeholder_text(key: str, value: object, *, where: str, required: bool) ->
             f"{key} {value!r} is not a valid template: {exc}", where=where, hint=hint
         ) from exc
     for name, spec, conversion in fields:
-        if name != "version" or spec or conversion:
+        if name not in ("version", "name") or spec or conversion:
             raise ConfigError(
-                f"{key} {value!r} uses a placeholder other than a bare {{version}}",
+                f"{key} {value!r} uses a placeholder other than a bare {{version}} or {{name}}",
                 where=where,
                 hint=hint,
             )
-    if required and not fields:
+    if required and not any(name == "version" for name, _, _ in fields):
         raise ConfigError(
             f"{key} {value!r} does not contain {{version}}",
             where=where,
@@ -327,6 +342,42 @@ def _attempts(key: str, value: object, *, where: str) -> int:
     return number
 
 
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def _boolean(key: str, value: object, *, where: str) -> bool:
+    """True or false, from the file (a boolean) or the environment (true/false, yes/no, 1/0)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(f"{key} must be true or false, not {value!r}", where=where)
+
+
+def _sections(key: str, value: object, *, where: str) -> dict[str, str]:
+    """A table of commit type -> changelog heading (environment: ``feat=Added,docs=``)."""
+    if isinstance(value, str):
+        pairs = [part.partition("=") for part in value.split(",") if part.strip()]
+        if not all(sep for _, sep, _ in pairs):
+            raise ConfigError(
+                f"{key} must be TYPE=HEADING pairs separated by commas, not {value!r}",
+                where=where,
+                hint="for example feat=Features,fix=Bug fixes,docs=Documentation",
+            )
+        value = {name.strip(): heading.strip() for name, _, heading in pairs}
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and name and isinstance(heading, str)
+        for name, heading in value.items()
+    ):
+        raise ConfigError(
+            f"{key} must be a table of commit types to changelog headings",
+            where=where,
+            hint='for example changelog-sections = { docs = "Documentation", chore = "" }',
+        )
+    return {name.lower(): heading for name, heading in value.items()}
+
+
 def _changelog(value: object, *, where: str) -> str | Literal[False]:
     """A changelog path, or ``false`` (``"false"`` in the environment) for no changelog step."""
     if value is False or (isinstance(value, str) and value.lower() == "false"):
@@ -356,6 +407,10 @@ def _validate(key: str, value: object, where: str) -> object:
         return _seconds(key, value, where=where, unit="KiB per second")
     if key == "upload-attempts":
         return _attempts(key, value, where=where)
+    if key in _BOOLEANS:
+        return _boolean(key, value, where=where)
+    if key == "changelog-sections":
+        return _sections(key, value, where=where)
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{key} must be a non-empty string", where=where)
     if key == "index-url":

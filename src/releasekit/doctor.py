@@ -10,8 +10,7 @@ form needs, read from the workflows actually found.
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -31,6 +30,8 @@ from releasekit.errors import ChangelogError, ConfigError, ReleaseError
 from releasekit.findings import Finding, Severity
 from releasekit.gh_workflows import top_level
 from releasekit.git import Git
+from releasekit.job_packages import Attribution, workspace_of
+from releasekit.packages import Package, Workspace, select
 from releasekit.plan import DetailReporter
 from releasekit.project_meta import project_name, static_name
 from releasekit.publishing_job import PublishingJob
@@ -160,8 +161,17 @@ PROJECT_RULES: dict[str, Rule] = {
         "long-lived token",
         "run releasekit init to write a trusted-publishing workflow",
     ),
+    "package-not-published": Rule(
+        "warning",
+        "its releases would be uploaded from a laptop with a long-lived token, or not at all",
+        "add a publishing job that builds it (working-directory: its folder, or uv build "
+        "--package NAME) and register that job on PyPI for it; if it is never released, put "
+        "# releasekit: ignore[package-not-published] on its [project] line",
+    ),
 }
 _LICENSE_CLASSIFIER = re.compile(r"^License ::")
+# The PyPI project name shown for a monorepo job whose package doctor cannot read.
+UNKNOWN_PACKAGE = "<package unknown>"
 
 
 @dataclass(frozen=True)
@@ -178,28 +188,53 @@ class TrustedPublisher:
     values: list[tuple[str, str]]
     ci: str = "github"
     caller: str | None = None
+    package: str | None = None  # in a monorepo: "package backend in backend/", "package unknown"
 
     @property
     def heading(self) -> str:
         """What the text report prints above the values."""
+        package = f", {self.package}" if self.package else ""
         if not self.values:
             return (
-                f"Publishing to {self.index} ({self.workflow}, job {self.job}): this index has "
-                "no trusted publishing; the job needs a token scoped to the project"
+                f"Publishing to {self.index} ({self.workflow}, job {self.job}{package}): this "
+                "index has no trusted publishing; the job needs a token scoped to the project"
             )
         if self.ci == "gitlab":
             where = f"GitLab CI: {self.workflow}, job {self.job}"
             if self.workflow != GITLAB_TOP_LEVEL:
                 where += f", in the pipeline of {GITLAB_TOP_LEVEL}"
-            return f"Trusted publisher for {self.index} ({where}):"
+            return f"Trusted publisher for {self.index} ({where}{package}):"
         called = f", called from {self.caller}" if self.caller else ""
         if chosen_at_run_time(self.index):
             return (
                 f"Trusted publisher for the index {self.index} chooses at run time ("
-                f"{self.workflow}, job {self.job}{called}); register it on PyPI and on TestPyPI "
-                "for those the job uploads to:"
+                f"{self.workflow}, job {self.job}{called}{package}); register it on PyPI and on "
+                "TestPyPI for those the job uploads to:"
             )
-        return f"Trusted publisher for {self.index} ({self.workflow}, job {self.job}{called}):"
+        return (
+            f"Trusted publisher for {self.index} ({self.workflow}, job {self.job}{called}"
+            f"{package}):"
+        )
+
+
+@dataclass(frozen=True)
+class PackagePublishers:
+    """One package of the repository and the publishing jobs that build it."""
+
+    name: str
+    path: str  # relative to the top, POSIX; "." for the top
+    jobs: list[PublishingJob]
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: name, path, and each job's ci, workflow, job and index."""
+        return {
+            "name": self.name,
+            "path": self.path,
+            "publishers": [
+                {"ci": j.ci, "workflow": j.workflow, "job": j.job, "index": j.index}
+                for j in self.jobs
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -209,6 +244,7 @@ class DoctorReport:
     findings: list[Finding]
     publishers: list[TrustedPublisher]
     suppressed: list[Finding] = field(default_factory=list)
+    packages: list[PackagePublishers] = field(default_factory=list)
 
     def count(self, severity: Severity) -> int:
         """How many findings have ``severity``."""
@@ -234,6 +270,7 @@ class DoctorReport:
                 for p in self.publishers
             ],
             "suppressed": [finding.as_dict() for finding in self.suppressed],
+            "packages": [package.as_dict() for package in self.packages],
         }
 
 
@@ -364,39 +401,123 @@ def git_findings(facts: ProjectFacts, settings: Settings, git: Git) -> list[Find
     return findings
 
 
-def _folder_name(top: Path, folder: str | None) -> str | None:
-    """The project name declared in ``folder``'s pyproject.toml (a monorepo's package)."""
-    if folder is None:
-        return None
-    try:
-        data = tomllib.loads((top / folder / PYPROJECT).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    table = data.get("project")
-    name = table.get("name") if isinstance(table, dict) else None
-    return name if isinstance(name, str) else None
+def _package_label(attribution: Attribution, folder: str) -> str:
+    """``backend (backend/)``: a package as its findings name it."""
+    name = attribution.name(folder) or folder
+    return f"{name} (the top folder)" if folder == "." else f"{name} ({folder}/)"
+
+
+def _package_phrase(attribution: Attribution, folders: tuple[str, ...]) -> str:
+    """``package backend in backend/``: what a job publishes, as headings and findings say it."""
+    if not folders:
+        return "package unknown"
+    named = [
+        f"{attribution.name(f) or f} " + ("at the top" if f == "." else f"in {f}/") for f in folders
+    ]
+    return ("package " if len(named) == 1 else "packages ") + ", ".join(named)
 
 
 def _publishers(
-    name: str | None, remote: Remote | None, top: Path, jobs: list[PublishingJob]
+    name: str | None,
+    remote: Remote | None,
+    attribution: Attribution,
+    jobs: list[PublishingJob],
+    monorepo: bool,
 ) -> list[TrustedPublisher]:
-    """The form values for each job and index found; nothing when nothing publishes.
+    """The form values for each job, index and package found; nothing when nothing publishes.
 
-    The project name is the one the job publishes when its build names a folder (a monorepo),
-    else the project's. An index that is not PyPI or TestPyPI gets no values: it has no form.
+    In a monorepo each package is its own PyPI project: one block per package the job builds,
+    named after that package, and "package unknown" when doctor cannot read which one. Else the
+    project name is the one the job's folder declares (a project in a subfolder), else the
+    project's. An index that is not PyPI or TestPyPI gets no values: it has no form.
     """
     publishers = []
     for job in jobs:
-        project = _folder_name(top, job.folder) or name or "(the project's name)"
-        values = (
-            publisher_values(project, remote, job.ci, Path(job.workflow).name, job.environment)
-            if job.index in {"pypi", "testpypi"} or chosen_at_run_time(job.index)
-            else []
-        )
-        publishers.append(
-            TrustedPublisher(job.index, job.workflow, job.job, values, job.ci, job.caller)
-        )
+        if monorepo:
+            targets: list[tuple[str, str | None]] = [
+                (attribution.name(folder) or folder, _package_phrase(attribution, (folder,)))
+                for folder in job.folders
+            ] or [(UNKNOWN_PACKAGE, _package_phrase(attribution, ()))]
+        else:
+            folder_name = attribution.name(job.folder) if job.folder else None
+            targets = [(folder_name or name or "(the project's name)", None)]
+        for project, label in targets:
+            values = (
+                publisher_values(project, remote, job.ci, Path(job.workflow).name, job.environment)
+                if job.index in {"pypi", "testpypi"} or chosen_at_run_time(job.index)
+                else []
+            )
+            publishers.append(
+                TrustedPublisher(
+                    job.index, job.workflow, job.job, values, job.ci, job.caller, package=label
+                )
+            )
     return publishers
+
+
+def _package_line(package: Package) -> int | None:
+    """The ``[project]`` line of the package's pyproject.toml, where an ignore comment goes."""
+    try:
+        text = (package.root / PYPROJECT).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _line_of(text, r"^\[(project|tool\.poetry)\]")
+
+
+def unpublished_findings(
+    packages: list[Package], jobs: list[PublishingJob], attribution: Attribution
+) -> list[Finding]:
+    """``package-not-published`` for each package no publishing job builds.
+
+    A warning when doctor read every job's package; a note when some job's package is unknown
+    (it may be that one).
+    """
+    published = {folder for job in jobs for folder in job.folders}
+    unknown = sorted({f"'{job.job}'" for job in jobs if not job.folders})
+    findings = []
+    for package in packages:
+        if package.path in published:
+            continue
+        file = PYPROJECT if package.path == "." else f"{package.path}/{PYPROJECT}"
+        detail = f"{_package_label(attribution, package.path)} is built by no publishing job"
+        if unknown:
+            detail += (
+                f" that doctor can read (it cannot tell which package job {', '.join(unknown)} "
+                "builds)"
+            )
+        found = _finding("package-not-published", file, _package_line(package), detail)
+        findings.append(replace(found, severity="info") if unknown else found)
+    return findings
+
+
+def _with_packages(
+    findings: list[Finding], jobs: list[PublishingJob], attribution: Attribution
+) -> list[Finding]:
+    """Findings that name a publishing job ("job 'publish'") also name the package it builds."""
+    labels = {(job.workflow, job.job): _package_phrase(attribution, job.folders) for job in jobs}
+    result = []
+    for finding in findings:
+        message = finding.message
+        for (file, key), label in labels.items():
+            named = f"job '{key}'"
+            if finding.file == file and named in message and f"{named} (" not in message:
+                message = message.replace(named, f"{named} ({label})", 1)
+        result.append(replace(finding, message=message))
+    return result
+
+
+def _about_others(finding: Finding, jobs: list[PublishingJob], wanted: set[str]) -> bool:
+    """Whether a CI finding concerns only jobs that publish packages other than ``wanted``.
+
+    A file whose publishing jobs all publish other packages is about them; within a file, a
+    finding that names its jobs is about those jobs. Anything else (a file that publishes
+    nothing, a job of unknown package) concerns every package.
+    """
+    in_file = [job for job in jobs if job.workflow == finding.file]
+    if not in_file:
+        return False
+    named = [job for job in in_file if f"job '{job.job}'" in finding.message] or in_file
+    return all(job.folders and not set(job.folders) & wanted for job in named)
 
 
 def doctor_ignore(pyproject: dict[str, object]) -> tuple[list[str], str | None]:
@@ -430,22 +551,62 @@ def _audited_files(top: Path) -> list[str]:
     return [path.relative_to(top).as_posix() for path in found]
 
 
-def doctor(root: Path, reporter: DetailReporter | None = None) -> DoctorReport:
-    """Audit the project at ``root``.
+@dataclass(frozen=True)
+class _CiAudit:
+    """The workflows' findings and publishing jobs, each job with the packages it builds."""
 
-    Settings or metadata that cannot be read are findings, and git and the workflows are audited
-    all the same; only a folder that holds no project at all is an error. CI files are read at
-    the repository's top, so a project in a subfolder is audited with the workflows that
-    publish it. ``reporter`` hears, for ``-v``, which files were audited.
+    findings: list[Finding]
+    jobs: list[PublishingJob]
+    scope: list[Package]  # the packages the report is about
+    monorepo: bool
+    attribution: Attribution
+
+
+def _audit_ci(
+    top: Path, workspace: Workspace | None, chosen: list[Package] | None, *, only: bool
+) -> _CiAudit:
+    """Audit GitHub and GitLab CI once, and attribute each publishing job to its packages.
+
+    In a monorepo, findings about a job name its package and each package of ``scope`` that no
+    job builds is a finding; ``only`` (``--package``) keeps the findings and jobs that may
+    concern the chosen package.
     """
-    git = Git(root)
-    in_git = git.toplevel() is not None
-    top = top_level(root)
-    if reporter is not None:
-        reporter.detail(f"metadata: {_metadata_file(root)}")
-        reporter.detail("git: " + (str(git.toplevel()) if in_git else "not a repository"))
-        ci_files = _audited_files(top)
-        reporter.detail(f"CI files: {', '.join(ci_files) if ci_files else 'none'}")
+    github_findings, github_jobs = audit_github(top, workspace)
+    gitlab_findings, found_gitlab = audit_gitlab(top, workspace)
+    jobs = github_jobs + found_gitlab
+    findings = github_findings + gitlab_findings
+    monorepo = workspace is not None and workspace.is_monorepo
+    attribution = Attribution(top, workspace)
+    scope = list(workspace.packages) if workspace is not None and chosen is None else chosen or []
+    if not jobs:
+        findings.append(_finding("no-publishing-workflow", ".github/workflows"))
+    elif monorepo:
+        findings = _with_packages(findings, jobs, attribution)
+        if only:
+            wanted = {p.path for p in scope}
+            findings = [f for f in findings if not _about_others(f, jobs, wanted)]
+            jobs = [j for j in jobs if not j.folders or set(j.folders) & wanted]
+        findings += unpublished_findings(scope, jobs, attribution)
+    return _CiAudit(findings, jobs, scope, monorepo, attribution)
+
+
+@dataclass
+class _ProjectAudit:
+    """The project checks of one package: findings, what was read, and its settings."""
+
+    findings: list[Finding]
+    suppressed: list[Finding]
+    facts: ProjectFacts | None
+    settings: Settings
+    ignore: list[str]
+
+
+def _audit_project(root: Path, git: Git | None) -> _ProjectAudit:
+    """Metadata, versions and the changelog of the project at ``root``.
+
+    Settings or metadata that cannot be read are findings; only a folder that holds no project
+    at all raises ``ConfigError``. Findings' files are relative to ``root``.
+    """
     findings: list[Finding] = []
     facts: ProjectFacts | None = None
     project: Project | None = None
@@ -470,8 +631,71 @@ def doctor(root: Path, reporter: DetailReporter | None = None) -> DoctorReport:
             except ReleaseError as error:
                 where = _metadata_file(root)
                 findings.append(_finding("metadata-unreadable", where, None, error.message))
-        findings += version_findings(project, settings, git if in_git else None)
+        findings += version_findings(project, settings, git)
+    kept, suppressed = split_suppressed(findings, root, ignore)
+    return _ProjectAudit(kept, suppressed, facts, settings, ignore)
+
+
+def _in_folder(findings: list[Finding], folder: str) -> list[Finding]:
+    """Findings of a package's checks with their files relative to the repository's top."""
+    if folder == ".":
+        return findings
+    return [
+        replace(f, file=f"{folder}/{f.file}") if f.file and not Path(f.file).is_absolute() else f
+        for f in findings
+    ]
+
+
+def doctor(
+    root: Path,
+    reporter: DetailReporter | None = None,
+    *,
+    package: str | None = None,
+    every: bool = False,
+) -> DoctorReport:
+    """Audit the project at ``root``, or the packages ``--package NAME``/``--all`` choose.
+
+    Settings or metadata that cannot be read are findings, and git and the workflows are audited
+    all the same; only a folder that holds no project at all is an error, and so is a package
+    name the repository does not have (``UsageError``). CI files are read at the repository's
+    top, so a project in a subfolder is audited with the workflows that publish it. In a
+    monorepo each publishing job is attributed to the packages it builds (``job_packages``);
+    ``package`` keeps the workflow findings and publishers of the jobs that may publish it.
+    ``reporter`` hears, for ``-v``, which files were audited.
+    """
+    git = Git(root)
+    in_git = git.toplevel() is not None
+    top = top_level(root)
+    workspace = workspace_of(root)
+    chosen: list[Package] | None = None
+    if package is not None or every:
+        chosen = select(
+            workspace or Workspace(top, (), "single"), root=root, package=package, every=every
+        )
+    if reporter is not None:
+        reporter.detail(f"metadata: {_metadata_file(root)}")
+        reporter.detail("git: " + (str(git.toplevel()) if in_git else "not a repository"))
+        ci_files = _audited_files(top)
+        reporter.detail(f"CI files: {', '.join(ci_files) if ci_files else 'none'}")
+        if workspace is not None and workspace.is_monorepo:
+            listed = ", ".join(f"{p.name} ({p.path})" for p in workspace.packages)
+            reporter.detail(f"packages ({workspace.source}): {listed}")
+    findings: list[Finding] = []
+    suppressed: list[Finding] = []
+    if chosen is None:
+        audits = [_audit_project(root, git if in_git else None)]
+        findings, suppressed = audits[0].findings, audits[0].suppressed
+    else:
+        audits = []
+        for selected in chosen:
+            audit = _audit_project(selected.root, git if in_git else None)
+            audits.append(audit)
+            findings += _in_folder(audit.findings, selected.path)
+            suppressed += _in_folder(audit.suppressed, selected.path)
+    main = audits[0]
+    facts, settings, ignore = main.facts, main.settings, main.ignore
     remote = facts.remote if facts is not None else (read_remote(git) if in_git else None)
+    repository: list[Finding] = []
     if in_git:
         git_facts = facts or ProjectFacts(
             name="",
@@ -480,18 +704,23 @@ def doctor(root: Path, reporter: DetailReporter | None = None) -> DoctorReport:
             tests=TestPlan("", "", ""),
             remote=remote,
         )
-        findings += git_findings(git_facts, settings, git)
+        repository += git_findings(git_facts, settings, git)
     else:
-        findings.append(_finding("not-a-git-repository", str(root)))
-    github_findings, github_jobs = audit_github(top)
-    gitlab_findings, gitlab_jobs = audit_gitlab(top)
-    jobs = github_jobs + gitlab_jobs
-    ci_findings = github_findings + gitlab_findings
-    if not jobs:
-        ci_findings.append(_finding("no-publishing-workflow", ".github/workflows"))
-    kept, suppressed = split_suppressed(findings, root, ignore)
-    kept_ci, suppressed_ci = split_suppressed(ci_findings, top, ignore)
+        repository.append(_finding("not-a-git-repository", str(root)))
+    kept, silenced = split_suppressed(repository, root, ignore)
+    findings, suppressed = findings + kept, suppressed + silenced
+    ci = _audit_ci(top, workspace, chosen, only=package is not None)
+    kept_ci, suppressed_ci = split_suppressed(ci.findings, top, ignore)
     name = facts.name if facts is not None else None
+    listing = [
+        PackagePublishers(
+            p.name, p.path, [j for j in ci.jobs if p.path in j.folders or not ci.monorepo]
+        )
+        for p in ci.scope
+    ]
     return DoctorReport(
-        kept + kept_ci, _publishers(name, remote, top, jobs), suppressed + suppressed_ci
+        findings + kept_ci,
+        _publishers(name, remote, ci.attribution, ci.jobs, ci.monorepo),
+        suppressed + suppressed_ci,
+        listing,
     )

@@ -148,6 +148,10 @@ def _by_key(settings: Settings) -> list[tuple[str, object]]:
         ("request-timeout", settings.request_timeout),
         ("min-upload-speed", settings.min_upload_speed),
         ("upload-attempts", settings.upload_attempts),
+        ("major-on-zero", settings.major_on_zero),
+        ("changelog-sections", settings.changelog_sections),
+        ("include-merges", settings.include_merges),
+        ("commit-per-package", settings.commit_per_package),
     ]
 
 

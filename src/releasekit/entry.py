@@ -3,20 +3,71 @@
 ``--version`` is what scripts and CI logs ask most often, and loading click alone takes longer
 than the rest of the answer; so it is answered here, with the same text click would print, and
 everything else goes to the command line proper.
+
+``check`` and ``publish`` also leave without the interpreter's teardown: once the command has
+finished, every output is flushed and every ``atexit`` handler has run, tearing down the few
+hundred modules a run imported only frees memory the process is about to give back, and took
+20-60 ms, a tenth of a small publish (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 
 from releasekit import __version__
 
 _VERSION_FLAGS = (["--version"], ["-V"])
+# Commands that leave without the interpreter's teardown. They finish their work (and join
+# their threads) before returning, and write no file that only a finalizer would flush.
+_QUICK_EXIT_COMMANDS = frozenset({"check", "publish"})
+
+
+def _command(args: list[str]) -> str:
+    """The command's name on the command line ("" if none): the first word not an option."""
+    words = iter(args)
+    for word in words:
+        if word == "-C":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return ""
+
+
+def _leave_quickly(code: object) -> None:
+    """Exit with ``code`` now, skipping the teardown; return if that is not certainly safe.
+
+    Safe means: an exit code as an int (or None), no profiler or debugger attached, this
+    thread the only one left, both output streams flushed without error, and every ``atexit``
+    handler run (they clean temporary folders, stop worker processes, flush logs and write
+    coverage data). Anything else takes the ordinary way out.
+    """
+    if not (code is None or isinstance(code, int)):
+        return
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return  # a profiler or debugger writes its results during the ordinary exit
+    threading = sys.modules.get("threading")  # never imported: then no thread was started
+    if threading is not None and threading.active_count() != 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # a closed or broken stream: let the interpreter report it as it always does
+    atexit._run_exitfuncs()  # what the interpreter would run next, and then no more
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        os._exit(120)  # the interpreter's own code when its last flush fails
+    os._exit(code or 0)
 
 
 def main() -> None:
     """Print the version for ``--version``/``-V`` alone; otherwise run the command line."""
-    if sys.argv[1:] in _VERSION_FLAGS:
+    args = sys.argv[1:]
+    if args in _VERSION_FLAGS:
         sys.stdout.write(f"releasekit {__version__}\n")
         raise SystemExit(0)
     try:
@@ -25,4 +76,10 @@ def main() -> None:
         # Ctrl-C while loading: nothing has started yet, and a traceback would say otherwise.
         sys.stderr.write("error: interrupted before any change; nothing was changed\n")
         raise SystemExit(130) from None
-    cli_main()
+    quick = _command(args) in _QUICK_EXIT_COMMANDS
+    try:
+        cli_main()
+    except SystemExit as done:
+        if quick:
+            _leave_quickly(done.code)
+        raise

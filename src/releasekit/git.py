@@ -10,9 +10,11 @@ import contextlib
 import os
 import signal
 import subprocess
+import tempfile
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from releasekit.errors import GitError
 from releasekit.interrupts import signals_deferred
@@ -20,6 +22,8 @@ from releasekit.redaction import redact_credentials
 
 # How long an interrupted git child may take to stop after SIGTERM before it is killed.
 _STOP_SECONDS = 10
+# How much of a streamed command's output is read at a time.
+_STREAM_CHUNK = 1 << 16
 # How long an interrupted push may take to finish by itself: a push that ends tells the truth
 # about the remote; one that is stopped halfway leaves the remote's state to chance.
 PUSH_GRACE_SECONDS = 60.0
@@ -74,6 +78,28 @@ def _stop(process: subprocess.Popen[str], group: bool) -> None:
             else:
                 process.kill()
         process.communicate()
+
+
+def _records(stream: IO[bytes], separator: bytes) -> Iterator[bytes]:
+    """The pieces of ``stream`` between separators; a trailing empty piece is dropped.
+
+    Chunks without a separator are gathered and joined once, so a very long record costs its
+    length, not its length squared.
+    """
+    pending: list[bytes] = []
+    descriptor = stream.fileno()
+    while chunk := os.read(descriptor, _STREAM_CHUNK):
+        if separator not in chunk:
+            pending.append(chunk)
+            continue
+        pieces = chunk.split(separator)
+        pending.append(pieces[0])
+        yield b"".join(pending)
+        yield from pieces[1:-1]
+        pending = [pieces[-1]]
+    tail = b"".join(pending)
+    if tail:
+        yield tail
 
 
 class Git:
@@ -140,6 +166,65 @@ class Git:
         if check and result.returncode != 0:
             raise GitError(f"git {args[0]} failed: {result.last_line}", where=str(self.root))
         return result
+
+    def stream(
+        self, *args: str, stdin: str = "", separator: bytes = b"\0"
+    ) -> Generator[bytes, None, None]:
+        """Run ``git ARGS`` and yield its output cut at ``separator``, while git is still writing.
+
+        For outputs as long as a whole history (``git log`` over 20,000 commits): the caller
+        parses each record while git walks on, on another core, and never holds the output twice.
+        ``stdin`` is written first and closed (``--stdin`` revisions, so that thousands of tags
+        do not make the command line too long); git reads all of it before it writes anything,
+        so writing it up front cannot deadlock. Closing the generator early (the caller found
+        what it needed, or was interrupted) stops git and reaps it. Raises ``GitError`` with
+        git's last line when git fails; records already yielded stay valid.
+        """
+        with tempfile.TemporaryFile() as errors:
+            try:
+                process = subprocess.Popen(
+                    ["git", *args],
+                    cwd=self.root,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    # A file, not a pipe: a chatty stderr must never block git while its
+                    # stdout is being read.
+                    stderr=errors,
+                )
+            except FileNotFoundError as exc:
+                raise GitError("git is not installed", hint="install git and run again") from exc
+            if self.watch is not None:
+                self.watch.started(process.pid)
+            finished = False
+            try:
+                if process.stdin is not None:
+                    # git may have failed already (a bad option); its stderr says why.
+                    with contextlib.suppress(BrokenPipeError):
+                        process.stdin.write(stdin.encode())
+                    with contextlib.suppress(BrokenPipeError):
+                        process.stdin.close()
+                if process.stdout is not None:
+                    yield from _records(process.stdout, separator)
+                process.wait()
+                finished = True
+            finally:
+                if not finished:
+                    process.kill()
+                    process.wait()
+                if process.stdout is not None:
+                    process.stdout.close()
+                if self.watch is not None:
+                    self.watch.ended()
+            if process.returncode != 0:
+                errors.seek(0)
+                stderr = errors.read().decode("utf-8", errors="replace")
+                result = Result(process.returncode, "", stderr)
+                # Name the command, not the ``-c name=value`` settings before it.
+                words = list(args)
+                while words[:1] == ["-c"]:
+                    del words[:2]
+                command = words[0] if words else "git"
+                raise GitError(f"git {command} failed: {result.last_line}", where=str(self.root))
 
     def output(self, *args: str) -> str:
         """Run ``git ARGS`` and return its stripped standard output."""
@@ -208,10 +293,9 @@ class Git:
         """Whether ``remote`` has the tag (asked live: remote-tracking data may be stale)."""
         return bool(self.output("ls-remote", "--tags", remote, f"refs/tags/{tag}"))
 
-    def tags(self, *, merged: str | None = None, contains: str | None = None) -> list[str]:
-        """Every tag name, or those reachable from ``merged`` and/or containing ``contains``."""
+    def tags(self, *, merged: str | None = None) -> list[str]:
+        """Every tag name, or those reachable from ``merged``."""
         extra = ["--merged", merged] if merged is not None else []
-        extra += ["--contains", f"refs/tags/{contains}"] if contains is not None else []
         return self.output("tag", "--list", *extra).splitlines()
 
     def tag_commits(self) -> dict[str, str]:
@@ -225,10 +309,6 @@ class Git:
             peeled, _, direct = objects.partition(" ")
             commits[name] = peeled or direct
         return commits
-
-    def tags_at_head(self) -> list[str]:
-        """The tags that point at HEAD."""
-        return self.output("tag", "--points-at", "HEAD").splitlines()
 
     def git_dirs(self) -> tuple[Path, Path]:
         """The worktree's own git directory and the repository's common one.

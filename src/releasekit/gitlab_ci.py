@@ -7,6 +7,8 @@ header document; jobs inherit from hidden templates (``.publish:``) through ``ex
 pull lists from other jobs with ``!reference [.job, script]``. This module resolves all of that,
 without running anything, into the jobs that really run, then applies the publishing rules.
 Every finding points at the job's key line, where a ``# releasekit: ignore[...]`` comment goes.
+Each publishing job is attributed to the packages it builds (``job_packages``) before two jobs
+are compared as ``duplicate-publisher``: jobs for different packages of a monorepo are not a pair.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from releasekit.findings import Finding
+from releasekit.gh_expressions import Truth
 from releasekit.gh_workflows import top_level
+from releasekit.job_packages import gitlab_jobs, workspace_of
+from releasekit.packages import Workspace
 from releasekit.publisher_duplicates import GitLabPublisher, gitlab_duplicates, tag_pipeline
 from releasekit.publishing_job import PublishingJob
 from releasekit.workflow_rules import finding
@@ -305,12 +310,19 @@ def _environment_name(node: Node | None) -> str | None:
     return node.text() if isinstance(node.value, str) else node.text("name")
 
 
-def audit_gitlab(root: Path) -> tuple[list[Finding], list[PublishingJob]]:
-    """Audit the GitLab pipeline of the repository ``root`` is in, for jobs that publish."""
-    pipeline = Pipeline(top_level(root))
+def audit_gitlab(
+    root: Path, workspace: Workspace | None = None
+) -> tuple[list[Finding], list[PublishingJob]]:
+    """Audit the GitLab pipeline of the repository ``root`` is in, for jobs that publish.
+
+    Each job found names the packages it publishes (``job_packages``), read against
+    ``workspace`` (discovered from ``root`` when not given and some job publishes).
+    """
+    top = top_level(root)
+    pipeline = Pipeline(top)
     findings = list(pipeline.findings)
     jobs: list[PublishingJob] = []
-    publishers: list[GitLabPublisher] = []
+    starts: dict[str, tuple[int, Truth | str]] = {}  # job -> (its line, tag pipelines run it)
     for definition, job in pipeline.jobs():
         variables = {**pipeline.variables, **env_of(job.get("variables"))}
         uploads = [u for u in _uploads(job, variables) if not u.dry_run]
@@ -369,6 +381,16 @@ def audit_gitlab(root: Path) -> tuple[list[Finding], list[PublishingJob]]:
             PublishingJob(shown, key, _environment_name(environment), index, "gitlab", line=line)
             for index in indexes
         ]
-        on_tags = tag_pipeline(job)
-        publishers += [GitLabPublisher(shown, key, line, index, on_tags) for index in indexes]
+        starts[key] = (line, tag_pipeline(job))
+    if jobs:
+        known = workspace if workspace is not None else workspace_of(root)
+        jobs = gitlab_jobs(top, known, jobs, pipeline)
+    publishers: list[GitLabPublisher] = []
+    for published in jobs:
+        line, on_tags = starts[published.job]
+        publishers.append(
+            GitLabPublisher(
+                published.workflow, published.job, line, published.index, on_tags, published.folders
+            )
+        )
     return findings + gitlab_duplicates(publishers), jobs

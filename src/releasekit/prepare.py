@@ -15,9 +15,21 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from releasekit.auto_version import AutoVersion, NothingToRelease, auto_steps, decide
+from releasekit.changelog import parse as parse_changelog
 from releasekit.changelog import release_unreleased
+from releasekit.changelog_draft import add_to_unreleased, towncrier_fragments
+from releasekit.changelog_draft import draft as draft_entries
 from releasekit.changelog_files import SEARCHED, load_changelog
-from releasekit.config import Project, Settings, load_project, resolve_settings
+from releasekit.commits import CommitLog
+from releasekit.config import (
+    DEFAULT_COMMIT_MESSAGE,
+    Project,
+    Settings,
+    load_project,
+    load_settings,
+    resolve_settings,
+)
 from releasekit.errors import (
     ChangelogError,
     ConfigError,
@@ -29,6 +41,7 @@ from releasekit.errors import (
 )
 from releasekit.file_changes import FileChange
 from releasekit.git import Git
+from releasekit.packages import Package, Workspace, discover, select
 from releasekit.plan import (
     Action,
     Commit,
@@ -48,7 +61,12 @@ from releasekit.sources import (
     find_sources,
 )
 from releasekit.tags import ReleaseHistory, ReleaseTag, read_history, require_matching_format
-from releasekit.towncrier import TowncrierBuild, plan_towncrier, towncrier_config
+from releasekit.towncrier import (
+    TowncrierBuild,
+    fragment_layout,
+    plan_towncrier,
+    towncrier_config,
+)
 from releasekit.transaction import (
     RECOVER_COMMAND,
     Settlement,
@@ -76,6 +94,8 @@ class PrepareOptions:
     changelog: bool = True  # False: --no-changelog, no changelog step at all
     # A dry run must work offline: an unreachable remote is a warning then, not a failure.
     dry_run: bool = False
+    package: str | None = None  # --package NAME: that package of the monorepo
+    every: bool = False  # --all: every package (with auto: every package with changes)
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,11 @@ class ReleasePlan:
     other_diffs: tuple[str, ...] = ()
     # The commit HEAD was on when the plan was made; applying checks it again.
     head: str | None = None
+    # Each package released (one for a single project); current/new/tag above are the first's.
+    releases: tuple[PackageRelease, ...] = ()
+    # Packages --all auto leaves out, each with why.
+    skipped: tuple[str, ...] = ()
+    monorepo: bool = False  # the repository holds several packages: messages name them
 
 
 def _push_target(git: Git) -> tuple[str, str] | None:
@@ -122,16 +147,16 @@ def _preflight(
     settings: Settings,
     options: PrepareOptions,
     *,
-    new: Version,
-    tag: str | None,
-    history: ReleaseHistory,
+    releases: Sequence[tuple[Version, str | None, ReleaseHistory]],
     paths: list[str],
     warnings: list[str],
 ) -> list[ReleaseError]:
     """Every precondition of the release, checked before the first write; all failures returned.
 
+    ``releases`` holds each package's new version, tag (``None``: not tagging) and history.
     Checks that cannot run (a dry run with the remote out of reach) add to ``warnings``.
     """
+    tags = [tag for _, tag, _ in releases if tag is not None]
     problems: list[ReleaseError] = []
     if git.head() is None:
         problems.append(
@@ -191,30 +216,33 @@ def _preflight(
                             hint="git pull --rebase, then run again",
                         )
                     )
-            if tag is not None and git.remote_has_tag(remote, tag):
-                problems.append(
-                    GitError(
-                        f"tag {tag} already exists on {remote!r}",
-                        hint="choose another version, or fetch it: the release was already made",
-                    )
+            problems.extend(
+                GitError(
+                    f"tag {tag} already exists on {remote!r}",
+                    hint="choose another version, or fetch it: the release was already made",
                 )
-    if tag is not None and not git.valid_tag_name(tag):
-        problems.append(
-            ConfigError(
-                f"the tag name {tag!r} is not one git accepts",
-                where="tag-format",
-                hint="change tag-format in [tool.releasekit] (git help check-ref-format lists "
-                "the rules)",
+                for tag in tags
+                if git.remote_has_tag(remote, tag)
             )
-        )
-    elif tag is not None and git.ref(f"refs/tags/{tag}") is not None:
-        problems.append(
-            GitError(
-                f"tag {tag} already exists",
-                hint=f"choose another version, or delete it (git tag -d {tag}) if it is a mistake",
+    for new, tag, history in releases:
+        if tag is not None and not git.valid_tag_name(tag):
+            problems.append(
+                ConfigError(
+                    f"the tag name {tag!r} is not one git accepts",
+                    where="tag-format",
+                    hint="change tag-format in [tool.releasekit] (git help check-ref-format "
+                    "lists the rules)",
+                )
             )
-        )
-    problems.extend(_history_problems(history, new, tag))
+        elif tag is not None and git.ref(f"refs/tags/{tag}") is not None:
+            problems.append(
+                GitError(
+                    f"tag {tag} already exists",
+                    hint=f"choose another version, or delete it (git tag -d {tag}) if it is a "
+                    "mistake",
+                )
+            )
+        problems.extend(_history_problems(history, new, tag))
     if options.commit:
         problems.extend(
             GitError(f"{path} is not tracked by git", hint="git add and commit it, then run again")
@@ -280,6 +308,7 @@ def _changelog_step(
     remote_url: str | None,
     env: Mapping[str, str],
     detail: Callable[[str], None],
+    draft: CommitLog | None = None,
 ) -> ChangelogStep:
     """How the changelog is released as ``new``, decided before anything is written.
 
@@ -291,9 +320,21 @@ def _changelog_step(
         why = "--no-changelog" if not options.changelog else "changelog = false"
         detail(f"changelog: skipped ({why})")
         return ChangelogStep()
+    drafted = (
+        draft_entries(draft.changes, sections=settings.changelog_sections, remote_url=remote_url)
+        if draft is not None
+        else None
+    )
     towncrier = towncrier_config(project.root)
     if towncrier is not None:
         detail("changelog: built by towncrier")
+        extra = (
+            towncrier_fragments(project.root, fragment_layout(project.root, towncrier), drafted)
+            if drafted is not None
+            else {}
+        )
+        if drafted is not None:
+            detail(f"changelog: {len(extra)} news fragment(s) drafted from the commits")
         build = plan_towncrier(
             project.root,
             towncrier,
@@ -301,6 +342,7 @@ def _changelog_step(
             date=options.date,
             allow_empty=options.allow_empty_changelog,
             env=env,
+            extra_fragments=extra,
         )
         return ChangelogStep(build=build)
     found = load_changelog(project.root, settings)
@@ -308,8 +350,12 @@ def _changelog_step(
         detail("changelog: none found")
         return ChangelogStep(warning=NO_CHANGELOG_WARNING)
     detail(f"changelog: {found.display}")
+    changelog = found.parse()
+    if drafted is not None:
+        detail(f"changelog: {len(drafted.entries)} entr(ies) drafted from the commits")
+        changelog = parse_changelog(add_to_unreleased(changelog, drafted), found.flavor)
     released = release_unreleased(
-        found.parse(),
+        changelog,
         version=new,
         date=options.date,
         new_tag=tag,
@@ -321,30 +367,59 @@ def _changelog_step(
     return ChangelogStep(edit=FileEdit(path=found.path, old=found.text, new=released))
 
 
-def plan_release(
-    root: Path,
+@dataclass(frozen=True)
+class PackageRelease:
+    """One package's part of a release, for the plan shown and the JSON report."""
+
+    name: str | None
+    path: str  # its folder relative to the top of the repository ("." for the top)
+    current: Version
+    new: Version
+    tag: str | None
+    sources: tuple[str, ...]
+    bump: str | None = None  # what ``auto`` decided from the commits
+    commits: int | None = None  # the commits ``auto`` read
+
+
+@dataclass(frozen=True)
+class _PackagePlan:
+    """Everything one package contributes to a release, before the commit and the tags."""
+
+    release: PackageRelease
+    tag_name: str
+    history: ReleaseHistory
+    edits: list[FileEdit]
+    changelog: ChangelogStep
+    settings: Settings
+    warnings: list[str]
+    problems: list[ReleaseError]
+
+
+def _commit_message(settings: Settings, release: PackageRelease, monorepo: bool) -> str:
+    """A package's release commit (and tag) message; in a monorepo the default names it."""
+    if monorepo and settings.commit_message == DEFAULT_COMMIT_MESSAGE:
+        return f"Release {release.name} {release.new}"
+    return settings.commit_message_for(release.new, release.name or "")
+
+
+def _plan_package(
+    package: Package,
     options: PrepareOptions,
     *,
+    workspace: Workspace,
+    remote_url: str | None,
     env: Mapping[str, str],
-    reporter: DetailReporter | None = None,
-) -> ReleasePlan:
-    """Work out the whole release and check every precondition; write nothing.
+    reporter: DetailReporter | None,
+) -> _PackagePlan:
+    """One package's new version, tag and file changes; raises on bad input.
 
-    Raises the first input error found (configuration, sources, version), or a ``PreflightError``
-    that holds every failed precondition at once. ``reporter`` hears, for ``-v``, what was read
-    and decided: the configuration, the version sources, the tag format, the changelog.
+    ``auto`` raises ``NothingToRelease`` when the package's commits call for no release.
     """
-    if options.push and not options.commit:
-        raise UsageError("--push needs a commit to push", hint="drop --no-commit or --push")
-    # The project first: outside any project "no pyproject.toml found" (exit 2) is the answer.
-    project = load_project(root)
-    git = Git(root)
-    if git.toplevel() is None:
-        raise GitError(
-            "not inside a git repository", where=str(root), hint="run git init, or pass -C DIR"
-        )
+    project = load_project(package.root)
+    git = Git(package.root)
     settings = resolve_settings(project, env=env)
-    history = read_history(git, project, settings, static_name(project))
+    name = static_name(project)
+    history = read_history(git, project, settings, name)
     latest = history.latest
     sources = find_sources(project, settings, latest_tag=latest.version if latest else None)
     _report_reading(reporter, project, env, history, sources)
@@ -352,11 +427,23 @@ def plan_release(
     require_matching_format(history, tag_derived=tag_derived)
     warnings: list[str] = [history.mismatch] if history.mismatch else []
     current = current_version(sources, project)
-    new = target_version(current, options.spec)
+    auto: AutoVersion | None = None
+    if auto_steps(options.spec) is not None:
+        auto = decide(
+            git,
+            options.spec,
+            current,
+            history,
+            paths=workspace.pathspec(package) if workspace.is_monorepo else (),
+            major_on_zero=settings.major_on_zero,
+            include_merges=settings.include_merges,
+            package=name if workspace.is_monorepo else None,
+        )
+        _report_commits(reporter, auto)
+        new = auto.version
+    else:
+        new = target_version(current, options.spec)
     tag_name = history.tag_format.tag_for(new)
-    target = _push_target(git)
-    remote_url = git.remote_url(target[0]) if target else None
-
     problems: list[ReleaseError] = []
     edits = file_edits(sources, new)
     changelog = ChangelogStep()
@@ -371,25 +458,186 @@ def plan_release(
             remote_url=remote_url,
             env=env,
             detail=reporter.detail if reporter is not None else _ignore,
+            draft=auto.log if auto is not None else None,
         )
     except ChangelogError as exc:
         problems.append(exc)
     edits.extend([changelog.edit] if changelog.edit else [])
     warnings.extend([changelog.warning] if changelog.warning else [])
-    real_paths, link_problems = _real_files(root, git, edits)
+    release = PackageRelease(
+        name=name,
+        path=package.path,
+        current=current,
+        new=new,
+        tag=tag_name if options.commit and options.tag else None,
+        sources=tuple(
+            s.label if s.path is None else str(s.path.relative_to(package.root)) for s in sources
+        ),
+        bump=auto.bump if auto else None,
+        commits=auto.log.commits if auto else None,
+    )
+    return _PackagePlan(release, tag_name, history, edits, changelog, settings, warnings, problems)
+
+
+def _report_commits(reporter: DetailReporter | None, auto: AutoVersion) -> None:
+    """For ``-v``: the commits ``auto`` read, what they called for, and the malformed ones."""
+    if reporter is None:
+        return
+    log = auto.log
+    since = f"since {auto.since}" if auto.since else "in the whole history"
+    reporter.detail(
+        f"commits: {log.commits} read {since}, {len(log.changes)} change(s), "
+        f"{log.merges} merge(s) skipped, {log.reverted} reverted; bump: {auto.bump}"
+    )
+    for malformed in log.malformed:
+        reporter.detail(f"not a Conventional Commit: {malformed.commit[:12]} {malformed.subject}")
+
+
+def _plan_packages(
+    packages: Sequence[Package],
+    options: PrepareOptions,
+    *,
+    workspace: Workspace,
+    remote_url: str | None,
+    env: Mapping[str, str],
+    reporter: DetailReporter | None,
+) -> tuple[list[_PackagePlan], list[str]]:
+    """Each package's plan, and why the packages with nothing to release were left out."""
+    several = len(packages) > 1
+    plans: list[_PackagePlan] = []
+    skipped: list[str] = []
+    for package in packages:
+        if reporter is not None and several:
+            reporter.detail(f"package {package.name} ({package.path})")
+        try:
+            plans.append(
+                _plan_package(
+                    package,
+                    options,
+                    workspace=workspace,
+                    remote_url=remote_url,
+                    env=env,
+                    reporter=reporter,
+                )
+            )
+        except NothingToRelease as nothing:
+            if not several:
+                raise
+            skipped.append(f"{package.name}: {nothing.message}")
+    if not plans:
+        raise NothingToRelease(
+            f"nothing to release: none of the {len(packages)} packages has a feat, fix, perf, "
+            "revert or breaking change since its last release",
+            hint="pass a bump to release anyway; releasekit notes --from-commits -v lists "
+            "what was read",
+        )
+    return plans, skipped
+
+
+def _commit_and_tags(
+    git: Git,
+    plans: Sequence[_PackagePlan],
+    package_paths: Sequence[list[str]],
+    options: PrepareOptions,
+    *,
+    per_package: bool,
+    monorepo: bool,
+) -> tuple[list[Action], str | None]:
+    """The release commit (or a commit per package) and the tags; the (first) commit message.
+
+    One commit holds every package's release unless ``per_package``; each tag is made right
+    after the commit that holds its package.
+    """
+    if not options.commit:
+        return [], None
+    wants_tag = options.tag
+    messages = [_commit_message(plan.settings, plan.release, monorepo) for plan in plans]
+    actions: list[Action] = []
+    message: str | None = None
+    if not per_package:
+        message = (
+            messages[0]
+            if len(plans) == 1
+            else "Release " + ", ".join(f"{p.release.name} {p.release.new}" for p in plans)
+        )
+        all_paths = [path for paths in package_paths for path in paths]
+        actions.append(Commit(git, all_paths, message))
+    for plan, paths, own in zip(plans, package_paths, messages, strict=True):
+        if per_package:
+            actions.append(Commit(git, paths, own))
+            message = own if message is None else message
+        if wants_tag:
+            actions.append(Tag(git, plan.tag_name, own, sign=options.sign))
+    return actions, message
+
+
+def plan_release(
+    root: Path,
+    options: PrepareOptions,
+    *,
+    env: Mapping[str, str],
+    reporter: DetailReporter | None = None,
+) -> ReleasePlan:
+    """Work out the whole release and check every precondition; write nothing.
+
+    The release is of the project at ``root``, or of the packages ``--package``/``--all``
+    select (``options``); with ``--all auto`` the packages without releasable commits are left
+    out (``skipped``). Raises the first input error found (configuration, sources, version), or
+    a ``PreflightError`` that holds every failed precondition at once. ``reporter`` hears, for
+    ``-v``, what was read and decided: the configuration, the version sources, the tag format,
+    the commits, the changelog.
+    """
+    if options.push and not options.commit:
+        raise UsageError("--push needs a commit to push", hint="drop --no-commit or --push")
+    selecting = options.package is not None or options.every
+    if not selecting:
+        # The project first: outside any project "no pyproject.toml found" (exit 2) is the answer.
+        load_project(root)
+    git = Git(root)
+    top = git.toplevel()
+    if top is None:
+        raise GitError(
+            "not inside a git repository", where=str(root), hint="run git init, or pass -C DIR"
+        )
+    workspace = discover(root)
+    packages = select(workspace, root=root, package=options.package, every=options.every)
+    several = len(packages) > 1
+    base = top if several else packages[0].root
+    git = Git(base)
+    target = _push_target(git)
+    remote_url = git.remote_url(target[0]) if target else None
+
+    plans, skipped = _plan_packages(
+        packages, options, workspace=workspace, remote_url=remote_url, env=env, reporter=reporter
+    )
+    settings = plans[0].settings if not several else load_settings(top, env)
+    warnings = [
+        f"{plan.release.name}: {warning}" if several else warning
+        for plan in plans
+        for warning in plan.warnings
+    ]
+    problems = [problem for plan in plans for problem in plan.problems]
+    edits = [edit for plan in plans for edit in plan.edits]
+    real_paths, link_problems = _real_files(base, git, edits)
     problems.extend(link_problems)
-    paths = [os.path.relpath(real_paths[edit.path], root) for edit in edits]
-    paths.extend(changelog.build.paths if changelog.build else [])
+    package_paths: list[list[str]] = []
+    for plan in plans:
+        paths = [os.path.relpath(real_paths[edit.path], base) for edit in plan.edits]
+        build = plan.changelog.build
+        paths.extend(os.path.relpath(part.path, base) for part in (build.parts if build else []))
+        package_paths.append(paths)
+    all_paths = [path for paths in package_paths for path in paths]
     wants_tag = options.commit and options.tag
     problems.extend(
         _preflight(
             git,
             settings,
             options,
-            new=new,
-            tag=tag_name if wants_tag else None,
-            history=history,
-            paths=paths,
+            releases=[
+                (plan.release.new, plan.tag_name if wants_tag else None, plan.history)
+                for plan in plans
+            ],
+            paths=all_paths,
             warnings=warnings,
         )
     )
@@ -397,44 +645,51 @@ def plan_release(
         raise PreflightError(problems)
 
     writes = tuple(
-        FileChange(real, os.path.relpath(real, root), edit.old.encode(), edit.new.encode())
+        FileChange(real, os.path.relpath(real, base), edit.old.encode(), edit.new.encode())
         for edit in edits
         for real in [real_paths[edit.path]]
     )
     actions: list[Action] = list(writes)
-    actions.extend([changelog.build] if changelog.build else [])
-    message = settings.commit_message_for(new) if options.commit else None
-    if message is not None:
-        actions.append(Commit(git, paths, message))
-        if wants_tag:
-            actions.append(Tag(git, tag_name, message, sign=options.sign))
-    push = _push(git, target, tag_name if wants_tag else None) if options.push else None
+    actions.extend(plan.changelog.build for plan in plans if plan.changelog.build)
+    committing, message = _commit_and_tags(
+        git,
+        plans,
+        package_paths,
+        options,
+        per_package=several and settings.commit_per_package,
+        monorepo=workspace.is_monorepo,
+    )
+    actions.extend(committing)
+    tags = [plan.tag_name for plan in plans] if options.commit and wants_tag else []
+    push = _push(git, target, tags) if options.push else None
     actions.extend([push] if push else [])
+    first = plans[0].release
     return ReleasePlan(
-        root=root,
-        current=current,
-        new=new,
-        tag=tag_name if wants_tag else None,
+        root=base,
+        current=first.current,
+        new=first.new,
+        tag=first.tag,
         commit_message=message,
         writes=writes,
         actions=tuple(actions),
-        sources=tuple(
-            s.label if s.path is None else str(s.path.relative_to(root)) for s in sources
-        ),
+        sources=first.sources,
         push_remote=push.remote if push else None,
         remote_url=remote_url,
         branch=git.current_branch(),
         warnings=tuple(warnings),
-        other_diffs=(changelog.build.diff(),) if changelog.build else (),
+        other_diffs=tuple(plan.changelog.build.diff() for plan in plans if plan.changelog.build),
         head=git.head(),
+        releases=tuple(plan.release for plan in plans),
+        skipped=tuple(skipped),
+        monorepo=workspace.is_monorepo,
     )
 
 
-def _push(git: Git, target: tuple[str, str] | None, tag: str | None) -> Push | None:
-    """The atomic push of the branch (and the tag) to the push target, if there is one."""
+def _push(git: Git, target: tuple[str, str] | None, tags: list[str]) -> Push | None:
+    """The atomic push of the branch (and the tags) to the push target, if there is one."""
     if target is None:
         return None
-    refspecs = [f"HEAD:refs/heads/{target[1]}"] + ([f"refs/tags/{tag}"] if tag else [])
+    refspecs = [f"HEAD:refs/heads/{target[1]}"] + [f"refs/tags/{tag}" for tag in tags]
     return Push(git, target[0], refspecs)
 
 
@@ -525,8 +780,15 @@ def apply_release(plan: ReleasePlan, reporter: Reporter, guard: ReleaseGuard) ->
         journal=guard.journal,
         owner=guard.owner,
         expected_head=plan.head or "",
-        release=str(plan.new),
+        release=release_name(plan),
     )
+
+
+def release_name(plan: ReleasePlan) -> str:
+    """How messages name the release: its version, or each package's name and version."""
+    if len(plan.releases) <= 1:
+        return str(plan.new)
+    return ", ".join(f"{release.name} {release.new}" for release in plan.releases)
 
 
 @dataclass(frozen=True)

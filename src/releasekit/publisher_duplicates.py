@@ -18,12 +18,17 @@ and a wheels job of the same workflow) are not two publishers.
 
 GitLab runs one pipeline per tag: two jobs in different CI files that upload to the same index
 and both run in tag pipelines (not ``when: manual``) are the pair.
+
+In a monorepo each package is its own project: a pair must publish one package. Each job is
+compared by the set of packages it builds (``job_packages``): a matrix job over every package
+and a job for one of them both upload that one, so they are a pair; jobs for different packages
+are not. A job whose packages doctor cannot read may publish any of them, so it pairs with all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from releasekit.findings import Finding
@@ -47,7 +52,7 @@ class _Publisher:
     entry: str  # the workflow whose run starts it (the caller's file for a called workflow)
     job: Job
     index: str
-    folder: str | None
+    packages: frozenset[str]  # package folders; empty when unknown
     truths: tuple[tuple[Event, Truth], ...]
     unknown: frozenset[str]
 
@@ -77,7 +82,25 @@ def _starts(repo: Repository, workflow: Workflow, depth: int = 0) -> list[tuple[
     return found
 
 
-def _publishers(repo: Repository, folders: dict[tuple[str, str], str | None]) -> list[_Publisher]:
+def same_package(first: Collection[str], second: Collection[str]) -> bool:
+    """Whether two jobs may upload one package: their package folders overlap, or one is unknown.
+
+    An empty collection is "package unknown": doctor does not guess, so it matches anything.
+    """
+    return not first or not second or not set(first).isdisjoint(second)
+
+
+# A job's packages as ``github_duplicates`` takes them: (file, job) -> the package folders it
+# builds ("." for the top; empty: unknown).
+JobPackages = Mapping[tuple[str, str], tuple[str, ...]]
+
+
+def _packages_of(packages: JobPackages, job: Job) -> frozenset[str]:
+    """The package folders of ``job`` (empty: unknown)."""
+    return frozenset(packages.get((job.file, job.key), ()))
+
+
+def _publishers(repo: Repository, packages: JobPackages) -> list[_Publisher]:
     publishers: list[_Publisher] = []
     for workflow in repo.workflows.values():
         publishing = [job for job in workflow.jobs.values() if job.publishes]
@@ -101,7 +124,7 @@ def _publishers(repo: Repository, folders: dict[tuple[str, str], str | None]) ->
                         entry,
                         job,
                         index,
-                        folders.get((job.file, job.key)),
+                        _packages_of(packages, job),
                         tuple(truths.values()),
                         frozenset(unknown[index]),
                     )
@@ -172,22 +195,20 @@ def _shared(first: _Publisher, second: _Publisher) -> tuple[str, bool] | None:
     return best
 
 
-def github_duplicates(
-    repo: Repository, folders: dict[tuple[str, str], str | None]
-) -> list[Finding]:
+def github_duplicates(repo: Repository, packages: JobPackages) -> list[Finding]:
     """``duplicate-publisher`` for each pair of GitHub workflow runs that upload one project.
 
-    ``folders`` maps (file, job) to the project folder the job publishes (None: the top-level
-    project, or unknown); jobs publishing different folders are different projects.
+    ``packages`` maps (file, job) to the package folders the job builds (``job_packages``;
+    ``"."`` for the top, empty when unknown); a pair must share one (``same_package``).
     """
-    publishers = _publishers(repo, folders)
+    publishers = _publishers(repo, packages)
     findings: list[Finding] = []
     reported: set[tuple[str, ...]] = set()
     for position, first in enumerate(publishers):
         for second in publishers[position + 1 :]:
             if first.entry == second.entry or first.index != second.index:
                 continue
-            if first.folder != second.folder:
+            if not same_package(first.packages, second.packages):
                 continue
             pair = sorted([first, second], key=lambda p: (p.job.file, p.job.key, p.entry))
             key = (first.index, *(f"{p.entry}:{p.job.file}:{p.job.key}" for p in pair))
@@ -286,22 +307,29 @@ def tag_pipeline(job: Node) -> Truth | str:
 
 @dataclass(frozen=True)
 class GitLabPublisher:
-    """A GitLab job that uploads to one index, and whether tag pipelines run it."""
+    """A GitLab job that uploads to one index, whether tag pipelines run it, and its packages.
+
+    ``packages`` are the package folders the job builds (``job_packages.gitlab_jobs``), empty
+    when doctor cannot tell.
+    """
 
     file: str
     key: str
     line: int
     index: str
     on_tags: Truth | str
+    packages: tuple[str, ...] = ()
 
 
 def gitlab_duplicates(jobs: Iterable[GitLabPublisher]) -> list[Finding]:
-    """``duplicate-publisher`` for two jobs in different CI files uploading to one index."""
+    """``duplicate-publisher``: jobs of two CI files that upload one package to one index."""
     listed = [job for job in jobs if job.on_tags is not False and job.on_tags != MANUAL]
     findings: list[Finding] = []
     for position, first in enumerate(listed):
         for second in listed[position + 1 :]:
             if first.file == second.file or first.index != second.index:
+                continue
+            if not same_package(first.packages, second.packages):
                 continue
             pair = sorted([first, second], key=lambda j: (j.file, j.key))
             detail = (

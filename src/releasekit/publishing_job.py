@@ -12,8 +12,9 @@ class PublishingJob:
 
     ``workflow`` is the file that holds the job, relative to the repository's top; for a GitHub
     job in a called workflow that is the called file, which PyPI matches (``caller`` names the
-    file that calls it). ``folder`` is the project folder the job publishes, when its build or
-    upload names one (a monorepo); None means the project at the top, or unknown.
+    file that calls it). ``folders`` are the folders (relative to the top, POSIX, "." for the
+    top) of the packages the job builds or uploads, as doctor read them from its steps
+    (``job_packages``); empty when it could not tell, which in a monorepo is "package unknown".
     """
 
     workflow: str
@@ -22,5 +23,10 @@ class PublishingJob:
     index: str  # pypi, testpypi, or another index as written
     ci: Literal["github", "gitlab"] = "github"
     caller: str | None = None
-    folder: str | None = None
+    folders: tuple[str, ...] = ()
     line: int | None = None
+
+    @property
+    def folder(self) -> str | None:
+        """The one package folder below the top the job publishes; None for the top, or unknown."""
+        return self.folders[0] if len(self.folders) == 1 and self.folders[0] != "." else None

@@ -62,11 +62,19 @@ def _forms(char: str) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
-def _pattern(secret: str) -> str:
-    """A regular expression for ``secret`` with each character in any of its encoded forms."""
-    body = "".join(
-        "(?:" + "|".join(re.escape(form) for form in _forms(char)) + ")" for char in secret
-    )
+# Every form of a character other than the character itself holds one of these: %XX, &...;,
+# backslash escapes, and + for a space.
+_ENCODING_MARKS = ("%", "&", "\\", "+")
+
+
+def _pattern(secret: str, *, encoded: bool = True) -> str:
+    """A regular expression for ``secret``: each character in any of its forms, or as itself."""
+    if encoded:
+        body = "".join(
+            "(?:" + "|".join(re.escape(form) for form in _forms(char)) + ")" for char in secret
+        )
+    else:
+        body = re.escape(secret)
     if len(secret) >= _SHORTEST_ANYWHERE:
         return body
     # A short secret counts only as a whole word: no letter or digit glued to its word ends.
@@ -86,22 +94,46 @@ class SecretMasker:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: list[str] = []
-        self._regex: re.Pattern[str] | None = None
+        self._plain: re.Pattern[str] | None = None
+        self._encoded: re.Pattern[str] | None = None
         self._lock = threading.Lock()  # upload threads add renewed tokens while others mask
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        """Also mask these (longest first, so that no part of a longer secret survives)."""
+        """Also mask these (longest first, so that no part of a longer secret survives).
+
+        The expression for the encoded forms has an alternative per form of every character
+        of every secret: for an API token's six forms, 10,000 of them, which take 50-100 ms
+        to compile. It is compiled only when a text could hold an encoded form (see
+        ``__call__``); the expression for the secrets as written compiles at once.
+        """
         with self._lock:
             found = {s for s in [*self._secrets, *secrets] if s and not s.isspace()}
             self._secrets = sorted(found, key=len, reverse=True)
-            self._regex = (
-                re.compile("|".join(_pattern(s) for s in self._secrets)) if found else None
+            self._plain = (
+                re.compile("|".join(_pattern(s, encoded=False) for s in self._secrets))
+                if found
+                else None
             )
+            self._encoded = None
+
+    def _encoded_regex(self) -> re.Pattern[str] | None:
+        """The expression for every form of every secret, compiled on first use."""
+        with self._lock:
+            if self._encoded is None and self._secrets:
+                self._encoded = re.compile("|".join(_pattern(s) for s in self._secrets))
+            return self._encoded
 
     def __call__(self, text: str) -> str:
-        """``text`` without any known secret and without credentials in URLs."""
-        regex = self._regex
+        """``text`` without any known secret and without credentials in URLs.
+
+        A text without ``%``, ``&``, a backslash or ``+`` can hold a secret only as written, since
+        every other form has one of them: the plain expression then finds exactly what the
+        full one would, in the same places.
+        """
+        regex = self._plain
         if regex is not None:
+            if any(mark in text for mark in _ENCODING_MARKS):
+                regex = self._encoded_regex() or regex
             text = regex.sub(MASK, text)
         return redact_credentials(text)

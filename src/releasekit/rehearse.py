@@ -98,6 +98,8 @@ class RehearseOptions:
     keep: bool = False
     offline: bool = False
     date: str | None = None  # the release date prepare writes; default today
+    # The monorepo package rehearsed (``--package NAME``), named in the real release's commands.
+    package: str | None = None
 
 
 @dataclass(frozen=True)
@@ -695,13 +697,17 @@ class _Rehearsal:
     ) -> list[str]:
         """The real release, as commands to run in the project folder."""
         spec = self.options.spec
+        selection = f" --package {self.options.package}" if self.options.package else ""
         if sandbox.snapshot:
             commands = ["git init && git add -A && git commit -m 'Initial commit'"]
-            commands.append(f"releasekit prepare {spec}")
+            commands.append(f"releasekit prepare {spec}{selection}")
         else:
-            commands = [f"releasekit prepare {spec} --push"]
+            commands = [f"releasekit prepare {spec}{selection} --push"]
         if workflows is None or tag is None:
-            commands.append("releasekit build && releasekit check && releasekit publish")
+            commands.append(
+                f"releasekit build{selection} && releasekit check{selection} "
+                f"&& releasekit publish{selection}"
+            )
         else:
             names = ", ".join(workflows) if workflows else "the publish workflow"
             commands.append(f"# pushing the tag {tag} runs {names}, which publishes the release")

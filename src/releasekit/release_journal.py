@@ -21,7 +21,7 @@ from releasekit.file_changes import FileChange, replace_bytes
 from releasekit.repo_lock import Owner, process_running, process_start
 
 JOURNAL_NAME = "journal"
-_FORMAT = 1
+_FORMAT = 2  # 2: several commits and tags (a monorepo release)
 
 
 @dataclass
@@ -54,8 +54,9 @@ class Record:
     release: str
     head_before: str
     branch_ref: str | None
-    message: str | None
-    tag: str | None
+    # The release commits' messages in the order they are made (one, or one per package).
+    messages: list[str]
+    tags: list[str]
     changes: list[FileChange]
     index: bytes | None
     push: PushRecord | None = None
@@ -107,8 +108,8 @@ class Journal:
             "release": record.release,
             "head_before": record.head_before,
             "branch_ref": record.branch_ref,
-            "message": record.message,
-            "tag": record.tag,
+            "messages": record.messages,
+            "tags": record.tags,
             "changes": [
                 {
                     "path": str(change.path),
@@ -150,8 +151,11 @@ class Journal:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             owner = Owner.from_json(data["owner"])
-            if data.get("format") != _FORMAT or owner is None:
+            if data.get("format") not in (1, _FORMAT) or owner is None:
                 raise ValueError("unknown format")
+            if data["format"] == 1:  # one commit, one tag, as releasekit wrote before 2
+                data["messages"] = [data["message"]] if data["message"] is not None else []
+                data["tags"] = [data["tag"]] if data["tag"] is not None else []
             changes = []
             for number, item in enumerate(data["changes"]):
                 new = None if item["removed"] else (self.backups / f"{number}.new").read_bytes()
@@ -172,8 +176,8 @@ class Journal:
                 release=str(data["release"]),
                 head_before=str(data["head_before"]),
                 branch_ref=data["branch_ref"],
-                message=data["message"],
-                tag=data["tag"],
+                messages=[str(message) for message in data["messages"]],
+                tags=[str(tag) for tag in data["tags"]],
                 changes=changes,
                 index=(self.backups / "index").read_bytes() if data["index"] else None,
                 push=PushRecord(**push) if push else None,

@@ -12,8 +12,10 @@ history does not block anything; a version tagged anywhere is still never releas
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import shlex
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,12 +28,15 @@ from releasekit.errors import ConfigError
 from releasekit.git import Git
 
 DEFAULT_FORMAT = "v{version}"
+# A package of a monorepo: its name first, so that the packages' tags never collide.
+MONOREPO_FORMAT = "{name}-v{version}"
 # Prefixes that say "a release" without naming a project: v1.0, release-1.0, version/1.0.
 _GENERIC_PREFIX = re.compile(r"(?i)(?:v|rel[-_/]?v?|release[-_/]?v?|version[-_/]?v?)?")
-# What separates a project's name from the version in its tags: pkg-v1.0, pkg_1.0, pkg/v1.0.
-_NAME_SEPARATOR = re.compile(r"(?i)[-_/@.]?v?$")
+# What separates a project's name from the version in its tags: pkg-v1.0, pkg_1.0, pkg/v1.0,
+# and langchain's pkg==1.0 (a requirement pin written as a tag).
+_NAME_SEPARATOR = re.compile(r"(?i)(?:==?|[-_/@.])?v?$")
 # What may stand before a version in a tag; a dot or a letter continues something else.
-_SEPARATORS = "-_/@"
+_SEPARATORS = "-_/@="
 # Dates (2020-01-01) and zero-padded numbers are not versions of a release.
 _LEADING_ZERO = re.compile(r"0\d")
 # Regex syntax that ends the literal start of an scm tag regex.
@@ -125,8 +130,15 @@ def split_tag(tag: str) -> tuple[str, str, Version] | None:
 
     The version starts at a digit that does not continue a word (``pkg2-1.0`` is the ``pkg2-``
     prefix and 1.0; ``dev1`` is no version), after an optional ``v`` that itself starts a word,
-    and must run to the end of the tag.
+    and must run to the end of the tag. Results are cached: a history is read in up to three
+    overlapping sets of tags (reachable, everywhere, at HEAD), and a repository may have
+    thousands.
     """
+    return _split(tag)
+
+
+@functools.lru_cache(maxsize=8192)
+def _split(tag: str) -> tuple[str, str, Version] | None:
     for index, char in enumerate(tag):
         if not char.isdigit() or not _starts_word(tag, index) or _LEADING_ZERO.match(tag, index):
             continue
@@ -153,6 +165,25 @@ def family(prefix: str, name: str | None) -> Family:
         if stem and canonicalize_name(stem) == canonicalize_name(name):
             return "name"
     return "generic" if _GENERIC_PREFIX.fullmatch(prefix) else "other"
+
+
+def names_by_its_end(prefix: str, name: str | None, packages: frozenset[str]) -> bool:
+    """Whether a tag prefix names the project by the last dash-separated part(s) of its name.
+
+    langgraph tags the package ``langgraph-sdk`` as ``sdk==0.4.3`` and ``langgraph-cli`` as
+    ``cli==0.4.31``. Such a prefix names the project only when no other package of the
+    repository (``packages``: every package's normalized name) is called that or ends the same
+    way, so ``core-v1`` is nobody's when both ``a-core`` and ``b-core`` exist.
+    """
+    stem = _NAME_SEPARATOR.sub("", prefix)
+    if name is None or not stem:
+        return False
+    short, full = canonicalize_name(stem), canonicalize_name(name)
+    if not full.endswith("-" + short):
+        return False
+    return not any(
+        other != full and (other == short or other.endswith("-" + short)) for other in packages
+    )
 
 
 def _scm_settings(pyproject: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -236,30 +267,65 @@ def _scm_filter(project: Project) -> _ScmFilter | None:
     return _ScmFilter("glob", glob) if glob else None
 
 
+def with_name(template: str, name: str | None) -> str:
+    """``template`` with its ``{name}`` placeholder filled in; ``{version}`` and ``{{`` stay."""
+    if name is None or "{name}" not in template:
+        return template
+    parts: list[str] = []
+    for literal, field_name, _, _ in string.Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field_name == "name":
+            parts.append(name.replace("{", "{{").replace("}", "}}"))
+        elif field_name is not None:
+            parts.append("{" + field_name + "}")
+    return "".join(parts)
+
+
 def _release_tags(
-    tags: list[str], name: str | None, scm: _ScmFilter | None, setting: str | None
+    tags: list[str],
+    name: str | None,
+    scm: _ScmFilter | None,
+    setting: str | None,
+    *,
+    generic: bool = True,
+    whole_numbers: bool = True,
+    packages: frozenset[str] | None = None,
 ) -> list[ReleaseTag]:
     """The tags that are this project's releases.
 
     A tag matching the ``tag-format`` setting always counts. The scm tool's filter, when one is
     configured, decides alone: what it accepts is a release to that tool. Otherwise tags that
-    name this project win over generic ones (a monorepo's other packages have their own).
+    name this project win over generic ones (a monorepo's other packages have their own); a
+    package in a monorepo's subfolder (``generic`` false) never takes generic tags, which
+    belong to the package at the top, if any. Without ``whole_numbers`` a version of one
+    segment (``release-883``, a floating ``v1``) is no release: it is a build number or a tag
+    that moves, and taking it would make 883 the latest release of a project at 2.29.0. In a
+    monorepo (``packages``: every package's normalized name), a tag that names the project by
+    the end of its name (``sdk==0.4.3`` for ``langgraph-sdk``) counts when no tag names it in
+    full and no other package's name ends the same way.
     """
     configured = TagFormat(setting, "setting") if setting else None
     by_family: dict[Family, list[ReleaseTag]] = {"name": [], "generic": [], "other": []}
     chosen: list[ReleaseTag] = []
+    short: list[ReleaseTag] = []
     for tag in tags:
         if configured is not None and (version := configured.version_of(tag)) is not None:
-            chosen.append(ReleaseTag(tag, version, configured.template))
+            if whole_numbers or len(version.release) > 1:
+                chosen.append(ReleaseTag(tag, version, configured.template))
             continue
         split = split_tag(tag)
         if split is None or (scm is not None and not scm.accepts(tag)):
             continue
         prefix, template, version = split
-        by_family[family(prefix, name)].append(ReleaseTag(tag, version, template))
+        if not whole_numbers and len(version.release) == 1:
+            continue
+        kind = family(prefix, name)
+        if kind == "other" and packages and names_by_its_end(prefix, name, packages):
+            short.append(ReleaseTag(tag, version, template))
+        by_family[kind].append(ReleaseTag(tag, version, template))
     if scm is not None:
         return chosen + by_family["name"] + by_family["generic"] + by_family["other"]
-    return chosen + (by_family["name"] or by_family["generic"])
+    return chosen + (by_family["name"] or short or (by_family["generic"] if generic else []))
 
 
 def _looks_like(tags: list[ReleaseTag]) -> str:
@@ -269,17 +335,17 @@ def _looks_like(tags: list[ReleaseTag]) -> str:
 
 
 def _format(
-    settings: Settings, scm: _ScmFilter | None, reachable: list[ReleaseTag]
+    setting: str | None, scm: _ScmFilter | None, reachable: list[ReleaseTag], default: str
 ) -> tuple[TagFormat, str | None]:
     """The tag format, and a line saying how it disagrees with the tags when it does.
 
     The setting wins; then the style of the newest release tag (already filtered by the scm
     tool's own pattern); then, with no tags yet, the prefix the scm pattern spells out; then
-    ``v{version}``.
+    ``default``.
     """
     pattern = scm.pattern if scm else None
-    if settings.tag_format is not None:
-        tag_format = TagFormat(settings.tag_format, "setting", pattern)
+    if setting is not None:
+        tag_format = TagFormat(setting, "setting", pattern)
         if reachable and not any(tag_format.version_of(tag.name) for tag in reachable):
             newest = max(reachable, key=lambda tag: tag.version)
             return tag_format, (
@@ -292,26 +358,118 @@ def _format(
         return TagFormat(newest.template, "tags", pattern), None
     if scm is not None and (template := scm.template()) is not None:
         return TagFormat(template, "scm", pattern), None
-    return TagFormat(DEFAULT_FORMAT, "default", pattern), None
+    return TagFormat(default, "default", pattern), None
+
+
+def _place(git: Git | None, project: Project) -> tuple[bool, bool, frozenset[str]]:
+    """Where the project sits: in a monorepo or not, below its top or not, and its packages.
+
+    The packages are the normalized names of every package of the monorepo (empty otherwise),
+    for tags that name a package by the end of its name.
+    """
+    if git is None:
+        return False, False, frozenset()
+    from releasekit.packages import discover  # noqa: PLC0415  # packages imports this module
+
+    workspace = discover(project.root)
+    if not workspace.is_monorepo:
+        return False, False, frozenset()
+    package = workspace.containing(project.root)
+    names = frozenset(canonicalize_name(each.name) for each in workspace.packages if each.name)
+    return True, package is not None and package.path != ".", names
+
+
+def _written_version(project: Project) -> Version | None:
+    """The version written in pyproject.toml (``[project]``, else ``[tool.poetry]``), if any."""
+    data: Mapping[str, Any] = project.pyproject
+    for table in (data.get("project"), data.get("tool", {}).get("poetry")):
+        if isinstance(table, dict) and isinstance(table.get("version"), str):
+            try:
+                return Version(table["version"])
+            except InvalidVersion:
+                return None
+    return None
+
+
+def _partial_tags(tags: list[ReleaseTag], commits: Mapping[str, str]) -> set[str]:
+    """The floating tags that stand beside a full release on its commit (``v1``, ``v1.0``).
+
+    python-semantic-release's ``add_partial_tags`` puts ``v1`` and ``v1.0`` on the commit of
+    ``v1.0.1`` and moves them to each later release; they name a line of releases, not one. A
+    tag is partial when a tag of the same style on the same commit has a longer version that
+    starts with all of its own segments.
+    """
+    longest: dict[tuple[str, str | None], list[tuple[int, ...]]] = {}
+    for tag in tags:
+        longest.setdefault((tag.template, commits.get(tag.name)), []).append(tag.version.release)
+    partial: set[str] = set()
+    for tag in tags:
+        version = tag.version
+        if version.is_prerelease or version.is_postrelease or version.local or version.epoch:
+            continue  # a pre-, post- or dev release names one release
+        plain = version.release
+        siblings = longest[(tag.template, commits.get(tag.name))]
+        if any(len(other) > len(plain) and other[: len(plain)] == plain for other in siblings):
+            partial.add(tag.name)
+    return partial
 
 
 def read_history(
     git: Git | None, project: Project, settings: Settings, name: str | None
 ) -> ReleaseHistory:
-    """The project's tag format and release tags; ``git`` is ``None`` outside a repository."""
+    """The project's tag format and release tags; ``git`` is ``None`` outside a repository.
+
+    In a monorepo a package's tags name it (``{name}-v{version}`` by default), and a package
+    below the top never takes the generic tags (``v1.2.0``) of the one at the top.
+
+    A version of one segment is a release only for a project numbered that way: its written
+    version has one segment, or (a version from tags) none of its release tags has more. Partial
+    tags (see ``_partial_tags``) are never releases. Every tag and its commit come from one
+    ``for-each-ref``, and the reachable ones from one ``--merged HEAD`` walk: on a long history
+    each walk costs tens of milliseconds, so nothing is walked twice.
+    """
     scm = _scm_filter(project)
-    if git is None or git.head() is None:
-        tag_format, _ = _format(settings, scm, [])
+    monorepo, member, packages = _place(git, project)
+    default = with_name(MONOREPO_FORMAT if monorepo else DEFAULT_FORMAT, name or "package")
+    setting = with_name(settings.tag_format, name) if settings.tag_format is not None else None
+    head = git.head() if git is not None else None
+    if git is None or head is None:
+        tag_format, _ = _format(setting, scm, [], default)
         return ReleaseHistory(tag_format)
-    setting = settings.tag_format
+    commits = git.tag_commits()
+    generic = not member
+    written = _written_version(project)
+    if written is not None:
+        whole_numbers = len(written.release) == 1
+    else:
+        every = _release_tags(list(commits), name, scm, setting, generic=generic, packages=packages)
+        whole_numbers = all(len(tag.version.release) == 1 for tag in every)
     merged = git.tags(merged="HEAD")
-    reachable = _release_tags(merged, name, scm, setting)
-    everywhere = _release_tags(git.tags(), name, scm, setting)
-    at_head = _release_tags(git.tags_at_head(), name, scm, setting)
-    latest, strays = _latest(git, reachable)
-    tag_format, mismatch = _format(settings, scm, [tag for tag in reachable if tag not in strays])
+    found: list[list[ReleaseTag]] = []
+    # Each set picks its own family (generic tags count where no tag names the project).
+    for names in (merged, list(commits), [tag for tag in merged if commits.get(tag) == head]):
+        chosen = _release_tags(
+            names,
+            name,
+            scm,
+            setting,
+            generic=generic,
+            whole_numbers=whole_numbers,
+            packages=packages,
+        )
+        found.append(chosen)
+    partial = _partial_tags(found[1], commits)
+    reachable, everywhere, at_head = (
+        [tag for tag in chosen if tag.name not in partial] for chosen in found
+    )
+    latest, strays = _latest(git, reachable, commits)
+    tag_format, mismatch = _format(
+        setting, scm, [tag for tag in reachable if tag not in strays], default
+    )
     if scm is not None and not reachable and mismatch is None:
-        rejected = _release_tags(merged, name, None, None)
+        rejected = _release_tags(
+            merged, name, None, None, whole_numbers=whole_numbers, packages=packages
+        )
         if rejected:
             mismatch = (
                 f"no tag matches the scm tag filter {scm.pattern!r}; the tags look like "
@@ -329,28 +487,37 @@ def read_history(
 
 
 def _latest(
-    git: Git, reachable: list[ReleaseTag]
+    git: Git, reachable: list[ReleaseTag], commits: Mapping[str, str]
 ) -> tuple[ReleaseTag | None, tuple[ReleaseTag, ...]]:
     """The latest release, passing over stray tags that later history released below.
 
     A tag is stray when a release tag with a lower version descends from it: the project went on
     releasing below it (httpx tagged 1.0.0.beta0 in 2021, then released 0.19 to 0.28 on top of
     it), so it is no longer the line the next version must exceed. A maintenance release merged
-    back into main does not descend from main's newer tag, so that tag stays the latest.
+    back into main does not descend from main's newer tag, so that tag stays the latest. A lower
+    tag on the candidate's own commit is no later release either.
+
+    The descendants come from ``rev-list --ancestry-path CANDIDATE..HEAD``, which walks only the
+    commits since the candidate: usually the few since the latest release, and asked only when
+    a lower release sits on another commit.
     """
     strays: list[ReleaseTag] = []
-    commits: dict[str, str] | None = None
     for candidate in sorted(reachable, key=lambda tag: tag.version, reverse=True):
-        below = {tag.name for tag in reachable if tag.version < candidate.version}
-        later = set(git.tags(merged="HEAD", contains=candidate.name)) & below if below else set()
-        if later:
-            # A lower tag on the candidate's own commit is no later release.
-            commits = commits if commits is not None else git.tag_commits()
-            later = {name for name in later if commits.get(name) != commits.get(candidate.name)}
-        if not later:
-            return candidate, tuple(strays)
-        strays.append(candidate)
+        commit = _commit(commits, candidate)
+        below = {_commit(commits, tag) for tag in reachable if tag.version < candidate.version}
+        below.discard(commit)
+        if below:
+            since = git.output("rev-list", "--ancestry-path", f"{commit}..HEAD", "--")
+            if below.intersection(since.split()):
+                strays.append(candidate)
+                continue
+        return candidate, tuple(strays)
     return None, tuple(strays)
+
+
+def _commit(commits: Mapping[str, str], tag: ReleaseTag) -> str:
+    """The tag's commit, or its full ref name (never ambiguous with a branch) if not known."""
+    return commits.get(tag.name, f"refs/tags/{tag.name}")
 
 
 def require_matching_format(history: ReleaseHistory, *, tag_derived: bool) -> None:

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.version import Version
 
@@ -68,6 +69,91 @@ def towncrier_config(root: Path) -> TowncrierConfig | None:
                 name, filename if isinstance(filename, str) else DEFAULT_NEWS_FILE
             )
     return None
+
+
+# towncrier's own fragment types, when the project configures none (directory, heading).
+DEFAULT_TYPES = (
+    ("feature", "Features"),
+    ("bugfix", "Bugfixes"),
+    ("doc", "Improved Documentation"),
+    ("removal", "Deprecations and Removals"),
+    ("misc", "Misc"),
+)
+
+
+@dataclass(frozen=True)
+class FragmentLayout:
+    """Where towncrier looks for news fragments and which types it knows, as it reads them."""
+
+    directory: str  # relative to the project root, POSIX
+    types: tuple[tuple[str, str], ...]  # (type, as in file names; its heading), in order
+    extension: str  # ".md" for a Markdown news file, else ".rst"
+    orphan_prefix: str
+    news_file: str
+
+
+def _table(root: Path, config: TowncrierConfig) -> dict[str, Any]:
+    try:
+        data = tomllib.loads((root / config.source).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    table = data.get("tool", {}).get("towncrier")
+    return table if isinstance(table, dict) else {}
+
+
+def _types(table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The fragment types as towncrier loads them.
+
+    ``[tool.towncrier.fragment.X]`` tables, else ``[[tool.towncrier.type]]`` entries, else
+    towncrier's defaults.
+    """
+    fragment = table.get("fragment")
+    if isinstance(fragment, dict) and fragment:
+        return tuple(
+            (str(name), str(options.get("name", str(name).capitalize())))
+            if isinstance(options, dict)
+            else (str(name), str(name).capitalize())
+            for name, options in fragment.items()
+        )
+    listed = table.get("type")
+    if isinstance(listed, list) and listed:
+        found = []
+        for item in listed:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                name = item["name"]
+                directory = item.get("directory", name.lower())
+                found.append((str(directory), name))
+        return tuple(found)
+    return DEFAULT_TYPES
+
+
+def fragment_layout(root: Path, config: TowncrierConfig) -> FragmentLayout:
+    """Where new fragments go, and their types and extension, as towncrier reads its settings.
+
+    The folder is ``directory`` (its first section's folder when sections are configured),
+    else ``<package_dir>/<package>/newsfragments`` as towncrier derives it.
+    """
+    table = _table(root, config)
+    directory = table.get("directory")
+    if isinstance(directory, str):
+        folder = directory
+        sections = table.get("section")
+        if isinstance(sections, list) and sections and isinstance(sections[0], dict):
+            paths = [s.get("path", "") for s in sections if isinstance(s, dict)]
+            path = "" if "" in paths else str(paths[0])
+            folder = f"{folder}/{path}" if path else folder
+    else:
+        package_dir = str(table.get("package_dir", "."))
+        package = str(table.get("package", ""))
+        folder = "/".join(part for part in (package_dir, package, "newsfragments") if part)
+    prefix = table.get("orphan_prefix", "+")
+    return FragmentLayout(
+        directory=Path(folder).as_posix().removeprefix("./") or ".",
+        types=_types(table),
+        extension=".md" if config.filename.lower().endswith(".md") else ".rst",
+        orphan_prefix=prefix if isinstance(prefix, str) and prefix else "+",
+        news_file=config.filename,
+    )
 
 
 def towncrier_command(env: Mapping[str, str]) -> list[str] | None:
@@ -158,12 +244,16 @@ def plan_towncrier(
     date: str,
     allow_empty: bool,
     env: Mapping[str, str],
+    extra_fragments: Mapping[str, str] | None = None,
 ) -> TowncrierBuild:
     """Run ``towncrier build`` in a scratch copy and return its effect as one action.
 
     Nothing in ``root`` is touched. A build that would create files (a news file that does not
     exist yet, per-release files) is refused: the release commit holds tracked files only.
+    ``extra_fragments`` (relative path -> text: fragments drafted from commits) are written into
+    the copy only, so the build renders them and the project never holds them.
     """
+    extra = dict(extra_fragments or {})
     command = towncrier_command(env)
     if command is None:
         raise ChangelogError(
@@ -177,6 +267,9 @@ def plan_towncrier(
         for name in files:
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / name, scratch / name, follow_symlinks=False)
+        for name, text in extra.items():
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / name).write_text(text, encoding="utf-8")
         for git_args in (["init", "-q"], ["add", "-A"]):
             _run(["git", *git_args], scratch, scratch_env)
         result = _run([*command, *arguments], scratch, scratch_env)
@@ -194,7 +287,7 @@ def plan_towncrier(
                 removals.append(FileChange(old, name, old.read_bytes(), None))
             elif not old.is_symlink() and (new := copy.read_bytes()) != old.read_bytes():
                 writes.append(FileChange(old, name, old.read_bytes(), new))
-        known = set(files)
+        known = set(files) | set(extra)
         created = sorted(
             str(path.relative_to(scratch))
             for path in scratch.rglob("*")
@@ -202,13 +295,21 @@ def plan_towncrier(
             and path.is_file()
             and str(path.relative_to(scratch)) not in known
         )
+        drafted = [name for name in extra if not (scratch / name).exists()]
+        left = sorted(name for name in extra if (scratch / name).exists())
+    if left:
+        raise ChangelogError(
+            f"towncrier build left the fragments drafted from commits: {', '.join(left)}",
+            where=config.source,
+            hint="check the fragment directory and types in the towncrier configuration",
+        )
     if created:
         raise ChangelogError(
             f"towncrier build would create {', '.join(created)}",
             where=config.source,
             hint="create the news file (with towncrier's start line) and commit it, then run again",
         )
-    if not removals and not allow_empty:
+    if not removals and not drafted and not allow_empty:
         raise ChangelogError(
             "there are no news fragments for this release",
             where=config.source,

@@ -59,45 +59,75 @@ def _lock_file_candidates(git: Git, record: Record) -> list[Path]:
     paths += sorted(own.glob("next-index-*.lock"))
     if record.branch_ref:
         paths.append(common / f"{record.branch_ref}.lock")
-    if record.tag:
-        paths.append(common / "refs" / "tags" / f"{record.tag}.lock")
+    paths += [common / "refs" / "tags" / f"{tag}.lock" for tag in record.tags]
     return paths
 
 
-def _is_release_commit(git: Git, commit: str | None, record: Record) -> bool:
-    """Whether ``commit`` is this release's commit: made on ``head_before`` with its message."""
-    if commit is None or record.message is None:
-        return False
-    peeled = git.ref(f"{commit}^{{commit}}")
-    if peeled is None or peeled == record.head_before:
-        return False
-    found = git.commit_parent_and_message(peeled)
-    return found is not None and found == (record.head_before, record.message.strip())
+def _chain_position(git: Git, commit: str | None, record: Record) -> int | None:
+    """Which of the release's commits ``commit`` is (0 for the first), or ``None``: none of them.
+
+    The release's commits are recognised by what they are, not by what the code remembers:
+    commit ``i`` has the message ``messages[i]`` and, as its first parent, commit ``i - 1``
+    (``head_before`` for the first). A tag object is peeled to its commit first.
+    """
+    if commit is None or not record.messages:
+        return None
+    current = git.ref(f"{commit}^{{commit}}")
+    found: list[str] = []
+    while current is not None and current != record.head_before:
+        if len(found) == len(record.messages):
+            return None
+        parent_and_message = git.commit_parent_and_message(current)
+        if parent_and_message is None:
+            return None
+        current, message = parent_and_message
+        found.append(message)
+    if current is None or not found:
+        return None
+    expected = [message.strip() for message in record.messages[: len(found)]]
+    return len(found) - 1 if list(reversed(found)) == expected else None
 
 
-def _local_release(git: Git, record: Record) -> tuple[str | None, str | None]:
-    """(the branch's commit if it is the release's, the tag object if it is the release's)."""
+@dataclass(frozen=True)
+class _Local:
+    """What the repository holds of the release, as it is now.
+
+    ``commit`` is the branch's commit when it is one of the release's (``position`` says which),
+    and ``tags`` the release's tags that point at the release's commits.
+    """
+
+    commit: str | None
+    position: int | None
+    tags: dict[str, str]
+
+
+def _local_release(git: Git, record: Record) -> _Local:
+    """The release's commit on the branch and its tags, as they are now."""
     branch = git.ref(record.branch_ref) if record.branch_ref else None
-    commit = branch if _is_release_commit(git, branch, record) else None
-    tag = git.ref(f"refs/tags/{record.tag}") if record.tag else None
-    return commit, tag if _is_release_commit(git, tag, record) else None
+    position = _chain_position(git, branch, record)
+    tags = {}
+    for name in record.tags:
+        tag = git.ref(f"refs/tags/{name}")
+        if tag is not None and _chain_position(git, tag, record) is not None:
+            tags[name] = tag
+    return _Local(branch if position is not None else None, position, tags)
 
 
 def _remote_state(git: Git, push: PushRecord, record: Record) -> Literal["all", "none", "part"]:
     """How much of the release the remote has; raises ``GitError`` when it cannot be asked."""
     found = git.remote_refs(push.remote, push.refs)
-    ours = [_is_release_commit(git, found.get(ref), record) for ref in push.refs]
+    ours = [_chain_position(git, found.get(ref), record) is not None for ref in push.refs]
     if all(ours):
         return "all"
     return "part" if any(ours) else "none"
 
 
 def _complete(git: Git, record: Record) -> bool:
-    """Whether the release is whole locally: its commit on the branch, its tag, its files."""
-    commit, tag = _local_release(git, record)
+    """Whether the release is whole locally: all its commits on the branch, its tags, its files."""
+    local = _local_release(git, record)
     return (
-        commit is not None
-        and (record.tag is None or tag is not None)
+        local.position == len(record.messages) - 1
+        and len(local.tags) == len(record.tags)
         and all(change.state() == "new" for change in record.changes)
     )
 
@@ -105,12 +135,13 @@ def _complete(git: Git, record: Record) -> bool:
 def _undo(git: Git, record: Record) -> list[str]:
     """Undo what is this release's own, by compare-and-swap; return what was left and why."""
     notes: list[str] = []
-    commit, tag = _local_release(git, record)
-    if record.tag and tag is not None:
+    local = _local_release(git, record)
+    commit = local.commit
+    for name, tag in local.tags.items():
         try:
-            git.delete_ref(f"refs/tags/{record.tag}", tag)
+            git.delete_ref(f"refs/tags/{name}", tag)
         except GitError as exc:
-            notes.append(f"delete tag {record.tag}: {exc.message}")
+            notes.append(f"delete tag {name}: {exc.message}")
     if record.branch_ref and commit is not None:
         try:
             git.move_ref(record.branch_ref, record.head_before, commit, "releasekit: roll back")
@@ -147,8 +178,7 @@ def _unequal(git: Git, record: Record) -> list[str]:
     problems = []
     if record.branch_ref and git.ref(record.branch_ref) != record.head_before:
         problems.append(f"{record.branch_ref} is not back at {record.head_before[:12]}")
-    if record.tag and _local_release(git, record)[1] is not None:
-        problems.append(f"tag {record.tag} still exists")
+    problems += [f"tag {name} still exists" for name in _local_release(git, record).tags]
     problems += [
         f"{change.display} does not hold its old content"
         for change in record.changes
@@ -199,7 +229,7 @@ def _cause(exc: BaseException) -> str:
     return "interrupted"
 
 
-def _recheck(git: Git, changes: list[FileChange], expected_head: str, tag: Tag | None) -> None:
+def _recheck(git: Git, changes: list[FileChange], expected_head: str, tags: list[Tag]) -> None:
     """Everything the plan assumed, checked again right before the first write."""
     for change in changes:
         try:
@@ -214,12 +244,13 @@ def _recheck(git: Git, changes: list[FileChange], expected_head: str, tag: Tag |
             where=str(git.root),
             hint="run again to see the new plan",
         )
-    if tag is not None and git.ref(f"refs/tags/{tag.name}") is not None:
-        raise ApplyError(
-            "the tag was created after the plan was made; nothing was changed",
-            where=tag.name,
-            hint="check who created it, then run again",
-        )
+    for tag in tags:
+        if git.ref(f"refs/tags/{tag.name}") is not None:
+            raise ApplyError(
+                "the tag was created after the plan was made; nothing was changed",
+                where=tag.name,
+                hint="check who created it, then run again",
+            )
 
 
 def _record(
@@ -232,8 +263,6 @@ def _record(
     release: str,
 ) -> Record:
     """What the journal keeps of a release about to begin, and the state it begins from."""
-    commit = next((a for a in actions if isinstance(a, Commit)), None)
-    tag = next((a for a in actions if isinstance(a, Tag)), None)
     push = next((a for a in actions if isinstance(a, Push)), None)
     index = git.git_path("index")
     record = Record(
@@ -242,8 +271,8 @@ def _record(
         release=release,
         head_before=expected_head,
         branch_ref=git.symbolic_head(),
-        message=commit.message if commit else None,
-        tag=tag.name if tag else None,
+        messages=[action.message for action in actions if isinstance(action, Commit)],
+        tags=[action.name for action in actions if isinstance(action, Tag)],
         changes=changes,
         index=index.read_bytes() if index.exists() else None,
         push=PushRecord(push.remote, push.remote_refs) if push else None,
@@ -269,8 +298,7 @@ def apply_transaction(
     or ``Stopped`` (128 + the signal) whose message says what was checked and what is left.
     """
     changes = _changes(actions)
-    tag = next((a for a in actions if isinstance(a, Tag)), None)
-    _recheck(git, changes, expected_head, tag)
+    _recheck(git, changes, expected_head, [a for a in actions if isinstance(a, Tag)])
     record = _record(
         git, actions, changes, owner=owner, expected_head=expected_head, release=release
     )
@@ -379,11 +407,15 @@ def describe_state(git: Git, record: Record) -> str:
     states = [change.state() for change in record.changes]
     rewritten = sum(state == "new" for state in states)
     parts = [f"{rewritten} of {len(states)} file(s) hold the release"]
-    commit, tag = _local_release(git, record)
-    if record.message is not None:
-        parts.append("release commit " + ("made" if commit else "not on the branch"))
-    if record.tag is not None:
-        parts.append(f"tag {record.tag} " + ("created" if tag else "absent"))
+    local = _local_release(git, record)
+    if len(record.messages) == 1:
+        parts.append("release commit " + ("made" if local.commit else "not on the branch"))
+    elif record.messages:
+        made = 0 if local.position is None else local.position + 1
+        parts.append(f"{made} of {len(record.messages)} release commits made")
+    parts += [
+        f"tag {name} " + ("created" if name in local.tags else "absent") for name in record.tags
+    ]
     if record.push is not None:
         parts.append("push " + ("begun" if record.push.started else "not begun"))
     if record.child is not None and record.child.running():

@@ -18,6 +18,8 @@ from releasekit.findings import Finding, Severity
 from releasekit.gh_events import intersects
 from releasekit.gh_workflows import Job, Repository, Workflow, read_workflow, top_level
 from releasekit.gitlab_ci import audit_gitlab
+from releasekit.job_packages import Attribution, GitHubAttribution, workspace_of
+from releasekit.packages import Workspace
 from releasekit.publisher_duplicates import github_duplicates
 from releasekit.publishing_job import PublishingJob
 from releasekit.workflow_rules import RULES, Rule, finding, rule_finding
@@ -347,41 +349,24 @@ def _indexes(jobs: list[Job]) -> set[str]:
     return {upload.index for job in jobs for _, upload in job.real_uploads}
 
 
-def _folder(repo: Repository, job: Job, path: set[tuple[str, str]]) -> str | None:
-    """The project folder the job publishes, when its upload or build names one."""
-    hints: list[str] = []
-    # The job and the jobs it takes files from; another publishing job's folder is its own.
-    jobs = [job] + [other for other in repo.ancestors(job) if (other.file, other.key) in path]
-    for candidate in jobs:
-        defaults = candidate.node.get("defaults")
-        run = defaults.get("run") if defaults is not None else None
-        hints.append((run.text("working-directory") if run is not None else None) or "")
-        for step in candidate.steps:
-            hints.append(step.text("working-directory") or "")
-            hints.append(inputs_of(step).get("packages-dir", ""))
-            hints.append(inputs_of(step).get("working-directory", ""))
-            hints += (step.text("run") or "").split()
-    folders: set[str] = set()
-    for hint in hints:
-        cleaned = hint.strip().strip("'\"").removeprefix("./").split("/dist", 1)[0].rstrip("/*")
-        if not cleaned or cleaned.startswith(("-", "$")) or cleaned in {".", "dist"}:
-            continue
-        if (repo.top / cleaned / "pyproject.toml").is_file():
-            folders.add(cleaned)
-    return folders.pop() if len(folders) == 1 else None
-
-
-def audit_github(root: Path) -> tuple[list[Finding], list[PublishingJob]]:
+def audit_github(
+    root: Path, workspace: Workspace | None = None
+) -> tuple[list[Finding], list[PublishingJob]]:
     """Audit every workflow in ``.github/workflows`` of the repository ``root`` is in.
 
     Workflows are read at the git work tree's top, so a project in a subfolder is audited with
-    the workflows that publish it; paths in the findings are relative to that top.
+    the workflows that publish it; paths in the findings are relative to that top. Each job
+    found names the packages it publishes (``job_packages``), read against ``workspace``
+    (discovered from ``root`` when not given).
     """
     repo = Repository(top_level(root))
+    if workspace is None:
+        workspace = workspace_of(root)
+    reader = GitHubAttribution(repo, Attribution(repo.top, workspace))
     path = repo.release_path()
     findings = list(repo.findings)
     jobs: list[PublishingJob] = []
-    folders: dict[tuple[str, str], str | None] = {}
+    packages: dict[tuple[str, str], tuple[str, ...]] = {}
     for workflow in repo.workflows.values():
         findings += WorkflowAudit(repo, workflow, path).run()
         for job in workflow.jobs.values():
@@ -389,8 +374,8 @@ def audit_github(root: Path) -> tuple[list[Finding], list[PublishingJob]]:
                 continue
             caller = workflow.callers[0].file if workflow.callers else None
             environment = _environment_name(job.node.get("environment"))
-            folder = _folder(repo, job, path)
-            folders[(job.file, job.key)] = folder
+            published = reader.folders(job)
+            packages[(job.file, job.key)] = published
             indexes = list(dict.fromkeys(upload.index for _, upload in job.real_uploads))
             jobs += [
                 PublishingJob(
@@ -400,10 +385,10 @@ def audit_github(root: Path) -> tuple[list[Finding], list[PublishingJob]]:
                     index,
                     "github",
                     caller=caller,
-                    folder=folder,
+                    folders=published,
                     line=job.node.where,
                 )
                 for index in indexes
             ]
-    findings += github_duplicates(repo, folders)
+    findings += github_duplicates(repo, packages)
     return findings, jobs

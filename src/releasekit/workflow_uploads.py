@@ -128,7 +128,7 @@ def _env_index(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def _commands(script: str) -> list[list[str]]:
+def shell_commands(script: str) -> list[list[str]]:
     """The script split into simple commands, each a list of words."""
     joined = re.sub(r"\\\n", " ", script)
     commands: list[list[str]] = []
@@ -179,7 +179,7 @@ def _option_index(words: list[str]) -> str | None:
 def script_uploads(script: str, line: int, env: Mapping[str, str]) -> list[Upload]:
     """The upload commands in a shell script (a ``run:`` or a GitLab script line)."""
     uploads: list[Upload] = []
-    for words in _commands(script):
+    for words in shell_commands(script):
         found = _tool_of(words)
         if found is None:
             continue

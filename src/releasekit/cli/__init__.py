@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,6 +361,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             code = cli.main(args=args, prog_name="releasekit", standalone_mode=False, obj=masker)
     except ReleaseError as error:
         if verbose:
+            import traceback  # only for -v: it loads the tokenizer, costly for every run
+
             console.err.write(without_escapes(traceback.format_exc()))
         answer_in_json(error)
         _render_error(console, error)

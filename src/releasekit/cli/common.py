@@ -1,7 +1,8 @@
 """Helpers more than one command uses: BUMP completion, rendering, the index to publish to.
 
 ``check`` and ``publish`` both print findings; ``publish`` and its progress reporters print
-file sizes.
+file sizes. ``build``, ``check``, ``publish`` and ``rehearse`` (and ``prepare``, ``notes`` and
+``doctor``) take the same monorepo selection, ``--package NAME`` or ``--all``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ if TYPE_CHECKING:
     import click
     from click.shell_completion import CompletionItem
 
+    from releasekit.cli import Context
     from releasekit.config import Settings
     from releasekit.console import Console
     from releasekit.findings import Finding
     from releasekit.index.target import Destination
+    from releasekit.packages import Package
 
 
 F = TypeVar("F", bound="Callable[..., object]")
@@ -34,7 +37,8 @@ def complete_bump(
 
     done, _, last = incomplete.rpartition(",")
     prefix = f"{done}," if done else ""
-    return [CompletionItem(prefix + word) for word in BUMPS if word.startswith(last.lower())]
+    words = BUMPS if done else (*BUMPS, "auto")  # auto comes first in a chain, or alone
+    return [CompletionItem(prefix + word) for word in words if word.startswith(last.lower())]
 
 
 def print_findings(console: Console, findings: list[Finding]) -> None:
@@ -130,3 +134,52 @@ def dist_version_problem(root: Path, paths: list[Path]) -> Finding | None:
             f"cannot compare the files with the project's version: {exc.one_line()}",
         )
     return None if project is None else other_versions(paths, project, root)
+
+
+def package_options(command: F) -> F:
+    """``--package NAME`` and ``--all``: which packages of a monorepo the command runs on.
+
+    The values reach the command as ``package`` and ``every``; ``selected_packages`` turns them
+    into packages (see docs/monorepos.md).
+    """
+    import click
+
+    options = (
+        click.option(
+            "--package",
+            "package",
+            metavar="NAME",
+            default=None,
+            help="Run on the package NAME of a monorepo (uv workspace or folders with their "
+            "own pyproject.toml).",
+        ),
+        click.option("--all", "every", is_flag=True, help="Run on every package of the monorepo."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def selected_packages(obj: Context, package: str | None, every: bool) -> list[Package] | None:
+    """The packages ``--package NAME`` or ``--all`` chose; ``None`` when neither was given.
+
+    Without either option a command runs on the project found from ``-C`` (or the current
+    folder), as it always has, and the repository is not searched for other packages.
+    """
+    if package is None and not every:
+        return None
+    from releasekit.packages import discover, select
+
+    workspace = discover(obj.cwd)
+    chosen = select(workspace, root=obj.root, package=package, every=every)
+    obj.console.detail(
+        f"packages ({workspace.source}, in {workspace.top}): "
+        + ", ".join(f"{p.name} ({p.path})" for p in workspace.packages)
+        + f"; running on {', '.join(p.name for p in chosen)}"
+    )
+    return chosen
+
+
+def package_label(package: Package) -> str:
+    """A package as messages name it: its name, and its folder when that is not the top."""
+    return package.name if package.path == "." else f"{package.name} ({package.path})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from releasekit.cli import Context
+from releasekit.cli.common import package_options
 from releasekit.cli.json_report import envelope, print_json
 from releasekit.errors import EXIT_FAILED, EXIT_OK
 
@@ -17,16 +18,19 @@ from releasekit.errors import EXIT_FAILED, EXIT_OK
 Examples:
   releasekit doctor                    audit the project this folder is in
   releasekit doctor --json             the same, for tools
-  releasekit -C ../other doctor        audit another project"""
+  releasekit -C ../other doctor        audit another project
+  releasekit doctor --package backend  one package of a monorepo, and the jobs publishing it
+  releasekit doctor --all              every package of a monorepo"""
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@package_options
 @click.pass_obj
-def doctor(obj: Context, as_json: bool) -> int:
+def doctor(obj: Context, as_json: bool, package: str | None, every: bool) -> int:
     """Audit the release setup: metadata, versions, changelog, git and publishing workflows."""
     from releasekit.doctor import doctor as run_doctor
 
     console = obj.console
-    report = run_doctor(obj.root, reporter=console)
+    report = run_doctor(obj.root, reporter=console, package=package, every=every)
     if as_json:
         print_json(console, envelope("doctor", report.findings, **report.as_dict()))
         return EXIT_OK if report.ok else EXIT_FAILED

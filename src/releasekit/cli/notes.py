@@ -1,16 +1,25 @@
-"""``releasekit notes``: print a version's changelog section exactly as written.
+"""``releasekit notes``: print a version's changelog section, or draft notes from the commits.
 
 Made for ``gh release create --notes "$(releasekit notes 1.2.0)"``: the section's text goes to
-standard output unchanged, and nothing else does.
+standard output unchanged, and nothing else does. ``--from-commits`` drafts the next release's
+notes from the Conventional Commits since the latest release tag instead, and ``--all`` a whole
+changelog from every release tag's commits; neither writes anything.
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from releasekit.cli import Context
+
+if TYPE_CHECKING:
+    from releasekit.changelog import Changelog
+    from releasekit.commits import CommitLog
+    from releasekit.console import Console
+    from releasekit.git import Git
 
 
 @click.command(
@@ -19,13 +28,64 @@ Examples:
   releasekit notes                     the newest release's section
   releasekit notes 1.2.0               the section of 1.2.0
   gh release create v1.2.0 --notes "$(releasekit notes 1.2.0)\"
+  releasekit notes --from-commits      the next release's notes, drafted from the commits
+  releasekit notes --from-commits --all > CHANGELOG.md
+                                       a whole changelog from every release tag's commits
 
-The changelog file: setting changelog [env: RELEASEKIT_CHANGELOG]."""
+The changelog file: setting changelog [env: RELEASEKIT_CHANGELOG]. Drafting: settings
+changelog-sections and include-merges (docs/prepare.md#changelogs-from-commits)."""
 )
 @click.argument("version", required=False)
+@click.option(
+    "--from-commits",
+    is_flag=True,
+    help="Draft the next release's notes from the Conventional Commits since the latest "
+    "release tag (writes nothing).",
+)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="With --from-commits: a whole changelog, one section per release tag.",
+)
+@click.option(
+    "--package",
+    metavar="NAME",
+    help="The package NAME of a monorepo (its changelog, its tags, its commits).",
+)
 @click.pass_obj
-def notes(obj: Context, version: str | None) -> None:
+def notes(
+    obj: Context, version: str | None, from_commits: bool, every: bool, package: str | None
+) -> None:
     """Print a version's changelog section as written (default: the newest release)."""
+    import dataclasses
+
+    from releasekit.cli.common import selected_packages
+    from releasekit.errors import UsageError
+
+    # --all here is the whole changelog (not every package): --package alone selects.
+    chosen = selected_packages(obj, package, every=False)
+    if chosen:
+        obj = dataclasses.replace(obj, root=chosen[0].root)
+
+    if every and not from_commits:
+        raise UsageError(
+            "--all drafts a whole changelog from the commits and needs --from-commits",
+            hint="releasekit notes --from-commits --all",
+        )
+    if from_commits and version is not None:
+        raise UsageError(
+            f"--from-commits drafts the next release's notes and takes no VERSION ({version})",
+            hint="drop VERSION, or drop --from-commits to print that version's section",
+        )
+    if from_commits:
+        _from_commits(obj, every=every)
+        return
+    _written(obj, version)
+
+
+def _written(obj: Context, version: str | None) -> None:
+    """A version's section of the changelog, as written."""
     from releasekit.changelog import notes as section_notes
     from releasekit.changelog_files import SEARCHED, load_changelog
     from releasekit.config import load_project, resolve_settings
@@ -48,3 +108,144 @@ def notes(obj: Context, version: str | None) -> None:
         )
     _, body = section_notes(found.parse(), wanted, where=found.display)
     obj.console.out.write(body)
+
+
+def _remote_url(git: Git) -> str | None:
+    """The URL of the remote releases are pushed to (the upstream's, else origin's)."""
+    upstream = git.upstream()
+    if upstream is not None:
+        return git.remote_url(upstream[0])
+    return git.remote_url("origin") if "origin" in git.remotes() else None
+
+
+def _tag_dates(git: Git) -> dict[str, str]:
+    """Every tag's date (an annotated tag's own, else its commit's), in one git call."""
+    listed = git.run("for-each-ref", "--format=%(refname) %(creatordate:short)", "refs/tags")
+    dates: dict[str, str] = {}
+    for line in listed.stdout.splitlines():
+        ref, _, date = line.rpartition(" ")
+        if ref.startswith("refs/tags/") and date:
+            dates[ref.removeprefix("refs/tags/")] = date
+    return dates
+
+
+def _report(console: Console, log: CommitLog, what: str) -> None:
+    """For ``-v``: what was read, and the subjects that are not Conventional Commits."""
+    console.detail(
+        f"{what}: {log.commits} commit{'s' * (log.commits != 1)} read, {len(log.changes)} "
+        f"change{'s' * (len(log.changes) != 1)}, {log.merges} merge{'s' * (log.merges != 1)} "
+        f"skipped, {log.reverted} reverted"
+    )
+    if log.malformed:
+        count = len(log.malformed)
+        verb = "s are" if count != 1 else " is"
+        console.detail(f"{count} commit{verb} not Conventional Commits:")
+        for bad in log.malformed:
+            console.detail(f"  {bad.commit[:7]} {bad.subject}")
+
+
+def _project_changelog(obj: Context) -> Changelog | None:
+    """The project's changelog, parsed, for its markup and style; ``None`` without one."""
+    from releasekit.changelog_files import load_changelog
+    from releasekit.config import load_project, resolve_settings
+    from releasekit.errors import ChangelogError
+
+    settings = resolve_settings(load_project(obj.root), env=os.environ)
+    try:
+        found = load_changelog(obj.root, settings)
+    except ChangelogError:  # a configured file that does not exist yet: no style to follow
+        return None
+    return found.parse() if found is not None else None
+
+
+def _from_commits(obj: Context, *, every: bool) -> None:
+    """Draft notes from the commits: the next release's, or (``every``) a whole changelog."""
+    from releasekit.auto_version import NothingToRelease
+    from releasekit.changelog_draft import (
+        Release,
+        draft,
+        notes_body,
+        render_changelog,
+        section_map,
+    )
+    from releasekit.commits import read_log, read_releases
+    from releasekit.config import load_project, resolve_settings
+    from releasekit.errors import GitError
+    from releasekit.git import Git
+    from releasekit.packages import discover
+    from releasekit.project_meta import static_name
+    from releasekit.tags import read_history
+
+    project = load_project(obj.root)
+    git = Git(obj.root)
+    if git.toplevel() is None:
+        raise GitError(
+            "not inside a git repository", where=str(obj.root), hint="run git init, or pass -C DIR"
+        )
+    if git.head() is None:
+        raise NothingToRelease(
+            "nothing releasable: the repository has no commits yet",
+            hint="commit with Conventional Commits messages (feat: ..., fix: ...)",
+        )
+    settings = resolve_settings(project, env=os.environ)
+    history = read_history(git, project, settings, static_name(project))
+    workspace = discover(obj.root)
+    package = workspace.containing(obj.root) if workspace.is_monorepo else None
+    # A package of a monorepo: only the commits touching its own files (pathspecs from the top).
+    paths = workspace.pathspec(package) if package is not None else []
+    log_git = Git(workspace.top) if package is not None else git
+    for_package = f" for {package.name}" if package is not None else ""
+    remote_url = _remote_url(git)
+    changelog = _project_changelog(obj)
+    sections = settings.changelog_sections
+    types = ", ".join(section_map(sections))
+    if not every:
+        log = read_log(
+            log_git,
+            exclude=[tag.name for tag in history.reachable],
+            paths=paths,
+            include_merges=settings.include_merges,
+        )
+        since = history.latest.name if history.latest else None
+        _report(obj.console, log, f"since {since}" if since else "the whole history")
+        drafted = draft(log.changes, sections=sections, remote_url=remote_url)
+        if not drafted.entries:
+            where = f"since {since}" if since else "in the history"
+            raise NothingToRelease(
+                f"nothing releasable{for_package} {where}: {log.commits} "
+                f"commit{'s' * (log.commits != 1)}, none of a type the changelog lists ({types})",
+                hint="releasekit notes --from-commits -v lists what was read",
+            )
+        obj.console.out.write(notes_body(drafted, changelog))
+        return
+    releases = read_releases(
+        log_git, history.reachable, paths=paths, include_merges=settings.include_merges
+    )
+    dates = _tag_dates(git)
+    drafted_releases: list[Release] = []
+    for tag, log in releases:
+        _report(obj.console, log, tag.name if tag is not None else "unreleased")
+        drafted_releases.append(
+            Release(
+                tag.name if tag is not None else None,
+                str(tag.version) if tag is not None else None,
+                dates.get(tag.name) if tag is not None else None,
+                draft(log.changes, sections=sections, remote_url=remote_url),
+            )
+        )
+    # Unreleased first, then the releases, newest version first.
+    versions = {tag.name: tag.version for tag in history.reachable}
+    drafted_releases = [r for r in drafted_releases if r.tag is None] + sorted(
+        (r for r in drafted_releases if r.tag is not None),
+        key=lambda release: versions[release.tag or ""],
+        reverse=True,
+    )
+    if not any(release.draft.entries for release in drafted_releases) and not history.reachable:
+        raise NothingToRelease(
+            f"nothing releasable{for_package} in the history: no release tags, and no commit "
+            f"of a type the changelog lists ({types})",
+            hint="releasekit notes --from-commits -v lists what was read",
+        )
+    flavor = changelog.flavor if changelog is not None else "markdown"
+    remote = drafted_releases[0].draft.remote if drafted_releases else None
+    obj.console.out.write(render_changelog(drafted_releases, flavor, remote))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from releasekit.cli import Context
-from releasekit.cli.common import complete_bump
+from releasekit.cli.common import complete_bump, package_options
 from releasekit.cli.json_report import envelope, error_findings, print_json
 from releasekit.errors import Aborted, ReleaseError, UsageError
 from releasekit.findings import Finding
@@ -44,9 +44,12 @@ Examples:
   releasekit prepare patch --yes       release 1.2.4 without asking
   releasekit prepare minor,rc --push   1.2.3 -> 1.3.0rc1, then push commit and tag
   releasekit prepare 2.0.0             an explicit version
+  releasekit prepare auto              the bump the Conventional Commits call for
+  releasekit prepare --all auto        every package of a monorepo that has changes
 
 Settings without a flag, in [tool.releasekit] or RELEASEKIT_*: changelog, tag-format,
-version-files, release-branch, commit-message (docs/configuration.md)."""
+version-files, release-branch, commit-message, major-on-zero, changelog-sections,
+include-merges, commit-per-package (docs/configuration.md)."""
 )
 @click.argument("spec", metavar="[BUMP|VERSION]", required=False, shell_complete=complete_bump)
 @click.option("--dry-run", "-n", is_flag=True, help="Show the plan and stop; change nothing.")
@@ -74,6 +77,7 @@ version-files, release-branch, commit-message (docs/configuration.md)."""
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the plan and its outcome as JSON (no diffs)."
 )
+@package_options
 @click.pass_obj
 def prepare(
     obj: Context,
@@ -90,17 +94,22 @@ def prepare(
     date: str | None,
     recover: bool,
     as_json: bool,
+    package: str | None,
+    every: bool,
 ) -> None:
     """Bump the version everywhere, roll the changelog, commit and tag, atomically.
 
-    BUMP is major, minor, patch, alpha, beta, rc, post, dev or release, or a chain such as
-    minor,rc. VERSION is any PEP 440 version higher than the current one.
+    BUMP is major, minor, patch, alpha, beta, rc, post, dev, release or auto (the bump the
+    Conventional Commits since the last release call for, the changelog drafted from them), or
+    a chain such as minor,rc or auto,rc. VERSION is any PEP 440 version higher than the current
+    one.
     """
     from releasekit.prepare import (
         PrepareOptions,
         apply_release,
         plan_release,
         release_guard,
+        release_name,
         unfinished_release,
     )
 
@@ -123,6 +132,8 @@ def prepare(
         allow_empty_changelog=allow_empty_changelog,
         changelog=not no_changelog,
         dry_run=dry_run,
+        package=package,
+        every=every,
     )
     console = obj.console
     if dry_run:
@@ -133,7 +144,7 @@ def prepare(
             print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, False)))
         else:
             console.print(console.style("Dry run: nothing was changed.", "bold"))
-            console.info(f"Next: releasekit prepare {spec} to apply it (add --push to push too)")
+            console.info(f"Next: {_applying_command()} to apply it (add --push to push too)")
         return
     with signals_as_interrupts(), release_guard(obj.root, _command_line()) as guard:
         for note in guard.notes:
@@ -162,12 +173,20 @@ def prepare(
         if settled is not None:
             console.warn(
                 f"the push was cut short, but {plan.push_remote} already has the release "
-                f"(asked with git ls-remote): {plan.new} is published"
+                f"(asked with git ls-remote): {release_name(plan)} is published"
             )
         if as_json:
             print_json(console, envelope("prepare", _plan_findings(plan), **_keys(plan, True)))
         else:
             _show_next_steps(console, plan)
+
+
+def _applying_command() -> str:
+    """The dry run's command line without the dry run: the same selection, -C and bump."""
+    import shlex
+
+    words = [word for word in sys.argv[1:] if word not in ("--dry-run", "-n", "--json")]
+    return shlex.join(["releasekit", *words])
 
 
 def _command_line() -> str:
@@ -255,13 +274,40 @@ def _keys(plan: ReleasePlan, applied: bool) -> dict[str, object]:
         "actions": [action.describe() for action in plan.actions],
         "applied": applied,
         "next_steps": _next_steps(plan) if applied and plan.commit_message is not None else [],
+        "packages": [
+            {
+                "name": release.name,
+                "path": release.path,
+                "current": str(release.current),
+                "version": str(release.new),
+                "tag": release.tag,
+                "bump": release.bump,
+                "commits": release.commits,
+            }
+            for release in plan.releases
+        ],
+        "skipped": list(plan.skipped),
     }
 
 
 def _show_plan(console: Console, plan: ReleasePlan) -> None:
     """Every file change as a diff, then the commit, tag and push."""
-    console.info(console.style(f"Release {plan.current} -> {plan.new}", "bold"))
-    console.info(f"Version sources: {', '.join(plan.sources)}")
+    if len(plan.releases) > 1:
+        console.info(console.style(f"Release of {len(plan.releases)} packages", "bold"))
+        for release in plan.releases:
+            console.info(
+                f"  {release.name} ({release.path}): {release.current} -> {release.new}"
+                + _decided(release.bump, release.commits)
+            )
+    else:
+        named = f"{plan.releases[0].name} " if plan.monorepo and plan.releases else ""
+        console.info(
+            console.style(f"Release {named}{plan.current} -> {plan.new}", "bold")
+            + (_decided(plan.releases[0].bump, plan.releases[0].commits) if plan.releases else "")
+        )
+        console.info(f"Version sources: {', '.join(plan.sources)}")
+    for skipped in plan.skipped:
+        console.info(f"Not released: {skipped}")
     for warning in plan.warnings:
         console.warn(warning)
     console.info()
@@ -275,6 +321,20 @@ def _show_plan(console: Console, plan: ReleasePlan) -> None:
         console.info(f"  {number}. {action.describe()}")
 
 
+def _quoted(text: str) -> str:
+    """``text`` as one shell word."""
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _decided(bump: str | None, commits: int | None) -> str:
+    """What ``auto`` decided, after the versions: `` (auto: minor, from 12 commits)``."""
+    if bump is None:
+        return ""
+    return f" (auto: {bump}, from {commits} commit{'s' * (commits != 1)})"
+
+
 def _web_root(plan: ReleasePlan) -> tuple[str, str] | None:
     """The GitHub or GitLab web address of the remote, if it is one."""
     from releasekit.changelog import web_base
@@ -284,10 +344,15 @@ def _web_root(plan: ReleasePlan) -> tuple[str, str] | None:
 
 def _show_next_steps(console: Console, plan: ReleasePlan) -> None:
     """What the maintainer does next: push, create the release, watch the workflow."""
+    from releasekit.prepare import release_name
+
     if plan.commit_message is None:
-        console.print(f"Updated {len(plan.writes)} file(s) to {plan.new}; review and commit them.")
+        console.print(
+            f"Updated {len(plan.writes)} file(s) to {release_name(plan)}; review and commit them."
+        )
         return
-    done = f'Committed "{plan.commit_message}"' + (f" and tagged {plan.tag}" if plan.tag else "")
+    tags = [release.tag for release in plan.releases if release.tag]
+    done = f'Committed "{plan.commit_message}"' + (f" and tagged {', '.join(tags)}" if tags else "")
     console.print(console.style(done + ".", "green", "bold"))
     console.print("Next steps:")
     for number, text in enumerate(_next_steps(plan), start=1):
@@ -297,15 +362,19 @@ def _show_next_steps(console: Console, plan: ReleasePlan) -> None:
 def _next_steps(plan: ReleasePlan) -> list[str]:
     """What the maintainer does after a committed release: push, release, watch."""
     steps = []
+    tagged = [release for release in plan.releases if release.tag]
     if plan.push_remote is None:
-        tag = f" {plan.tag}" if plan.tag else ""
+        tags = "".join(f" {release.tag}" for release in tagged)
+        what = "tags" if len(tagged) > 1 else "tag"
         steps.append(
-            f"Push the commit and tag together: git push --atomic origin {plan.branch}{tag}"
+            f"Push the commit and {what} together: git push --atomic origin {plan.branch}{tags}"
         )
-    if plan.tag:
+    for release in tagged:
+        select = f"--package {release.name} " if release.path != "." else ""
+        title = f"{release.name} {release.new}" if len(tagged) > 1 else str(release.new)
         steps.append(
-            f"Create the release: gh release create {plan.tag} --title {plan.new} "
-            f'--notes "$(releasekit notes {plan.new})"'
+            f"Create the release: gh release create {release.tag} --title {_quoted(title)} "
+            f'--notes "$(releasekit notes {select}{release.new})"'
         )
     web = _web_root(plan)
     if web is not None and web[0] == "github":

@@ -22,10 +22,11 @@ import click
 from releasekit.cli import Context, Interrupted
 from releasekit.cli.common import (
     choose_destination,
-    dist_version_problem,
     human_size,
     index_options,
+    package_options,
     print_findings,
+    selected_packages,
 )
 from releasekit.cli.json_report import envelope, failure_report, print_json
 from releasekit.console import Console
@@ -353,6 +354,7 @@ Examples:
   releasekit publish -r testpypi       to TestPyPI
   releasekit publish --skip-existing   complete a release that stopped halfway
   releasekit publish dist/*.whl        only the wheels (paths relative to this folder)
+  releasekit publish --all             every package of a monorepo, each from its dist/
 
 \b
 Credentials, first found wins (never on the command line):
@@ -402,6 +404,7 @@ upload-attempts (docs/configuration.md)."""
     is_flag=True,
     help="Publish files whose version is not the project's (they are refused otherwise).",
 )
+@package_options
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @click.pass_obj
 def publish(
@@ -417,26 +420,30 @@ def publish(
     no_verify: bool,
     dry_run: bool,
     allow_other_version: bool,
+    package: str | None,
+    every: bool,
     as_json: bool,
 ) -> int:
     """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
     from dataclasses import replace
 
-    from releasekit.cli.check import chosen_files
-    from releasekit.errors import ReleaseError
+    from releasekit.cli.package_publish import (
+        packages_json,
+        print_packages,
+        publish_batches,
+        release_batches,
+    )
     from releasekit.index.oidc import ambient_identity, wanted
     from releasekit.index.target import resolve_target
     from releasekit.publish import CheckFailed, PublishInterrupted, PublishOptions
     from releasekit.publish import publish as publish_files
 
-    paths = chosen_files(obj, dists)
-    # The files must be the release: checked before anything else, and before any network use.
-    stale = dist_version_problem(obj.root, paths)
-    if stale is not None and stale.code == "other-version" and not allow_other_version:
-        raise ReleaseError(stale.message, hint=stale.hint)
-    if stale is not None and stale.code != "other-version":
-        obj.console.warn(stale.message)
-    settings, destination = choose_destination(obj.root, repository, repository_url, index_url)
+    by_package, batches = release_batches(
+        obj, dists, selected_packages(obj, package, every), every, allow_other_version
+    )
+    paths = [path for _, files in batches for path in files]
+    settings_root = batches[0][0] if len(batches) == 1 else obj.root
+    settings, destination = choose_destination(settings_root, repository, repository_url, index_url)
     target = resolve_target(
         repository=destination.repository,
         repository_url=destination.repository_url,
@@ -467,16 +474,20 @@ def publish(
     console = obj.console
     bars = not as_json and not console.quiet and sys.stderr.isatty() and not obj.verbose
     reporter = _PublishBars(console) if bars else _PublishLines(console, results_to_err=as_json)
+    identity = _remembered(ambient_identity, _secret_keeper(obj))
     try:
         with reporter:
-            report = publish_files(
-                paths,
-                target,
-                options,
-                reporter,
-                masker=obj.masker,
-                identity=_remembered(ambient_identity, _secret_keeper(obj)),
-                login=login,
+            report = publish_batches(
+                [files for _, files in batches],
+                lambda files: publish_files(
+                    files,
+                    target,
+                    options,
+                    reporter,
+                    masker=obj.masker,
+                    identity=identity,
+                    login=login,
+                ),
             )
     except CheckFailed as failure:
         if as_json:
@@ -490,10 +501,13 @@ def publish(
     for finding in report.warnings:
         console.warn(f"{finding.file}: {finding.message}")
     if as_json:
-        print_json(console, _json_report(report, reporter.warnings))
+        extra = {"packages": packages_json(by_package)} if by_package else {}
+        print_json(console, {**_json_report(report, reporter.warnings), **extra})
     else:
         if dry_run:
             console.print(_dry_run_destination(report, target))
+        if by_package:
+            print_packages(console, by_package, report.files)
         _print_publish(console, report)
         _next_step(console, report, target)
     return EXIT_OK if report.ok else EXIT_FAILED

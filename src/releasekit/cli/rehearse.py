@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from releasekit.cli import Context
-from releasekit.cli.common import complete_bump
+from releasekit.cli.common import complete_bump, package_options, selected_packages
 from releasekit.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -101,30 +101,55 @@ def _print_report(console: Console, report: RehearsalReport) -> None:
 Examples:
   releasekit rehearse                  rehearse a patch release
   releasekit rehearse minor --keep     a minor release; keep the clone, index files and venv
-  releasekit rehearse --offline        install nothing from your index"""
+  releasekit rehearse --offline        install nothing from your index
+  releasekit rehearse --package NAME   one package of a monorepo"""
 )
 @click.argument("spec", metavar="[BUMP|VERSION]", required=False, shell_complete=complete_bump)
 @click.option("--keep", is_flag=True, help="Keep the clone, the index's files and the venv.")
 @click.option(
     "--offline", is_flag=True, help="Do not install the release's dependencies from your index."
 )
+@package_options
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @click.pass_obj
-def rehearse(obj: Context, spec: str | None, keep: bool, offline: bool, as_json: bool) -> int:
+def rehearse(
+    obj: Context,
+    spec: str | None,
+    keep: bool,
+    offline: bool,
+    package: str | None,
+    every: bool,
+    as_json: bool,
+) -> int:
     """Rehearse the whole release in a throwaway copy against a local index.
 
     Clones the repository at HEAD, prepares the release there (BUMP or VERSION, default patch),
     builds and checks it, publishes it to a local pypiserver, installs it into a fresh virtual
     environment, imports it, runs its console scripts with --help and runs doctor. Your
-    repository, its remotes and every index stay untouched.
+    repository, its remotes and every index stay untouched. In a monorepo the clone holds the
+    whole repository and the rest is done for one package (--package NAME or -C its folder).
     """
     from releasekit.rehearse import DEFAULT_SPEC, TITLES, RehearseOptions
     from releasekit.rehearse import rehearse as run_rehearsal
 
     console = obj.console
-    options = RehearseOptions(spec=spec or DEFAULT_SPEC, keep=keep, offline=offline)
+    if every:
+        from releasekit.errors import UsageError
+
+        raise UsageError(
+            "rehearse takes one package at a time, not --all",
+            hint="run releasekit rehearse --package NAME for each package (or -C its folder)",
+        )
+    chosen = selected_packages(obj, package, every)
+    root = obj.root if chosen is None else chosen[0].root
+    options = RehearseOptions(
+        spec=spec or DEFAULT_SPEC,
+        keep=keep,
+        offline=offline,
+        package=None if chosen is None else chosen[0].name,
+    )
     # A rehearsal that cannot start raises; with --json, main answers with the failure report.
-    report = run_rehearsal(obj.root, options, _Progress(console, len(TITLES)), env=os.environ)
+    report = run_rehearsal(root, options, _Progress(console, len(TITLES)), env=os.environ)
     if as_json:
         from releasekit.cli.json_report import envelope, error_findings, print_json
 

@@ -8,6 +8,7 @@ comma-joined value and project URLs as ``Label, URL``; ``UNKNOWN`` values are dr
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 
@@ -27,6 +28,12 @@ _RENAMED = {
 
 def metadata_fields(metadata: bytes) -> list[Field]:
     """The form fields for a core metadata file (``METADATA`` or ``PKG-INFO``), in file order."""
+    return list(_metadata_fields(metadata))
+
+
+@functools.lru_cache(maxsize=16)
+def _metadata_fields(metadata: bytes) -> tuple[Field, ...]:
+    """``metadata_fields``, parsed once per distinct text: a release's wheels share one."""
     raw, _unparsed = parse_email(metadata)
     fields: list[Field] = []
     values: Mapping[str, object] = raw
@@ -40,7 +47,7 @@ def metadata_fields(metadata: bytes) -> list[Field]:
             fields.extend((name, str(item)) for item in value if item != "UNKNOWN")
         elif isinstance(value, str) and value != "UNKNOWN":
             fields.append((name, value))
-    return fields
+    return tuple(fields)
 
 
 def python_tag(filename: str) -> str:

@@ -1,0 +1,725 @@
+"""Conventional Commits since the last release, read in one streamed ``git log`` pass.
+
+Speed is the point of this module: python-semantic-release and git-cliff take seconds to minutes
+on histories that ``git log`` prints in a fraction of a second. So git does the walking (one
+process per question, never one per commit or per tag), its output is parsed while git is still
+writing it, and the parser reads most messages with one precompiled regex on the subject line.
+
+Pathspecs passed as ``paths`` are relative to the top of the repository, wherever the ``Git``
+runner stands: plain paths get git's ``:(top)`` magic, magic ones get ``top`` added.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from releasekit.errors import GitError
+from releasekit.git import Git
+from releasekit.tags import ReleaseTag
+from releasekit.versioning import Bump
+
+
+@dataclass(frozen=True)
+class Change:
+    """One Conventional Commits entry: a commit, or one entry of a squash-merge body."""
+
+    commit: str  # the full hash of the commit it came from
+    type: str  # lower case: "feat", "fix", ...
+    scope: str | None
+    description: str  # the text after "type(scope)!: ", stripped
+    breaking: bool  # "!" before the colon, or a BREAKING CHANGE / BREAKING-CHANGE footer
+    breaking_text: str | None = None  # the footer's text, when there is one
+    # Issue and merge-request references as written ("#12", "GH-7", "!34", "org/repo#5"), from
+    # the description and from footers such as Closes/Fixes/Refs, in order, without repeats.
+    references: tuple[str, ...] = ()
+    footers: tuple[tuple[str, str], ...] = ()  # (token, value) in order
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A commit whose subject is not a Conventional Commits header (counted, listed with -v)."""
+
+    commit: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class CommitLog:
+    """What one range of history holds, newest first."""
+
+    changes: tuple[Change, ...] = ()
+    malformed: tuple[Malformed, ...] = ()
+    commits: int = 0  # commits read, merges included
+    merges: int = 0  # merge commits skipped
+    reverted: int = 0  # changes dropped because a revert in the same range undid them
+
+
+class HistoryMissing(GitError):
+    """A shallow clone lacks the commits a release needs (exit 1)."""
+
+
+# --- the parser ----------------------------------------------------------------------------
+
+# Emoji that teams (gitmoji) put before the type: pictographs, dingbats, arrows and other
+# symbols, with the joiners and selectors that build composite emoji. Letters of any script are
+# not among them, so a prefix never swallows words.
+_EMOJI = (
+    "\u00a9\u00ae\u203c\u2049\u200d\u20e3\u2100-\u2bff\u3030\u303d\u3297\u3299"
+    "\ufe0f\U0001f000-\U0001faff\U000e0020-\U000e007f"
+)
+# Possessive quantifiers: a long run of emoji that is not followed by a header fails at once
+# instead of being re-split every way (the subject is user input of any length).
+_PREFIX = rf"(?:[{_EMOJI}]++[ \t]*+|:[a-z0-9_+-]++:[ \t]*+)*+"
+_HEADER_BODY = (
+    r"(?P<type>[A-Za-z][A-Za-z0-9-]*+)(?:\((?P<scope>[^()\n]*)\))?(?P<bang>!)?"
+    r":[ \t]++(?P<text>\S.*)"
+)
+_HEADER = re.compile(_PREFIX + _HEADER_BODY)
+# A squash merge's body lists the squashed commits' subjects as bullets.
+_BULLET = re.compile(r"[*-][ \t]++" + _PREFIX + _HEADER_BODY)
+_HAS_BULLET = re.compile(r"^[*-][ \t]", re.MULTILINE)
+# A footer: "Token: value" or "Token #value"; only BREAKING CHANGE may hold a space.
+_FOOTER = re.compile(
+    r"(?P<token>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*+)(?::(?:[ \t]++|$)|[ ](?=#))(?P<value>.*)"
+)
+_BREAKING_LINE = re.compile(r"BREAKING[ -]CHANGE:", re.MULTILINE)
+_BREAKING_TOKENS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
+# Footers whose values name issues or merge requests (GitHub's and GitLab's closing keywords).
+_REFERENCE_TOKENS = frozenset(
+    {
+        "close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves",
+        "resolved", "ref", "refs", "references", "see", "see-also", "related", "related-to",
+        "part-of", "issue", "issues",
+    }
+)  # fmt: skip
+# "#12", "org/repo#5", "!34", "org/repo!5", "GH-12"; not "foo#12", URL fragments or "&#12;".
+# An owner has no dots (GitHub's rule), so "example.org/page#12" is no reference.
+_REFERENCE = re.compile(
+    r"(?<![\w/#!&.-])(?:[\w-]+/[\w.-]+)?[#!]\d+\b|(?<![\w-])GH-\d+\b", re.IGNORECASE
+)
+_REVERT_SUBJECT = re.compile(r'Revert "(?P<inner>.*)"')
+_REVERTS_COMMIT = re.compile(r"This reverts commit ([0-9a-fA-F]{7,40})\b")
+_HASH = re.compile(r"\b[0-9a-f]{7,40}\b")
+_REVERT_REF_TOKENS = frozenset({"refs", "ref", "reverts"})
+_MERGE_REQUEST = re.compile(r"^See merge request (\S+)$", re.MULTILINE)
+_PULL_SUFFIX = re.compile(r"\s*\((?:[\w.-]+/[\w.-]+)?[#!]\d+\)$")
+_FULL_HASH = re.compile(r"[0-9a-f]{40}")
+# How many excluded tags a message names before "...".
+_NAMED = 3
+
+
+def _references(text: str) -> list[str]:
+    if "#" not in text and "!" not in text and "-" not in text:
+        return []
+    return _REFERENCE.findall(text)
+
+
+def _unique(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items)) if items else ()
+
+
+def _is_blank(line: str) -> bool:
+    return not line or line.isspace()
+
+
+def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
+    """The footers of a message body: its last paragraphs of ``Token: value`` lines.
+
+    A paragraph belongs to the footers when its first line is a footer; the footers run from
+    the earliest such paragraph that only footer paragraphs follow. A ``BREAKING CHANGE:`` line
+    starts them wherever it stands, so a breaking change followed by more prose is still seen.
+    A value goes on over the following lines (blank ones too) until the next token.
+    """
+    end = len(lines)
+    while end and _is_blank(lines[end - 1]):
+        end -= 1
+    start = end
+    position = end
+    while position:
+        first = position
+        while first and not _is_blank(lines[first - 1]):
+            first -= 1
+        if _FOOTER.match(lines[first]) is None:
+            break
+        start = first
+        position = first
+        while position and _is_blank(lines[position - 1]):
+            position -= 1
+    for index in range(start):
+        if lines[index].startswith("BREAKING") and _BREAKING_LINE.match(lines[index]):
+            start = index
+            break
+    footers: list[tuple[str, str]] = []
+    token: str | None = None
+    value: list[str] = []
+    for line in lines[start:end]:
+        found = _FOOTER.match(line)
+        if found is None:
+            value.append(line.rstrip())
+            continue
+        if token is not None:
+            footers.append((token, "\n".join(value).strip()))
+        token, value = found["token"], [found["value"].rstrip()]
+    if token is not None:
+        footers.append((token, "\n".join(value).strip()))
+    return footers
+
+
+@dataclass(frozen=True)
+class _Notes:
+    """What a set of footers says: the breaking change's text and the references."""
+
+    breaking_text: str | None
+    references: tuple[str, ...]
+
+
+_NO_NOTES = _Notes(None, ())
+
+
+def _notes(footers: Sequence[tuple[str, str]]) -> _Notes:
+    if not footers:
+        return _NO_NOTES
+    breaking_text = None
+    references: list[str] = []
+    for token, value in footers:
+        if token in _BREAKING_TOKENS:
+            if breaking_text is None:
+                breaking_text = value
+        elif token.lower() in _REFERENCE_TOKENS:
+            references.extend(_references(value))
+    return _Notes(breaking_text, tuple(references))
+
+
+def _change(
+    commit: str,
+    header: re.Match[str],
+    footers: Sequence[tuple[str, str]],
+    notes: _Notes,
+    extra_references: Sequence[str] = (),
+) -> Change:
+    scope = header["scope"]
+    description = header["text"].rstrip()
+    return Change(
+        commit,
+        header["type"].lower(),
+        scope.strip() or None if scope is not None else None,
+        description,
+        header["bang"] is not None or notes.breaking_text is not None,
+        notes.breaking_text,
+        _unique([*_references(description), *notes.references, *extra_references]),
+        tuple(footers),
+    )
+
+
+def _with_revert_target(
+    footers: list[tuple[str, str]], body: str, is_revert: bool
+) -> list[tuple[str, str]]:
+    """Footers plus a ``Refs`` naming the reverted commit, as git's revert body states it.
+
+    ``git revert`` writes "This reverts commit <hash>." in prose; the Conventional Commits
+    specification writes ``Refs: <hash>``. One form downstream: the footer.
+    """
+    if not is_revert or "This reverts commit" not in body:
+        return footers
+    named = " ".join(value for token, value in footers if token.lower() in _REVERT_REF_TOKENS)
+    missing = [target for target in _REVERTS_COMMIT.findall(body) if target not in named]
+    return footers + [("Refs", target) for target in _unique(missing)]
+
+
+def _squash_entries(
+    lines: Sequence[str],
+) -> tuple[list[tuple[re.Match[str], list[str]]], list[str]]:
+    """A squash body's bullets that are Conventional headers, each with its indented lines.
+
+    Everything else (other lines at the left margin, the trailers) is the commit's own text.
+    """
+    bullets: list[tuple[re.Match[str], list[str]]] = []
+    own: list[str] = []
+    current: list[str] | None = None
+    for line in lines:
+        if line[:1] in "*-" and (found := _BULLET.match(line)) is not None:
+            current = []
+            bullets.append((found, current))
+        elif current is not None and (_is_blank(line) or line[:1] in " \t"):
+            current.append(line)
+        else:
+            current = None
+            own.append(line)
+    return bullets, own
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    widths = [len(line) - len(line.lstrip()) for line in lines if not _is_blank(line)]
+    width = min(widths, default=0)
+    return [line[width:] for line in lines]
+
+
+def _entry_key(change: Change) -> tuple[str, str | None, str]:
+    """What makes two entries the same; GitHub adds " (#12)" to a squash merge's subject."""
+    return change.type, change.scope, _PULL_SUFFIX.sub("", change.description)
+
+
+def parse_message(commit: str, message: str) -> tuple[Change, ...] | Malformed:
+    """The entries of one commit message (several for a squash-merge body), or ``Malformed``.
+
+    The subject is a Conventional Commits header (``type(scope)!: description``, type in any
+    case, after optional emoji or ``:shortcode:``); the footers are the body's last paragraphs.
+    When the subject is no header, a squash merge's bullets that are headers are the entries;
+    under a header subject they are the pull request's history, already summed up by it.
+    Reverts, in git's form (``Revert "feat: x"``) or as ``revert:``, are ``revert`` entries
+    whose ``Refs`` footer names the reverted commit; a merge's subject is passed over for the
+    first line of its body (the pull request's title). Never raises: a message that yields no
+    entry is ``Malformed``.
+    """
+    text = message
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
+    subject, _, body = text.partition("\n")
+    subject = subject.strip()
+    header = _HEADER.match(subject)
+    if not body:
+        # The common case, kept short: a one-line message.
+        if header is None:
+            return _git_revert(commit, subject, [], "") or Malformed(commit, subject)
+        description = header["text"].rstrip()
+        scope = header["scope"]
+        return (
+            Change(
+                commit,
+                header["type"].lower(),
+                scope.strip() or None if scope is not None else None,
+                description,
+                header["bang"] is not None,
+                None,
+                _unique(_references(description)),
+            ),
+        )
+    body = body.lstrip("\n")
+    merge_references: list[str] = []
+    if header is None and subject.startswith("Merge "):
+        # GitHub: "Merge pull request #12 from a/b" then the title; GitLab: "Merge branch 'b'
+        # into 'main'" then the title and "See merge request group/project!12".
+        title, _, rest = body.partition("\n")
+        merge_header = _HEADER.match(title.strip())
+        if merge_header is not None:
+            merge_references = [*_references(subject), *_MERGE_REQUEST.findall(rest)]
+            header, body = merge_header, rest.lstrip("\n")
+    bullets: list[tuple[re.Match[str], list[str]]] = []
+    own: list[str] | None = None
+    if ("* " in body or "- " in body) and _HAS_BULLET.search(body):
+        # The bullets' lines are set apart even when they make no entry, so that a footer
+        # above them (a squashed commit's BREAKING CHANGE) does not run on into the list.
+        bullets, own = _squash_entries(body.split("\n"))
+    # Every footer holds ":" or " #"; most bodies are prose without either.
+    footers: list[tuple[str, str]] = []
+    if ":" in body or "#" in body:
+        footers = _footers(body.split("\n") if own is None else own)
+    is_revert = header is None or header["type"].lower() == "revert"
+    footers = _with_revert_target(footers, body, is_revert)
+    notes = _notes(footers)
+    entries: list[Change] = []
+    if header is not None:
+        entries.append(_change(commit, header, footers, notes, merge_references))
+    elif (revert := _git_revert(commit, subject, footers, body)) is not None:
+        entries.extend(revert)
+    if entries or not bullets:
+        # A squash merge lists every commit of the pull request in its body, fixups and all;
+        # when its subject makes an entry, that entry is what the pull request is (commitizen's
+        # "fix(config): ... (#1773)" over "* feat(config): ..." was released as a patch). Only
+        # a subject that says nothing (GitHub's "Update things (#12)") hands over to the bullets.
+        return tuple(entries) if entries else Malformed(commit, subject)
+    # A bullet shares the commit's own references (the pull request a squash merge names).
+    shared = [*_references(subject), *notes.references]
+    seen: set[tuple[str, str | None, str]] = set()
+    for found, block in bullets:
+        own_footers = _footers(_dedent(block))
+        if not entries:
+            # No subject entry carries the commit's own footers: the first bullet does.
+            own_footers += footers
+        change = _change(commit, found, own_footers, _notes(own_footers), shared)
+        key = _entry_key(change)
+        if key not in seen:
+            seen.add(key)
+            entries.append(change)
+    return tuple(entries) if entries else Malformed(commit, subject)
+
+
+def _git_revert(
+    commit: str, subject: str, footers: list[tuple[str, str]], body: str
+) -> tuple[Change, ...] | None:
+    """The entry of a revert in git's own form: ``Revert "feat: x"``."""
+    found = _REVERT_SUBJECT.match(subject)
+    if found is None:
+        return None
+    notes = _notes(footers)
+    return (
+        Change(
+            commit,
+            "revert",
+            None,
+            found["inner"].strip() or subject,
+            notes.breaking_text is not None,
+            notes.breaking_text,
+            _unique([*_references(subject), *notes.references]),
+            tuple(footers),
+        ),
+    )
+
+
+# --- reading history -----------------------------------------------------------------------
+
+# git's own settings that would change what ``git log`` prints: signatures and notes in the
+# output, follow-renames (which refuses more than one pathspec), a non-UTF-8 output encoding.
+_LOG = (
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "log.follow=false",
+    "log",
+    "-z",
+    "--no-notes",
+    "--encoding=UTF-8",
+)
+_RECORD = "--format=%H%x1f%P%x1f%B"
+_UNSHALLOW = (
+    "fetch the whole history: git fetch --unshallow --tags "
+    "(in GitHub Actions: fetch-depth: 0 on actions/checkout)"
+)
+
+
+def _top_pathspec(spec: str) -> str:
+    """``spec`` relative to the top of the repository, whatever git's working folder is."""
+    if not spec.startswith(":"):
+        return ":(top)" + spec
+    if spec.startswith(":("):
+        magic, closed, rest = spec[2:].partition(")")
+        if not closed:
+            return spec
+        words = [word for word in magic.split(",") if word]
+        return spec if "top" in words else f":({','.join(['top', *words])}){rest}"
+    # The short form: ":/" (top), ":!" or ":^" (exclude), ended by an optional ":".
+    signs = ""
+    index = 1
+    while index < len(spec) and spec[index] in "/!^":
+        signs += spec[index]
+        index += 1
+    rest = spec[index + 1 :] if spec[index : index + 1] == ":" else spec[index:]
+    words = ["top"] + (["exclude"] if "!" in signs or "^" in signs else [])
+    return f":({','.join(words)}){rest}"
+
+
+def _pathspecs(paths: Sequence[str]) -> list[str]:
+    return ["--", *map(_top_pathspec, paths)] if paths else []
+
+
+def _shallow_boundary(git: Git) -> frozenset[str]:
+    """The commits whose parents a shallow clone lacks; empty in a complete repository."""
+    result = git.run("rev-parse", "--is-shallow-repository", "--git-path", "shallow", check=False)
+    shallow, _, path = result.stdout.partition("\n")
+    if result.returncode != 0 or shallow.strip() != "true" or not path.strip():
+        return frozenset()
+    try:
+        text = (git.root / path.strip()).read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return frozenset()
+    return frozenset(text.split())
+
+
+def _history_missing(git: Git, commit: str, what: str) -> HistoryMissing:
+    return HistoryMissing(
+        f"this is a shallow clone: its history is cut off at commit {commit[:12]}, {what}",
+        where=str(git.root),
+        hint=_UNSHALLOW,
+    )
+
+
+def _short_of(exclude: Sequence[str]) -> str:
+    """Where a walk since the release tags ran out of history, in words."""
+    if not exclude:
+        return "and no release tag marks where the changes to release begin"
+    names = ", ".join(exclude[:_NAMED]) + (", ..." if len(exclude) > _NAMED else "")
+    return f"before the release tags ({names}) that mark where the changes to release begin"
+
+
+def _split(record: bytes) -> tuple[str, list[str], str] | None:
+    """(hash, parents, message) of one ``_RECORD``; ``None`` for anything else."""
+    commit, _, rest = record.decode("utf-8", errors="replace").partition("\x1f")
+    parents, separated, message = rest.partition("\x1f")
+    if not separated:
+        return None
+    return commit.strip(), parents.split(), message
+
+
+class _Range:
+    """The entries of one range of history as they are read, newest first."""
+
+    def __init__(self, include_merges: bool) -> None:
+        self.include_merges = include_merges
+        self.read: list[tuple[str, tuple[Change, ...] | Malformed]] = []
+        self.changes: list[Change] = []
+        self.malformed: list[Malformed] = []
+        self.reverts = False
+        self.commits = 0
+        self.merges = 0
+
+    def add(self, commit: str, merge: bool, message: str) -> None:
+        self.commits += 1
+        if merge and not self.include_merges:
+            self.merges += 1
+            return
+        result = parse_message(commit, message)
+        self.read.append((commit, result))
+        if isinstance(result, Malformed):
+            self.malformed.append(result)
+            return
+        self.changes.extend(result)
+        if not self.reverts:
+            self.reverts = any(change.type == "revert" for change in result)
+
+    def log(self) -> CommitLog:
+        """The range's log, with the changes that a revert in the range undid taken out."""
+        dropped = _cancelled_by_reverts(self.read) if self.reverts else {}
+        if not dropped:
+            return CommitLog(tuple(self.changes), tuple(self.malformed), self.commits, self.merges)
+        changes: list[Change] = []
+        malformed: list[Malformed] = []
+        reverted = 0
+        for commit, result in self.read:
+            undone = dropped.get(commit)
+            if isinstance(result, Malformed):
+                if undone is None:
+                    malformed.append(result)
+                elif undone:
+                    reverted += 1
+                continue
+            for change in result:
+                if undone is None or (not undone and change.type != "revert"):
+                    changes.append(change)
+                elif undone:
+                    reverted += 1
+        return CommitLog(tuple(changes), tuple(malformed), self.commits, self.merges, reverted)
+
+
+def _revert_targets(change: Change) -> list[str]:
+    return [
+        target
+        for token, value in change.footers
+        if token.lower() in _REVERT_REF_TOKENS
+        for target in _HASH.findall(value.lower())
+    ]
+
+
+def _cancelled_by_reverts(
+    read: Sequence[tuple[str, tuple[Change, ...] | Malformed]],
+) -> dict[str, bool]:
+    """Commits to leave out: ``True`` for a reverted commit, ``False`` for the revert itself.
+
+    A revert and the commit it undoes cancel out when both are in the range; a revert of an
+    already released commit stays (it is news). Newest first, so a revert of a revert undoes
+    the revert and the original stands.
+    """
+    reverts = [
+        (index, commit, targets)
+        for index, (commit, result) in enumerate(read)
+        if not isinstance(result, Malformed)
+        for change in result
+        if change.type == "revert" and (targets := _revert_targets(change))
+    ]
+    if not reverts:
+        return {}
+    position = {commit: index for index, (commit, _) in enumerate(read)}
+    by_prefix: dict[str, list[str]] = {}
+    for commit in position:
+        by_prefix.setdefault(commit[:7], []).append(commit)
+    dropped: dict[str, bool] = {}
+    for index, commit, targets in reverts:
+        if dropped.get(commit):
+            continue
+        for target in targets:
+            matches = [full for full in by_prefix.get(target[:7], ()) if full.startswith(target)]
+            if len(matches) == 1 and position[matches[0]] > index:
+                dropped[matches[0]] = True
+                dropped.setdefault(commit, False)
+    return dropped
+
+
+def _revisions(exclude: Sequence[str]) -> str:
+    """The revisions to walk, for ``--stdin``: HEAD minus each excluded tag."""
+    lines = ["HEAD"]
+    for name in exclude:
+        qualified = name.startswith("refs/") or _FULL_HASH.fullmatch(name) is not None
+        lines.append(f"^{name}" if qualified else f"^refs/tags/{name}")
+    return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def _walk(git: Git, *args: str, stdin: str = "") -> Iterator[Iterator[bytes]]:
+    """A streamed ``git log`` that is stopped if the reader leaves early."""
+    records = git.stream(*_LOG, *args, stdin=stdin)
+    try:
+        yield records
+    finally:
+        records.close()
+
+
+def _has_commits(git: Git) -> bool:
+    return git.head() is not None
+
+
+def read_log(
+    git: Git,
+    *,
+    exclude: Sequence[str] = (),
+    paths: Sequence[str] = (),
+    include_merges: bool = False,
+) -> CommitLog:
+    """The changes of the commits reachable from HEAD and from none of ``exclude`` (tags).
+
+    One ``git log`` pass, parsed as git writes it; the revisions go in on ``--stdin``, so any
+    number of tags fits. ``exclude`` holds tag names (or full ref names, or commit hashes);
+    ``paths`` holds pathspecs relative to the top of the repository. Merge commits are counted
+    and skipped unless ``include_merges``. Raises ``HistoryMissing`` when a shallow clone's
+    history ends before the walk does.
+    """
+    boundary = _shallow_boundary(git)
+    found = _Range(include_merges)
+    try:
+        with _walk(git, _RECORD, "--stdin", *_pathspecs(paths), stdin=_revisions(exclude)) as log:
+            for record in log:
+                split = _split(record)
+                if split is None:
+                    continue
+                commit, parents, message = split
+                if commit in boundary:
+                    raise _history_missing(git, commit, _short_of(exclude))
+                found.add(commit, len(parents) > 1, message)
+    except HistoryMissing:
+        raise
+    except GitError:
+        if not _has_commits(git):
+            return CommitLog()
+        raise
+    return found.log()
+
+
+class _Touching:
+    """The commits reachable from HEAD that change ``paths``, as ``git log -- paths`` sees it.
+
+    Read on a thread: git walks the paths on one core while the main pass runs on the other
+    (with ``--topo-order`` and no commit-graph, git's main walk writes nothing until its end).
+    """
+
+    def __init__(self, git: Git, paths: Sequence[str]) -> None:
+        self._found: set[str] = set()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(git, paths), daemon=True)
+        self._thread.start()
+
+    def _read(self, git: Git, paths: Sequence[str]) -> None:
+        try:
+            with _walk(git, "--format=%H", "HEAD", *_pathspecs(paths)) as log:
+                self._found = {record.decode("ascii", errors="replace").strip() for record in log}
+        except BaseException as exc:  # handed to the main thread by ``commits``
+            self._error = exc
+
+    def wait(self) -> None:
+        """Let the walk finish (its git child is reaped): nothing runs on after the caller."""
+        self._thread.join()
+
+    def commits(self) -> set[str]:
+        """The commits, once ``wait`` returned; git's failure is raised here."""
+        if self._error is not None:
+            raise self._error
+        return self._found
+
+
+def read_releases(
+    git: Git,
+    tags: Sequence[ReleaseTag],
+    *,
+    paths: Sequence[str] = (),
+    include_merges: bool = False,
+) -> list[tuple[ReleaseTag | None, CommitLog]]:
+    """Every commit reachable from HEAD under the oldest release tag that contains it.
+
+    One ``git log --topo-order`` pass hands each commit to its parents after its children, so
+    the oldest release containing a commit is the lowest of its own tags and its children's
+    releases: no per-tag command, and the cost does not grow with the number of tags. With
+    ``paths``, a second pass (``git log -- paths``) says which commits count. The result is
+    the unreleased commits first (``None``, maybe empty), then every tag, newest first, each
+    with its log (empty for a release with no commits of its own, or not reachable from HEAD).
+    """
+    ranked = sorted(tags, key=lambda tag: tag.version)
+    unreleased = len(ranked)
+    groups = [_Range(include_merges) for _ in range(unreleased + 1)]
+    result: list[tuple[ReleaseTag | None, CommitLog]] = []
+    if not _has_commits(git):
+        return [(None, CommitLog()), *((tag, CommitLog()) for tag in reversed(ranked))]
+    tagged: dict[str, int] = {}
+    commits_of = git.tag_commits()
+    for rank, tag in enumerate(ranked):
+        commit = commits_of.get(tag.name)
+        if commit is not None:
+            tagged.setdefault(commit, rank)
+    boundary = _shallow_boundary(git)
+    touching = _Touching(git, paths) if paths else None
+    # With paths, what the main pass read waits for the paths pass to say which commits count.
+    held: list[tuple[int, str, bool, str]] = []
+    # The lowest release each commit not yet read is contained in, from its children so far.
+    inherited: dict[str, int] = {}
+    try:
+        with _walk(git, "--topo-order", _RECORD, "HEAD") as log:
+            for record in log:
+                split = _split(record)
+                if split is None:
+                    continue
+                commit, parents, message = split
+                if commit in boundary:
+                    raise _history_missing(
+                        git, commit, "so the commits of every release cannot be read"
+                    )
+                label = min(tagged.get(commit, unreleased), inherited.pop(commit, unreleased))
+                for parent in parents:
+                    if inherited.get(parent, unreleased) > label:
+                        inherited[parent] = label
+                merge = len(parents) > 1
+                if touching is None:
+                    groups[label].add(commit, merge, message)
+                else:
+                    held.append((label, commit, merge, message))
+    finally:
+        if touching is not None:
+            touching.wait()
+    if touching is not None:
+        wanted = touching.commits()
+        for label, commit, merge, message in held:
+            if commit in wanted:
+                groups[label].add(commit, merge, message)
+    result.append((None, groups[unreleased].log()))
+    result.extend((tag, groups[rank].log()) for rank, tag in reversed(list(enumerate(ranked))))
+    return result
+
+
+def infer_bump(log: CommitLog, current: Version, *, major_on_zero: bool = False) -> Bump | None:
+    """The bump the changes call for, or ``None`` when nothing is releasable.
+
+    Breaking -> major (minor while the major version is 0, as 0.x promises no stability, unless
+    ``major_on_zero``); feat -> minor; fix, perf and revert -> patch. Other types (docs, chore,
+    refactor, ...) release nothing on their own.
+    """
+    bump: Bump | None = None
+    for change in log.changes:
+        if change.breaking:
+            return "major" if current.major > 0 or major_on_zero else "minor"
+        if change.type == "feat":
+            bump = "minor"
+        elif bump is None and change.type in {"fix", "perf", "revert"}:
+            bump = "patch"
+    return bump
