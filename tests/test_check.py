@@ -54,6 +54,24 @@ def _corrupt_member(folder: Path) -> Path:
     return target
 
 
+def _odd_member(folder: Path, method: int, flags: int) -> Path:
+    """A wheel whose first member claims a compression ``method`` and ``flags`` it lacks.
+
+    Both the local header (method at offset 8, flags at 6) and the central directory entry
+    (method at 10, flags at 8) are patched, as a tool writing such a member would set them.
+    """
+    target = make.wheel(folder, files={"demo_pkg/data.txt": b"plain data\n" * 20})
+    raw = bytearray(target.read_bytes())
+    local = raw.index(b"PK\x03\x04")
+    central = raw.index(b"PK\x01\x02")
+    for start, method_at, flags_at in ((local, 8, 6), (central, 10, 8)):
+        raw[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
+        old = int.from_bytes(raw[start + flags_at : start + flags_at + 2], "little")
+        raw[start + flags_at : start + flags_at + 2] = (old | flags).to_bytes(2, "little")
+    target.write_bytes(bytes(raw))
+    return target
+
+
 def _corrupt_gzip(folder: Path) -> Path:
     target = folder / "demo_pkg-1.0.0.tar.gz"
     target.write_bytes(b"\x1f\x8b\x08 broken gzip")
@@ -65,6 +83,8 @@ CORPUS: list[tuple[str, Builder, str]] = [
     ("wheel not a zip", _corrupt_zip, "archive-corrupt"),
     ("wheel member fails its CRC", _corrupt_member, "archive-corrupt"),
     ("sdist not a gzip tar", _corrupt_gzip, "archive-corrupt"),
+    ("wheel member in zstd", lambda d: _odd_member(d, 93, 0), "archive-corrupt"),  # no traceback
+    ("wheel member encrypted", lambda d: _odd_member(d, 8, 1), "archive-corrupt"),
     (
         "RECORD missing",
         lambda d: make.wheel(d, omit=["demo_pkg-1.0.0.dist-info/RECORD"]),

@@ -43,6 +43,17 @@ def workspace(make_repo: RepoBuilder) -> Repo:
     return make_repo(_workspace_files())
 
 
+def _commit_per_package(repo: Repo) -> None:
+    """Set commit-per-package in the top pyproject.toml, committed."""
+    repo.write(
+        {
+            "pyproject.toml": repo.read("pyproject.toml")
+            + "\n[tool.releasekit]\ncommit-per-package = true\n"
+        }
+    )
+    repo.commit("Commit per package")
+
+
 def _version(repo: Repo, folder: str) -> str:
     text = repo.read(f"{folder}/pyproject.toml" if folder != "." else "pyproject.toml")
     return text.split('version = "', 1)[1].split('"', 1)[0]
@@ -90,13 +101,7 @@ def test_all_releases_every_package_in_one_commit_with_a_tag_each(workspace: Rep
 
 
 def test_commit_per_package_makes_a_commit_and_tag_each(workspace: Repo) -> None:
-    workspace.write(
-        {
-            "pyproject.toml": workspace.read("pyproject.toml")
-            + "\n[tool.releasekit]\ncommit-per-package = true\n"
-        }
-    )
-    workspace.commit("Commit per package")
+    _commit_per_package(workspace)
     before = workspace.git("rev-parse", "HEAD")
     run = run_releasekit(workspace.path, "prepare", "--all", "minor", "--yes")
     assert run.returncode == 0, run.stderr
@@ -204,13 +209,7 @@ def test_a_refused_second_commit_rolls_back_the_first_commit_and_its_tag(
     workspace: Repo,
 ) -> None:
     # A commit per package: alpha's commit and tag are made, then the hook refuses beta's.
-    workspace.write(
-        {
-            "pyproject.toml": workspace.read("pyproject.toml")
-            + "\n[tool.releasekit]\ncommit-per-package = true\n"
-        }
-    )
-    workspace.commit("Commit per package")
+    _commit_per_package(workspace)
     install_hook(
         workspace,
         "pre-commit",
@@ -243,13 +242,7 @@ def test_recover_after_a_kill_between_two_package_commits_undoes_the_set(
     workspace: Repo,
 ) -> None:
     # Killed (SIGKILL: no cleanup) while beta's commit hook runs, after alpha's commit and tag.
-    workspace.write(
-        {
-            "pyproject.toml": workspace.read("pyproject.toml")
-            + "\n[tool.releasekit]\ncommit-per-package = true\n"
-        }
-    )
-    workspace.commit("Commit per package")
+    _commit_per_package(workspace)
     marker = workspace.path.parent / "beta-committing"
     install_hook(
         workspace,

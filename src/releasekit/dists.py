@@ -250,6 +250,22 @@ def _member_digests(dist: Dist, archive: zipfile.ZipFile) -> dict[str, tuple[str
                     "rebuild the wheel",
                 )
                 return None
+            except (NotImplementedError, RuntimeError):
+                # zipfile refuses a compression method it lacks and an encrypted member; pip,
+                # which reads wheels with zipfile, cannot install either.
+                why = (
+                    "is encrypted"
+                    if info.flag_bits & 0x1
+                    else f"uses compression method {info.compress_type}, which installers "
+                    "cannot read"
+                )
+                dist.add(
+                    "error",
+                    "archive-corrupt",
+                    f"member {info.filename} {why}",
+                    "rebuild the wheel with stored or deflated, unencrypted members",
+                )
+                return None
             encoded = base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
             digests[info.filename] = (f"sha256={encoded}", size)
     return digests
