@@ -2,7 +2,8 @@
 # Sets up releasekit and releases examples/demo-package in a throwaway git repository with a
 # bare remote: init and doctor set up publishing, `releasekit rehearse minor` runs the whole
 # release end to end against a local index (prepare, build, check, publish, install, import),
-# then the real release is prepared and pushed, and its notes printed.
+# then the real release is prepared from the Conventional Commits (prepare auto) and pushed,
+# and its notes printed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -31,14 +32,20 @@ say releasekit init --testpypi
 say releasekit doctor
 "$releasekit" doctor
 git add -A
-git commit -q -m "Publish with trusted publishing"
+git commit -q -m "ci: publish with trusted publishing"
+# A change written as a Conventional Commit: prepare auto reads the bump and the entry from it.
+sed -i.orig 's/def greet(name: str) -> str:/def greet(name: str, end: str = "!") -> str:/; s/Hello, {name}!/Hello, {name}{end}/' src/demo_package/__init__.py
+rm src/demo_package/__init__.py.orig
+git commit -q -am "feat(greet): choose how the greeting ends"
 git push -q origin main
 say releasekit rehearse minor
 "$releasekit" rehearse minor
-say releasekit prepare minor --dry-run
-"$releasekit" prepare minor --dry-run
-say releasekit prepare minor --yes --push
-"$releasekit" prepare minor --yes --push
+say releasekit notes --from-commits
+"$releasekit" notes --from-commits
+say releasekit prepare auto --dry-run
+"$releasekit" prepare auto --dry-run
+say releasekit prepare auto --yes --push
+"$releasekit" prepare auto --yes --push
 say git log --oneline --decorate
 git log --oneline --decorate
 say git ls-remote --tags origin

@@ -53,6 +53,7 @@ def auto_steps(spec: str) -> tuple[str, ...] | None:
 
 
 def _chain(bump: Bump, rest: Sequence[str]) -> str:
+    """The bump chain with ``auto`` replaced by what the commits decided."""
     return ",".join((bump, *rest))
 
 
@@ -63,10 +64,12 @@ def _last_final(history: ReleaseHistory) -> Version | None:
 
 
 def _final_tags(history: ReleaseHistory) -> list[str]:
+    """The reachable tags of final releases: where a pre-release line's commits begin."""
     return [tag.name for tag in history.reachable if not tag.version.is_prerelease]
 
 
 def _nothing(log: CommitLog, since: str | None, what: str) -> NothingToRelease:
+    """The one line that says why there is nothing to release, with what was read."""
     count = f"{log.commits} commit{'s' * (log.commits != 1)}"
     where = f"since {since}" if since else "in the history"
     malformed = f" ({len(log.malformed)} not Conventional Commits)" if log.malformed else ""
