@@ -49,6 +49,19 @@ description = "A demo."
 """
 
 
+# Run with ``python -c``: the command line, then its exit code and every module it loaded,
+# as a Python literal on standard error (for the tests of what a command imports).
+LOADED_MODULES = """
+import sys
+from releasekit.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(repr((code, sorted(sys.modules))), file=sys.stderr)
+"""
+
+
 def releasekit_command() -> str:
     """The installed ``releasekit`` executable beside this interpreter; fail loudly if absent."""
     candidate = Path(sys.executable).parent / "releasekit"

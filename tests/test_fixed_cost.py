@@ -17,6 +17,7 @@ from releasekit.check import check_files
 from releasekit.index.target import Credentials
 from releasekit.redaction import SecretMasker
 from tests import distfactory as make
+from tests.support import LOADED_MODULES
 
 # Run the executable's entry as the installed command does, with an atexit handler and an
 # object whose finalizer only the interpreter's teardown would call.
@@ -32,16 +33,6 @@ atexit.register(lambda: print("atexit ran", flush=True))
 sys.argv = ["releasekit", *sys.argv[1:]]
 from releasekit.entry import main
 main()
-"""
-
-_MODULES = """
-import sys
-from releasekit.cli import main
-try:
-    main(sys.argv[1:])
-except SystemExit as exit:
-    code = exit.code
-print(repr((code, sorted(sys.modules))), file=sys.stderr)
 """
 
 
@@ -129,7 +120,7 @@ def test_plain_check_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
         make.wheel(_folder(tmp_path / "dist"), tags=f"cp31{n}-cp31{n}-win_amd64") for n in range(3)
     ]
     result = subprocess.run(
-        [sys.executable, "-c", _MODULES, "check", *map(str, paths)],
+        [sys.executable, "-c", LOADED_MODULES, "check", *map(str, paths)],
         cwd=tmp_path,
         stdin=subprocess.DEVNULL,
         capture_output=True,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests import distfactory as make
 from tests.servers import pypiserver
+from tests.support import LOADED_MODULES
 
 # Imported by a run that never uses them, each costs start-up time on every publish.
 NOT_NEEDED = (
@@ -26,16 +27,6 @@ NOT_NEEDED = (
     "multiprocessing",  # worker processes: several reStructuredText descriptions only
 )
 
-_ENTRY = """
-import sys
-from releasekit.cli import main
-try:
-    main(sys.argv[1:])
-except SystemExit as exit:
-    code = exit.code
-print(repr((code, sorted(sys.modules))), file=sys.stderr)
-"""
-
 
 def test_plain_publish_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
     """Publishing Markdown-described wheels to a local index, no TTY: no id, renderer or rich."""
@@ -50,7 +41,15 @@ def test_plain_publish_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
             "RELEASEKIT_INDEX_URL": url + "simple/",
         }
         result = subprocess.run(
-            [sys.executable, "-c", _ENTRY, "publish", "--repository-url", url, *map(str, files)],
+            [
+                sys.executable,
+                "-c",
+                LOADED_MODULES,
+                "publish",
+                "--repository-url",
+                url,
+                *map(str, files),
+            ],
             cwd=tmp_path,
             env=env,
             stdin=subprocess.DEVNULL,

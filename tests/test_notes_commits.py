@@ -198,15 +198,20 @@ def test_a_shallow_clone_says_history_is_missing(make_repo: RepoBuilder, tmp_pat
     assert "shallow" in result.stderr
 
 
-def test_a_monorepo_package_reads_only_its_own_commits(make_repo: RepoBuilder) -> None:
-    """-C into a package: only commits touching its folder, since its own tags."""
-    repo = make_repo(
+def _backend_repo(make_repo: RepoBuilder) -> Repo:
+    """demo at the top (v1.2.3) and the package backend in backend/ (backend-v0.1.0)."""
+    return make_repo(
         {
             "pyproject.toml": PYPROJECT,
             "backend/pyproject.toml": PYPROJECT.replace('"demo"', '"backend"'),
         },
         tags=("v1.2.3", "backend-v0.1.0"),
     )
+
+
+def test_a_monorepo_package_reads_only_its_own_commits(make_repo: RepoBuilder) -> None:
+    """-C into a package: only commits touching its folder, since its own tags."""
+    repo = _backend_repo(make_repo)
     mine = commit(repo, "feat: backend feature", folder="backend")
     commit(repo, "fix: top-level fix")
     result = run_releasekit(repo.path, "-C", "backend", "notes", "--from-commits")
@@ -219,13 +224,7 @@ def test_a_monorepo_package_reads_only_its_own_commits(make_repo: RepoBuilder) -
 
 def test_package_option_selects_the_package_from_anywhere(make_repo: RepoBuilder) -> None:
     """--package NAME from the top is -C into its folder; an unknown name is exit 2."""
-    repo = make_repo(
-        {
-            "pyproject.toml": PYPROJECT,
-            "backend/pyproject.toml": PYPROJECT.replace('"demo"', '"backend"'),
-        },
-        tags=("v1.2.3", "backend-v0.1.0"),
-    )
+    repo = _backend_repo(make_repo)
     mine = commit(repo, "fix: backend fix", folder="backend")
     commit(repo, "feat: top-level feature")
     result = run_releasekit(repo.path, "notes", "--package", "backend", "--from-commits")

@@ -419,7 +419,7 @@ def _plan_package(
     git = Git(package.root)
     settings = resolve_settings(project, env=env)
     name = static_name(project)
-    history = read_history(git, project, settings, name)
+    history = read_history(git, project, settings, name, workspace)
     latest = history.latest
     sources = find_sources(project, settings, latest_tag=latest.version if latest else None)
     _report_reading(reporter, project, env, history, sources)

@@ -18,7 +18,7 @@ import shlex
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -26,6 +26,9 @@ from packaging.version import InvalidVersion, Version
 from releasekit.config import Project, Settings
 from releasekit.errors import ConfigError
 from releasekit.git import Git
+
+if TYPE_CHECKING:
+    from releasekit.packages import Workspace
 
 DEFAULT_FORMAT = "v{version}"
 # A package of a monorepo: its name first, so that the packages' tags never collide.
@@ -361,17 +364,21 @@ def _format(
     return TagFormat(default, "default", pattern), None
 
 
-def _place(git: Git | None, project: Project) -> tuple[bool, bool, frozenset[str]]:
+def _place(
+    git: Git | None, project: Project, workspace: Workspace | None
+) -> tuple[bool, bool, frozenset[str]]:
     """Where the project sits: in a monorepo or not, below its top or not, and its packages.
 
     The packages are the normalized names of every package of the monorepo (empty otherwise),
-    for tags that name a package by the end of its name.
+    for tags that name a package by the end of its name. ``workspace`` is the caller's, when it
+    already found the packages; else they are found here.
     """
     if git is None:
         return False, False, frozenset()
-    from releasekit.packages import discover  # noqa: PLC0415  # packages imports this module
+    if workspace is None:
+        from releasekit.packages import discover  # noqa: PLC0415  # packages imports this module
 
-    workspace = discover(project.root)
+        workspace = discover(project.root)
     if not workspace.is_monorepo:
         return False, False, frozenset()
     package = workspace.containing(project.root)
@@ -415,7 +422,11 @@ def _partial_tags(tags: list[ReleaseTag], commits: Mapping[str, str]) -> set[str
 
 
 def read_history(
-    git: Git | None, project: Project, settings: Settings, name: str | None
+    git: Git | None,
+    project: Project,
+    settings: Settings,
+    name: str | None,
+    workspace: Workspace | None = None,
 ) -> ReleaseHistory:
     """The project's tag format and release tags; ``git`` is ``None`` outside a repository.
 
@@ -429,7 +440,7 @@ def read_history(
     each walk costs tens of milliseconds, so nothing is walked twice.
     """
     scm = _scm_filter(project)
-    monorepo, member, packages = _place(git, project)
+    monorepo, member, packages = _place(git, project, workspace)
     default = with_name(MONOREPO_FORMAT if monorepo else DEFAULT_FORMAT, name or "package")
     setting = with_name(settings.tag_format, name) if settings.tag_format is not None else None
     head = git.head() if git is not None else None

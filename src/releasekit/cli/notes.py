@@ -188,8 +188,8 @@ def _from_commits(obj: Context, *, every: bool) -> None:
             hint="commit with Conventional Commits messages (feat: ..., fix: ...)",
         )
     settings = resolve_settings(project, env=os.environ)
-    history = read_history(git, project, settings, static_name(project))
     workspace = discover(obj.root)
+    history = read_history(git, project, settings, static_name(project), workspace)
     package = workspace.containing(obj.root) if workspace.is_monorepo else None
     # A package of a monorepo: only the commits touching its own files (pathspecs from the top).
     paths = workspace.pathspec(package) if package is not None else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import shlex
 import sys
 from typing import TYPE_CHECKING
 
@@ -183,8 +184,6 @@ def prepare(
 
 def _applying_command() -> str:
     """The dry run's command line without the dry run: the same selection, -C and bump."""
-    import shlex
-
     words = [word for word in sys.argv[1:] if word not in ("--dry-run", "-n", "--json")]
     return shlex.join(["releasekit", *words])
 
@@ -321,13 +320,6 @@ def _show_plan(console: Console, plan: ReleasePlan) -> None:
         console.info(f"  {number}. {action.describe()}")
 
 
-def _quoted(text: str) -> str:
-    """``text`` as one shell word."""
-    import shlex
-
-    return shlex.quote(text)
-
-
 def _decided(bump: str | None, commits: int | None) -> str:
     """What ``auto`` decided, after the versions: `` (auto: minor, from 12 commits)``."""
     if bump is None:
@@ -373,7 +365,7 @@ def _next_steps(plan: ReleasePlan) -> list[str]:
         select = f"--package {release.name} " if release.path != "." else ""
         title = f"{release.name} {release.new}" if len(tagged) > 1 else str(release.new)
         steps.append(
-            f"Create the release: gh release create {release.tag} --title {_quoted(title)} "
+            f"Create the release: gh release create {release.tag} --title {shlex.quote(title)} "
             f'--notes "$(releasekit notes {select}{release.new})"'
         )
     web = _web_root(plan)
