@@ -70,13 +70,19 @@ def uv(url: str, files: list[Path]) -> tuple[list[str], dict[str, str]]:
     return [*command, *map(str, files)], env
 
 
-def releasekit(jobs: int | None) -> Command:
-    """``releasekit publish``, with ``jobs`` parallel uploads or its default; lookups, verify on."""
+def releasekit(jobs: int | None, source: Path | None = None) -> Command:
+    """``releasekit publish``, with ``jobs`` parallel uploads or its default; lookups, verify on.
+
+    ``source``: another tree's ``src`` folder, run in place of the installed package (a
+    baseline measured in the same run, so that both meet the same load).
+    """
 
     def command(url: str, files: list[Path]) -> tuple[list[str], dict[str, str]]:
         argv = [str(BIN / "releasekit"), "-q", "publish", "--repository-url", url]
         argv += [] if jobs is None else ["--jobs", str(jobs)]
         env = {"RELEASEKIT_TOKEN": TOKEN, "RELEASEKIT_INDEX_URL": url.rstrip("/") + "/simple/"}
+        if source is not None:
+            env["PYTHONPATH"] = str(source)
         return [*argv, *map(str, files)], env
 
     return command
@@ -219,7 +225,15 @@ def main() -> None:
     parser.add_argument("--skip-slow", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--megabytes", type=int, default=300)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also run the releasekit in this src folder (e.g. a copy of an older tree) "
+        "in the plain scenario, as 'releasekit publish, baseline'",
+    )
     args = parser.parse_args()
+    source = args.baseline.resolve() if args.baseline is not None else None  # before chdir
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         # The tools run in a folder with no project, so that all three do the same work; inside
@@ -228,10 +242,13 @@ def main() -> None:
         print(table("start-up", startup(max(args.rounds, 10)), memory=False))
         files = make.release(work / "dist", wheels=40, sdist_too=False)
         tools: dict[str, Command] = {"twine upload": twine, "uv publish": uv}
+        baseline = (
+            {} if source is None else {"releasekit publish, baseline": releasekit(None, source)}
+        )
         plain = run_scenario(
             "plain",
             files,
-            {**tools, "releasekit publish": releasekit(None)},
+            {**tools, **baseline, "releasekit publish": releasekit(None)},
             direct,
             args.rounds,
             work,

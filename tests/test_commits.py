@@ -26,7 +26,7 @@ from releasekit.commits import (
 from releasekit.errors import GitError
 from releasekit.git import Git
 from releasekit.tags import ReleaseTag
-from tests.support import Repo, RepoBuilder, git
+from tests.support import Counter, Repo, RepoBuilder, git
 
 HASH = "0123456789abcdef0123456789abcdef01234567"
 
@@ -387,24 +387,6 @@ def test_merge_commit_is_read_by_its_title(message: str) -> None:
 # --- real repositories ---------------------------------------------------------------------
 
 
-class Counter:
-    """Counts the git children a Git runner starts and sees end (its ChildWatch seam)."""
-
-    def __init__(self) -> None:
-        self.started_count = 0
-        self.ended_count = 0
-        self.pids: list[int] = []
-
-    def started(self, pid: int) -> None:
-        """One more git child."""
-        self.started_count += 1
-        self.pids.append(pid)
-
-    def ended(self) -> None:
-        """A child ended and was reaped."""
-        self.ended_count += 1
-
-
 @dataclass
 class History:
     """A repository and the commits made in it, by name."""
@@ -643,6 +625,47 @@ def test_read_releases_assigns_each_commit_to_the_oldest_tag(history: History) -
     )
     # Flat in the number of tags: the same few git children for six tags as for one.
     assert counter.started_count <= 5
+
+
+def test_read_releases_with_a_clock_set_wrong(history: History) -> None:
+    """A fork point dated after one of its children comes early in git's order: still right.
+
+    git shows commits newest first by date, so ``f`` (dated 2030) comes before its child ``y``
+    (dated 2020, on a side branch released as v1.1.0). ``f`` is in v1.1.0, the oldest release
+    containing it, not in v1.2.0, which reached it first.
+    """
+
+    def at(date: str, *args: str) -> None:
+        dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        subprocess.run(
+            ["git", *args], cwd=history.repo.path, env={**os.environ, **dates}, check=True
+        )
+
+    for name, date, branch in [("f", "2030", "main"), ("y", "2020", "side"), ("x", "2031", "main")]:
+        if branch == "side":
+            history.repo.git("checkout", "-q", "-b", "side")
+        history.repo.git("checkout", "-q", branch)
+        (history.repo.path / f"{name}.txt").write_text(name)
+        history.repo.git("add", "-A")
+        kind = "fix" if name == "y" else "feat"
+        at(f"{date}-01-01T00:00:00", "commit", "-q", "-m", f"{kind}: {name}")
+        if name == "y":
+            history.tag("v1.1.0")
+    at("2032-01-01T00:00:00", "merge", "-q", "--no-ff", "side", "-m", "Merge side")
+    history.tag("v1.2.0")
+    order = history.repo.git("log", "--format=%s").splitlines()
+    assert order.index("feat: f") < order.index("fix: y")  # the parent before its child
+    tags = [_release(history, name) for name in ("v1.0.0", "v1.1.0", "v1.2.0")]
+    found = [
+        (tag.name if tag else None, sorted(summary(log)))
+        for tag, log in read_releases(history.git, tags)
+    ]
+    assert [
+        (None, []),
+        ("v1.2.0", [("feat", "x")]),
+        ("v1.1.0", [("feat", "f"), ("fix", "y")]),
+        ("v1.0.0", []),
+    ] == found
 
 
 def test_read_releases_with_paths_keeps_the_labels(history: History) -> None:

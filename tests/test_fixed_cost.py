@@ -17,6 +17,7 @@ from releasekit.check import check_files
 from releasekit.index.target import Credentials
 from releasekit.redaction import SecretMasker
 from tests import distfactory as make
+from tests.servers import pypiserver
 from tests.support import LOADED_MODULES
 
 # Run the executable's entry as the installed command does, with an atexit handler and an
@@ -138,3 +139,27 @@ def test_plain_check_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
         "releasekit.build",
     }
     assert [] == sorted(m for m in modules if m in unneeded or m.split(".")[0] in unneeded)
+
+
+def test_publish_leaves_quickly_once_its_threads_have_ended(tmp_path: Path) -> None:
+    """The deadlines' watchdog thread is gone when publish ends: it leaves without teardown."""
+    files = make.release(_folder(tmp_path / "dist"), wheels=3, sdist_too=True)
+    packages = _folder(tmp_path / "packages")
+    with pypiserver(packages) as url:
+        run = subprocess.run(
+            [sys.executable, "-c", _ENTRY, "publish", "--repository-url", url, *map(str, files)],
+            cwd=tmp_path,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("RELEASEKIT_")},
+                "RELEASEKIT_TOKEN": "pypi-AgEIcHlwaS5vcmcCJGRlbW8tZml4ZWQtY29zdA",
+                "RELEASEKIT_INDEX_URL": url + "simple/",
+            },
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert 0 == run.returncode, run.stderr
+    assert 4 == len(list(packages.iterdir()))
+    assert run.stdout.rstrip().endswith("atexit ran"), run.stdout
+    assert "teardown ran" not in run.stderr

@@ -25,6 +25,7 @@ NOT_NEEDED = (
     "releasekit.build",  # the version comparison inside a project only
     "releasekit.dist_versions",
     "multiprocessing",  # worker processes: several reStructuredText descriptions only
+    "urllib3",  # index requests go through http.client (releasekit.index.http)
 )
 
 

@@ -11,6 +11,7 @@ import pty
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -464,6 +465,37 @@ def test_check_errors_stop_the_upload(tmp_path: Path) -> None:
     assert "error: the check found" in run.stderr
     assert "nothing was uploaded" in run.stderr
     assert bad.name in run.stdout
+
+
+def test_a_failed_check_neither_waits_for_nor_reports_the_lookup(tmp_path: Path) -> None:
+    """A bad file stops the run with the check's findings at once, whatever the index does.
+
+    The index is asked only after the whole check passed: a run whose check failed neither
+    waits for the index's silence (30 s here) nor reports it.
+    """
+    bad = make.wheel(tmp_path, fields=make.with_fields(set_={"Summary": "x" * 600}))
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        index = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        started = time.monotonic()
+        run = upload(
+            tmp_path,
+            index,
+            "--skip-existing",
+            str(bad),
+            env={
+                "RELEASEKIT_TOKEN": TOKEN,
+                "RELEASEKIT_INDEX_URL": index + "simple/",
+                "RELEASEKIT_REQUEST_TIMEOUT": "30",
+            },
+        )
+        seconds = time.monotonic() - started
+    assert 1 == run.returncode, run.stderr
+    assert "error: the check found 1 error(s); nothing was uploaded" in run.stderr
+    assert "summary-too-long" in run.stdout
+    assert "cannot tell which files exist" not in run.stderr
+    assert seconds < 15  # the lookup would hold it 30 s; loose for a loaded machine
 
 
 def test_rejected_upload_is_final_and_holds_the_rest_back(tmp_path: Path) -> None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.version import Version
 
 from releasekit.errors import GitError
-from releasekit.git import Git
+from releasekit.git import Git, Started
 from releasekit.tags import ReleaseTag
 from releasekit.versioning import Bump
 
@@ -448,9 +447,9 @@ def _short_of(exclude: Sequence[str]) -> str:
     return f"before the release tags ({names}) that mark where the changes to release begin"
 
 
-def _split(record: bytes) -> tuple[str, list[str], str] | None:
+def _split(record: str) -> tuple[str, list[str], str] | None:
     """(hash, parents, message) of one ``_RECORD``; ``None`` for anything else."""
-    commit, _, rest = record.decode("utf-8", errors="replace").partition("\x1f")
+    commit, _, rest = record.partition("\x1f")
     parents, separated, message = rest.partition("\x1f")
     if not separated:
         return None
@@ -470,11 +469,17 @@ class _Range:
         self.merges = 0
 
     def add(self, commit: str, merge: bool, message: str) -> None:
+        skipped = merge and not self.include_merges
+        self.add_parsed(commit, merge, None if skipped else parse_message(commit, message))
+
+    def add_parsed(
+        self, commit: str, merge: bool, result: tuple[Change, ...] | Malformed | None
+    ) -> None:
+        """A commit parsed already (``None``: a merge that ``add`` did not parse)."""
         self.commits += 1
-        if merge and not self.include_merges:
+        if result is None or (merge and not self.include_merges):
             self.merges += 1
             return
-        result = parse_message(commit, message)
         self.read.append((commit, result))
         if isinstance(result, Malformed):
             self.malformed.append(result)
@@ -569,6 +574,24 @@ def _walk(git: Git, *args: str, stdin: str = "") -> Iterator[Iterator[bytes]]:
         records.close()
 
 
+def _commits(
+    git: Git, walk: Sequence[str], stdin: str, short: str
+) -> Iterator[tuple[str, list[str], str]]:
+    """(hash, parents, message) of each commit ``git log WALK`` reads, as git writes them.
+
+    Raises ``HistoryMissing`` (saying ``short``) when a shallow clone's history ends first.
+    """
+    boundary = _shallow_boundary(git)
+    with _walk(git, _RECORD, *walk, stdin=stdin) as log:
+        for record in log:
+            split = _split(record.decode("utf-8", errors="replace"))
+            if split is None:
+                continue
+            if split[0] in boundary:
+                raise _history_missing(git, split[0], short)
+            yield split
+
+
 def _has_commits(git: Git) -> bool:
     return git.head() is not None
 
@@ -588,18 +611,12 @@ def read_log(
     and skipped unless ``include_merges``. Raises ``HistoryMissing`` when a shallow clone's
     history ends before the walk does.
     """
-    boundary = _shallow_boundary(git)
     found = _Range(include_merges)
     try:
-        with _walk(git, _RECORD, "--stdin", *_pathspecs(paths), stdin=_revisions(exclude)) as log:
-            for record in log:
-                split = _split(record)
-                if split is None:
-                    continue
-                commit, parents, message = split
-                if commit in boundary:
-                    raise _history_missing(git, commit, _short_of(exclude))
-                found.add(commit, len(parents) > 1, message)
+        walk = ("--stdin", *_pathspecs(paths))
+        revisions = _revisions(exclude)
+        for commit, parents, message in _commits(git, walk, revisions, _short_of(exclude)):
+            found.add(commit, len(parents) > 1, message)
     except HistoryMissing:
         raise
     except GitError:
@@ -609,35 +626,107 @@ def read_log(
     return found.log()
 
 
-class _Touching:
-    """The commits reachable from HEAD that change ``paths``, as ``git log -- paths`` sees it.
+class HistoryWalk:
+    """Every commit reachable from HEAD, parsed as git walks the history.
 
-    Read on a thread: git walks the paths on one core while the main pass runs on the other
-    (with ``--topo-order`` and no commit-graph, git's main walk writes nothing until its end).
+    git's default order streams: each message is parsed while git walks on, on another core
+    (``--topo-order`` would make git walk everything before writing anything, and the parsing
+    would wait for it). The releases are assigned afterwards from the parents (see
+    ``_release_ranks``). The commits found also say which tags are reachable from HEAD, so no
+    ``tag --merged`` walk of the same history is needed (``reachable``). With ``paths``, a second
+    walk (``git log -- paths``), started at once, says which commits touch them. Leaving the
+    ``with`` block stops git; a repository without commits has no records.
     """
 
-    def __init__(self, git: Git, paths: Sequence[str]) -> None:
-        self._found: set[str] = set()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._read, args=(git, paths), daemon=True)
-        self._thread.start()
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self._touching: Started | None = None
+        self._records: list[tuple[str, list[str], tuple[Change, ...] | Malformed]] | None = None
 
-    def _read(self, git: Git, paths: Sequence[str]) -> None:
-        try:
-            with _walk(git, "--format=%H", "HEAD", *_pathspecs(paths)) as log:
-                self._found = {record.decode("ascii", errors="replace").strip() for record in log}
-        except BaseException as exc:  # handed to the main thread by ``commits``
-            self._error = exc
+    def __enter__(self) -> HistoryWalk:
+        return self
 
-    def wait(self) -> None:
-        """Let the walk finish (its git child is reaped): nothing runs on after the caller."""
-        self._thread.join()
+    def __exit__(self, *exc_info: object) -> None:
+        if self._touching is not None:
+            self._touching.__exit__(*exc_info)
 
-    def commits(self) -> set[str]:
-        """The commits, once ``wait`` returned; git's failure is raised here."""
-        if self._error is not None:
-            raise self._error
-        return self._found
+    def only(self, paths: Sequence[str]) -> None:
+        """Count only the commits touching ``paths`` (pathspecs from the top); none: all."""
+        if paths and self._touching is None:
+            self._touching = self.git.start(*_LOG, "--format=%H", "HEAD", *_pathspecs(paths))
+
+    def records(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:
+        """(hash, parents, entries) of each commit, newest first (merges too).
+
+        Raises ``HistoryMissing`` in a shallow clone, whose history ends before the walk does.
+        """
+        if self._records is None:
+            self._records = self._read() if _has_commits(self.git) else []
+        return self._records
+
+    def _read(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:
+        short = "so the commits of every release cannot be read"
+        return [
+            (commit, parents, parse_message(commit, message))
+            for commit, parents, message in _commits(self.git, ("HEAD",), "", short)
+        ]
+
+    def reachable(self) -> set[str]:
+        """The commits reachable from HEAD."""
+        return {commit for commit, _, _ in self.records()}
+
+    def touching(self) -> set[str] | None:
+        """The commits that touch the paths; ``None`` without paths (every commit counts)."""
+        if self._touching is None:
+            return None
+        return {commit.strip() for commit in self._touching.result().stdout.split("\0")} - {""}
+
+
+def _release_ranks(
+    records: Sequence[tuple[str, list[str], object]], tagged: Mapping[str, int], unreleased: int
+) -> list[int]:
+    """Each record's release: the rank of the oldest release tag it is reachable from.
+
+    A commit is in the lowest of its own tag's rank and its children's ranks, so children are
+    taken before parents: in git's order when no parent comes before a child (a clock set
+    wrong makes git show a parent early), else in an order sorted here (Kahn's algorithm).
+    """
+    if not tagged:
+        return [unreleased] * len(records)  # nothing released yet: no order to work out
+    index = {commit: position for position, (commit, _, _) in enumerate(records)}
+    order: Sequence[int] = range(len(records))
+    if any(
+        index.get(parent, position) < position
+        for position, (_, parents, _) in enumerate(records)
+        for parent in parents
+    ):
+        children = dict.fromkeys(index, 0)
+        for _, parents, _ in records:
+            for parent in parents:
+                if parent in children:
+                    children[parent] += 1
+        ready = [index[commit] for commit, count in children.items() if count == 0]
+        ready.reverse()
+        sorted_order: list[int] = []
+        while ready:
+            position = ready.pop()
+            sorted_order.append(position)
+            for parent in records[position][1]:
+                if parent in children:
+                    children[parent] -= 1
+                    if children[parent] == 0:
+                        ready.append(index[parent])
+        order = sorted_order
+    ranks = [unreleased] * len(records)
+    inherited: dict[str, int] = {}
+    for position in order:
+        commit, parents, _ = records[position]
+        rank = min(tagged.get(commit, unreleased), inherited.pop(commit, unreleased))
+        ranks[position] = rank
+        for parent in parents:
+            if inherited.get(parent, unreleased) > rank:
+                inherited[parent] = rank
+    return ranks
 
 
 def read_releases(
@@ -646,63 +735,43 @@ def read_releases(
     *,
     paths: Sequence[str] = (),
     include_merges: bool = False,
+    walk: HistoryWalk | None = None,
+    commits: Mapping[str, str] | None = None,
 ) -> list[tuple[ReleaseTag | None, CommitLog]]:
     """Every commit reachable from HEAD under the oldest release tag that contains it.
 
-    One ``git log --topo-order`` pass hands each commit to its parents after its children, so
-    the oldest release containing a commit is the lowest of its own tags and its children's
-    releases: no per-tag command, and the cost does not grow with the number of tags. With
-    ``paths``, a second pass (``git log -- paths``) says which commits count. The result is
-    the unreleased commits first (``None``, maybe empty), then every tag, newest first, each
-    with its log (empty for a release with no commits of its own, or not reachable from HEAD).
+    One ``git log`` pass (``HistoryWalk``), and the oldest release containing a commit is the
+    lowest of its own tags and its children's releases: no per-tag command, and the cost does
+    not grow with the number of tags. With ``paths``, only the commits touching them count. The
+    result is the unreleased commits first (``None``, maybe empty), then every tag, newest
+    first, each with its log (empty for a release with no commits of its own, or not reachable
+    from HEAD). ``walk`` is a walk already made (else one is made here); ``commits`` each tag's
+    commit, when already read (else one ``for-each-ref``).
     """
+    if walk is None:
+        with HistoryWalk(git) as own:
+            return read_releases(
+                git, tags, paths=paths, include_merges=include_merges, walk=own, commits=commits
+            )
+    walk.only(paths)
     ranked = sorted(tags, key=lambda tag: tag.version)
     unreleased = len(ranked)
     groups = [_Range(include_merges) for _ in range(unreleased + 1)]
-    result: list[tuple[ReleaseTag | None, CommitLog]] = []
-    if not _has_commits(git):
+    records = walk.records()
+    if not records:
         return [(None, CommitLog()), *((tag, CommitLog()) for tag in reversed(ranked))]
+    commits_of = git.tag_commits() if commits is None else commits
     tagged: dict[str, int] = {}
-    commits_of = git.tag_commits()
     for rank, tag in enumerate(ranked):
         commit = commits_of.get(tag.name)
         if commit is not None:
             tagged.setdefault(commit, rank)
-    boundary = _shallow_boundary(git)
-    touching = _Touching(git, paths) if paths else None
-    # With paths, what the main pass read waits for the paths pass to say which commits count.
-    held: list[tuple[int, str, bool, str]] = []
-    # The lowest release each commit not yet read is contained in, from its children so far.
-    inherited: dict[str, int] = {}
-    try:
-        with _walk(git, "--topo-order", _RECORD, "HEAD") as log:
-            for record in log:
-                split = _split(record)
-                if split is None:
-                    continue
-                commit, parents, message = split
-                if commit in boundary:
-                    raise _history_missing(
-                        git, commit, "so the commits of every release cannot be read"
-                    )
-                label = min(tagged.get(commit, unreleased), inherited.pop(commit, unreleased))
-                for parent in parents:
-                    if inherited.get(parent, unreleased) > label:
-                        inherited[parent] = label
-                merge = len(parents) > 1
-                if touching is None:
-                    groups[label].add(commit, merge, message)
-                else:
-                    held.append((label, commit, merge, message))
-    finally:
-        if touching is not None:
-            touching.wait()
-    if touching is not None:
-        wanted = touching.commits()
-        for label, commit, merge, message in held:
-            if commit in wanted:
-                groups[label].add(commit, merge, message)
-    result.append((None, groups[unreleased].log()))
+    wanted = walk.touching()
+    ranks = _release_ranks(records, tagged, unreleased)
+    for (commit, parents, parsed), rank in zip(records, ranks, strict=True):
+        if wanted is None or commit in wanted:
+            groups[rank].add_parsed(commit, len(parents) > 1, parsed)
+    result: list[tuple[ReleaseTag | None, CommitLog]] = [(None, groups[unreleased].log())]
     result.extend((tag, groups[rank].log()) for rank, tag in reversed(list(enumerate(ranked))))
     return result
 

@@ -147,17 +147,24 @@ class Console:
         self._write(self.err, self.style("error: ", "red", "bold") + message)
 
     def diff(self, text: str) -> None:
-        """A unified diff, coloured like ``git diff``."""
+        """A unified diff, coloured like ``git diff``, written in one piece.
+
+        A first release drafted from 20,000 commits is a diff of 13,000 lines: one write, not a
+        write and a flush per line (which took longer than drafting it).
+        """
         if self.quiet:
             return
+        styled: list[str] = []
         for line in text.splitlines():
             if line.startswith(("+++", "---")):
-                self.print(self.style(line, "bold"))
+                styled.append(self.style(line, "bold"))
             elif line.startswith("@@"):
-                self.print(self.style(line, "cyan"))
+                styled.append(self.style(line, "cyan"))
             elif line.startswith("+"):
-                self.print(self.style(line, "green"))
+                styled.append(self.style(line, "green"))
             elif line.startswith("-"):
-                self.print(self.style(line, "red"))
+                styled.append(self.style(line, "red"))
             else:
-                self.print(line)
+                styled.append(line)
+        if styled:
+            self._write(self.out, "\n".join(styled))

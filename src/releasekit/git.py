@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -24,6 +24,17 @@ from releasekit.redaction import redact_credentials
 _STOP_SECONDS = 10
 # How much of a streamed command's output is read at a time.
 _STREAM_CHUNK = 1 << 16
+# The fetch that checks a branch against its remote (``FETCH REMOTE``): remote-tracking branches
+# only (tags are asked for with ls-remote), and no housekeeping (``git maintenance run --auto``)
+# started on the user's repository by a check.
+FETCH = ("-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags")
+# The tags reachable from HEAD (``tags.read_history``): a walk of the whole history, which
+# commands start ahead (``Git.ahead``) while they read their settings.
+MERGED_TAGS = ("tag", "--list", "--merged", "HEAD")
+# Commands started by ``Git.ahead``, by folder and arguments, until a ``Git.start`` takes them.
+_AHEAD: dict[tuple[str, tuple[str, ...]], Started] = {}
+# Each folder's working-tree top, once found (see ``Git.toplevel``).
+_TOPLEVELS: dict[str, Path] = {}
 # How long an interrupted push may take to finish by itself: a push that ends tells the truth
 # about the remote; one that is stopped halfway leaves the remote's state to chance.
 PUSH_GRACE_SECONDS = 60.0
@@ -102,6 +113,80 @@ def _records(stream: IO[bytes], separator: bytes) -> Iterator[bytes]:
         yield tail
 
 
+def _command(args: tuple[str, ...]) -> str:
+    """The git command ``args`` run, not the ``-c name=value`` settings before it."""
+    words = list(args)
+    while words[:1] == ["-c"]:
+        del words[:2]
+    return words[0] if words else "git"
+
+
+class Started:
+    """A read-only git command started now and collected later, while other work goes on.
+
+    git walks the history (or talks to the remote) on another core while releasekit reads its
+    settings and other git output; ``result`` waits for it. Leaving the ``with`` block without
+    collecting it (an error, an interrupt) stops and reaps the child: nothing runs on after the
+    caller.
+    """
+
+    def __init__(self, git: Git, args: tuple[str, ...], env: Mapping[str, str] | None) -> None:
+        self._git = git
+        self._args = args
+        self._result: Result | None = None
+        # A file, not a pipe: standard output (a whole history, megabytes) is then read in one
+        # go, without polling two pipes, and a chatty stderr can never block git.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115  # closed once git is collected
+        try:
+            self._process: subprocess.Popen[str] | None = subprocess.Popen(
+                ["git", *args],
+                cwd=git.root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                env=None if env is None else {**os.environ, **env},
+            )
+        except FileNotFoundError:
+            self._process = None
+            self._errors.close()
+        if self._process is not None and git.watch is not None:
+            git.watch.started(self._process.pid)
+
+    def _ended(self) -> None:
+        if self._git.watch is not None:
+            self._git.watch.ended()
+
+    def result(self, *, check: bool = True) -> Result:
+        """The command's result, once it has finished; raises ``GitError`` like ``Git.run``."""
+        if self._result is None:
+            if self._process is None:
+                raise GitError("git is not installed", hint="install git and run again")
+            stdout, _ = self._process.communicate()
+            self._ended()
+            self._errors.seek(0)
+            stderr = self._errors.read().decode("utf-8", errors="replace")
+            self._errors.close()
+            self._result = Result(self._process.returncode, stdout, stderr)
+        if check and self._result.returncode != 0:
+            raise GitError(
+                f"git {_command(self._args)} failed: {self._result.last_line}",
+                where=str(self._git.root),
+            )
+        return self._result
+
+    def __enter__(self) -> Started:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process is not None and self._result is None:
+            _stop(self._process, group=False)
+            self._ended()
+            self._errors.close()
+
+
 class Git:
     """Runs git in one working tree."""
 
@@ -164,7 +249,7 @@ class Git:
             self.watch.ended()
         result = Result(process.returncode, stdout, stderr)
         if check and result.returncode != 0:
-            raise GitError(f"git {args[0]} failed: {result.last_line}", where=str(self.root))
+            raise GitError(f"git {_command(args)} failed: {result.last_line}", where=str(self.root))
         return result
 
     def stream(
@@ -219,21 +304,54 @@ class Git:
                 errors.seek(0)
                 stderr = errors.read().decode("utf-8", errors="replace")
                 result = Result(process.returncode, "", stderr)
-                # Name the command, not the ``-c name=value`` settings before it.
-                words = list(args)
-                while words[:1] == ["-c"]:
-                    del words[:2]
-                command = words[0] if words else "git"
-                raise GitError(f"git {command} failed: {result.last_line}", where=str(self.root))
+                raise GitError(
+                    f"git {_command(args)} failed: {result.last_line}", where=str(self.root)
+                )
 
     def output(self, *args: str) -> str:
         """Run ``git ARGS`` and return its stripped standard output."""
         return self.run(*args).stdout.strip()
 
     def toplevel(self) -> Path | None:
-        """The top of the working tree, or ``None`` outside a git repository."""
+        """The top of the working tree, or ``None`` outside a git repository.
+
+        Remembered per folder for the life of the process once found (a folder inside a working
+        tree stays inside it); several steps of one command ask for the same folder.
+        """
+        folder = os.path.abspath(self.root)
+        known = _TOPLEVELS.get(folder)
+        if known is not None:
+            return known
         result = self.run("rev-parse", "--show-toplevel", check=False)
-        return Path(result.stdout.strip()) if result.returncode == 0 else None
+        if result.returncode != 0:
+            return None
+        top = _TOPLEVELS[folder] = Path(result.stdout.strip())
+        return top
+
+    def start(self, *args: str, env: Mapping[str, str] | None = None) -> Started:
+        """Start the read-only ``git ARGS`` now and collect it later (see ``Started``).
+
+        The same command started ahead in the same folder (``ahead``) is taken over instead.
+        """
+        early = _AHEAD.pop((os.path.abspath(self.root), args), None) if env is None else None
+        return early if early is not None else Started(self, args, env)
+
+    @contextlib.contextmanager
+    def ahead(self, *args: str) -> Iterator[None]:
+        """Start the read-only ``git ARGS`` now, for a ``start`` of it later in this block.
+
+        For a walk of the whole history that a step deep inside a command will ask for (the
+        tags reachable from HEAD): git walks while the command reads its settings. The block
+        ends it if no ``start`` took it over; the repository must not change meanwhile.
+        """
+        key = (os.path.abspath(self.root), args)
+        _AHEAD[key] = Started(self, args, None)
+        try:
+            yield
+        finally:
+            left = _AHEAD.pop(key, None)
+            if left is not None:
+                left.__exit__(None, None, None)
 
     def head(self) -> str | None:
         """The commit HEAD points to, or ``None`` in a repository without commits."""
@@ -278,7 +396,7 @@ class Git:
 
     def fetch(self, remote: str) -> None:
         """Update remote-tracking branches (not tags: those are asked for with ls-remote)."""
-        self.run("fetch", "--quiet", "--no-tags", remote)
+        self.run(*FETCH, remote)
 
     def commits_behind(self, upstream_ref: str) -> int:
         """How many commits ``upstream_ref`` has that HEAD lacks."""

@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from packaging.utils import canonicalize_name
-
 from releasekit.errors import UsageError
 from releasekit.git import Git
+from releasekit.names import canonical_name
 from releasekit.project_root import find_project
 
 # Folder names (compared in lower case) whose pyproject.toml files are not releases:
@@ -93,19 +92,19 @@ class Workspace:
 
     def find(self, name: str) -> Package | None:
         """The package called ``name`` (compared as normalized names)."""
-        wanted = canonicalize_name(name)
-        return next((p for p in self.packages if canonicalize_name(p.name) == wanted), None)
+        wanted = canonical_name(name)
+        return next((p for p in self.packages if canonical_name(p.name) == wanted), None)
 
     def named(self, name: str) -> list[Package]:
         """Every package called ``name`` (normalized): more than one when examples collide."""
-        wanted = canonicalize_name(name)
-        return [p for p in self.packages if canonicalize_name(p.name) == wanted]
+        wanted = canonical_name(name)
+        return [p for p in self.packages if canonical_name(p.name) == wanted]
 
     def namesakes(self) -> list[list[Package]]:
         """The groups of packages that share a normalized name, each sorted by path."""
         groups: dict[str, list[Package]] = {}
         for package in self.packages:
-            groups.setdefault(canonicalize_name(package.name), []).append(package)
+            groups.setdefault(canonical_name(package.name), []).append(package)
         return [group for group in groups.values() if len(group) > 1]
 
     def containing(self, root: Path) -> Package | None:

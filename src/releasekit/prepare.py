@@ -40,7 +40,7 @@ from releasekit.errors import (
     UsageError,
 )
 from releasekit.file_changes import FileChange
-from releasekit.git import Git
+from releasekit.git import FETCH, MERGED_TAGS, Git, Started
 from releasekit.packages import Package, Workspace, discover, select
 from releasekit.plan import (
     Action,
@@ -150,11 +150,15 @@ def _preflight(
     releases: Sequence[tuple[Version, str | None, ReleaseHistory]],
     paths: list[str],
     warnings: list[str],
+    target: tuple[str, str] | None,
+    fetching: Started | None,
 ) -> list[ReleaseError]:
     """Every precondition of the release, checked before the first write; all failures returned.
 
     ``releases`` holds each package's new version, tag (``None``: not tagging) and history.
     Checks that cannot run (a dry run with the remote out of reach) add to ``warnings``.
+    ``target`` is the push target (``_push_target``); ``fetching`` the fetch from it, started
+    while the release was being planned.
     """
     tags = [tag for _, tag, _ in releases if tag is not None]
     problems: list[ReleaseError] = []
@@ -186,11 +190,13 @@ def _preflight(
                 hint=f"git switch {wanted[0]}, or set release-branch in [tool.releasekit]",
             )
         )
-    target = _push_target(git)
     if target is not None:
         remote, remote_branch = target
         try:
-            git.fetch(remote)
+            if fetching is None:
+                git.fetch(remote)
+            else:
+                fetching.result()
         except GitError as exc:
             if options.dry_run:
                 warnings.append(
@@ -599,90 +605,106 @@ def plan_release(
         raise GitError(
             "not inside a git repository", where=str(root), hint="run git init, or pass -C DIR"
         )
-    workspace = discover(root)
-    packages = select(workspace, root=root, package=options.package, every=options.every)
-    several = len(packages) > 1
-    base = top if several else packages[0].root
-    git = Git(base)
-    target = _push_target(git)
-    remote_url = git.remote_url(target[0]) if target else None
-
-    plans, skipped = _plan_packages(
-        packages, options, workspace=workspace, remote_url=remote_url, env=env, reporter=reporter
-    )
-    settings = plans[0].settings if not several else load_settings(top, env)
-    warnings = [
-        f"{plan.release.name}: {warning}" if several else warning
-        for plan in plans
-        for warning in plan.warnings
-    ]
-    problems = [problem for plan in plans for problem in plan.problems]
-    edits = [edit for plan in plans for edit in plan.edits]
-    real_paths, link_problems = _real_files(base, git, edits)
-    problems.extend(link_problems)
-    package_paths: list[list[str]] = []
-    for plan in plans:
-        paths = [os.path.relpath(real_paths[edit.path], base) for edit in plan.edits]
-        build = plan.changelog.build
-        paths.extend(os.path.relpath(part.path, base) for part in (build.parts if build else []))
-        package_paths.append(paths)
-    all_paths = [path for paths in package_paths for path in paths]
-    wants_tag = options.commit and options.tag
-    problems.extend(
-        _preflight(
-            git,
-            settings,
+    with contextlib.ExitStack() as running:
+        if not selecting:
+            # git finds the tags on HEAD's line while the project and its settings are read.
+            running.enter_context(git.ahead(*MERGED_TAGS))
+        workspace = discover(root)
+        packages = select(workspace, root=root, package=options.package, every=options.every)
+        several = len(packages) > 1
+        base = top if several else packages[0].root
+        git = Git(base)
+        target = _push_target(git)
+        remote_url = git.remote_url(target[0]) if target else None
+        # The remote is asked while the release is planned (the history read, the files edited).
+        fetching = running.enter_context(git.start(*FETCH, target[0])) if target else None
+        plans, skipped = _plan_packages(
+            packages,
             options,
-            releases=[
-                (plan.release.new, plan.tag_name if wants_tag else None, plan.history)
-                for plan in plans
-            ],
-            paths=all_paths,
-            warnings=warnings,
+            workspace=workspace,
+            remote_url=remote_url,
+            env=env,
+            reporter=reporter,
         )
-    )
-    if problems:
-        raise PreflightError(problems)
+        settings = plans[0].settings if not several else load_settings(top, env)
+        warnings = [
+            f"{plan.release.name}: {warning}" if several else warning
+            for plan in plans
+            for warning in plan.warnings
+        ]
+        problems = [problem for plan in plans for problem in plan.problems]
+        edits = [edit for plan in plans for edit in plan.edits]
+        real_paths, link_problems = _real_files(base, git, edits)
+        problems.extend(link_problems)
+        package_paths: list[list[str]] = []
+        for plan in plans:
+            paths = [os.path.relpath(real_paths[edit.path], base) for edit in plan.edits]
+            build = plan.changelog.build
+            paths.extend(
+                os.path.relpath(part.path, base) for part in (build.parts if build else [])
+            )
+            package_paths.append(paths)
+        all_paths = [path for paths in package_paths for path in paths]
+        wants_tag = options.commit and options.tag
+        problems.extend(
+            _preflight(
+                git,
+                settings,
+                options,
+                releases=[
+                    (plan.release.new, plan.tag_name if wants_tag else None, plan.history)
+                    for plan in plans
+                ],
+                paths=all_paths,
+                warnings=warnings,
+                target=target,
+                fetching=fetching,
+            )
+        )
+        if problems:
+            raise PreflightError(problems)
 
-    writes = tuple(
-        FileChange(real, os.path.relpath(real, base), edit.old.encode(), edit.new.encode())
-        for edit in edits
-        for real in [real_paths[edit.path]]
-    )
-    actions: list[Action] = list(writes)
-    actions.extend(plan.changelog.build for plan in plans if plan.changelog.build)
-    committing, message = _commit_and_tags(
-        git,
-        plans,
-        package_paths,
-        options,
-        per_package=several and settings.commit_per_package,
-        monorepo=workspace.is_monorepo,
-    )
-    actions.extend(committing)
-    tags = [plan.tag_name for plan in plans] if options.commit and wants_tag else []
-    push = _push(git, target, tags) if options.push else None
-    actions.extend([push] if push else [])
-    first = plans[0].release
-    return ReleasePlan(
-        root=base,
-        current=first.current,
-        new=first.new,
-        tag=first.tag,
-        commit_message=message,
-        writes=writes,
-        actions=tuple(actions),
-        sources=first.sources,
-        push_remote=push.remote if push else None,
-        remote_url=remote_url,
-        branch=git.current_branch(),
-        warnings=tuple(warnings),
-        other_diffs=tuple(plan.changelog.build.diff() for plan in plans if plan.changelog.build),
-        head=git.head(),
-        releases=tuple(plan.release for plan in plans),
-        skipped=tuple(skipped),
-        monorepo=workspace.is_monorepo,
-    )
+        writes = tuple(
+            FileChange(real, os.path.relpath(real, base), edit.old.encode(), edit.new.encode())
+            for edit in edits
+            for real in [real_paths[edit.path]]
+        )
+        actions: list[Action] = list(writes)
+        actions.extend(plan.changelog.build for plan in plans if plan.changelog.build)
+        committing, message = _commit_and_tags(
+            git,
+            plans,
+            package_paths,
+            options,
+            per_package=several and settings.commit_per_package,
+            monorepo=workspace.is_monorepo,
+        )
+        actions.extend(committing)
+        tags = [plan.tag_name for plan in plans] if options.commit and wants_tag else []
+        push = _push(git, target, tags) if options.push else None
+        actions.extend([push] if push else [])
+        first = plans[0].release
+        return ReleasePlan(
+            root=base,
+            current=first.current,
+            new=first.new,
+            tag=first.tag,
+            commit_message=message,
+            writes=writes,
+            actions=tuple(actions),
+            sources=first.sources,
+            push_remote=push.remote if push else None,
+            remote_url=remote_url,
+            branch=git.current_branch(),
+            warnings=tuple(warnings),
+            other_diffs=tuple(
+                plan.changelog.build.diff() for plan in plans if plan.changelog.build
+            ),
+            head=git.head(),
+            releases=tuple(plan.release for plan in plans),
+            skipped=tuple(skipped),
+            monorepo=workspace.is_monorepo,
+        )
 
 
 def _push(git: Git, target: tuple[str, str] | None, tags: list[str]) -> Push | None:

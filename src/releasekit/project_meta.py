@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.metadata import parse_email
 from packaging.version import InvalidVersion, Version
 
 from releasekit.cargo import crate_name, manifest_path
@@ -122,6 +121,10 @@ def _ask_backend(project: Project, root: Path) -> ProjectMetadata:
             dist_info = run_hook(
                 copy, "wheel", lambda builder: builder.metadata_path(output), runner
             )
+            # Imported here: packaging.metadata brings the email package and the requirement
+            # parser, which a project that declares its version never needs.
+            from packaging.metadata import parse_email  # noqa: PLC0415
+
             raw, _ = parse_email((Path(dist_info) / "METADATA").read_bytes())
         except BackendFailure as failure:
             raise SourceError(

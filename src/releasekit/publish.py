@@ -36,8 +36,7 @@ from releasekit.check import check_dists
 from releasekit.dists import Dist, file_digests, name_and_version, open_dists
 from releasekit.errors import ConfigError, PreflightError, ReleaseError
 from releasekit.findings import Finding
-from releasekit.index.deadline import Timeouts, abort_requests, guarded_pool
-from releasekit.index.discovery import discover
+from releasekit.index.deadline import Timeouts, abort_requests, guarded_pool, watching
 from releasekit.index.form import upload_fields
 from releasekit.index.simple import IndexFile, IndexLookupError, project_files
 from releasekit.index.target import Target
@@ -250,6 +249,9 @@ class _Index:
         """Find the simple API from the upload URL when no address is known (docs/publish.md)."""
         if self.url is not None:
             return
+        # Imported only here: most runs know the address (given, or derived for PyPI).
+        from releasekit.index.discovery import discover  # noqa: PLC0415
+
         credentials = self._target.credentials
         headers = {"Authorization": credentials.authorization()} if credentials else {}
         found = discover(
@@ -541,20 +543,21 @@ def publish(
     in_flight: set[str] = set()
     progress = {"sending": False}
     try:
-        return _publish(
-            paths,
-            target,
-            options,
-            reporter,
-            masker=masker,
-            policy=policy or RetryPolicy(attempts=options.upload_attempts),
-            sleep=sleep,
-            identity=identity,
-            login=login,
-            results=results,
-            in_flight=in_flight,
-            progress=progress,
-        )
+        with watching():  # one watchdog thread for every request of the run
+            return _publish(
+                paths,
+                target,
+                options,
+                reporter,
+                masker=masker,
+                policy=policy or RetryPolicy(attempts=options.upload_attempts),
+                sleep=sleep,
+                identity=identity,
+                login=login,
+                results=results,
+                in_flight=in_flight,
+                progress=progress,
+            )
     except KeyboardInterrupt as interrupt:
         landed = [r.file for r in results if r.status == "uploaded"]
         maybe = sorted(in_flight - set(landed))

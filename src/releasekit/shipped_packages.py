@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from releasekit.config import Project
+from releasekit.names import canonical_name
 from releasekit.project_meta import static_name
 from releasekit.setuptools_files import read_setup_cfg, read_setup_py
 
@@ -56,7 +55,7 @@ def _strings(value: object) -> list[str]:
 def _import_name(project: Project) -> str | None:
     """The project's name as a module name: lower case, ``-`` and ``.`` as ``_``."""
     name = static_name(project)
-    return canonicalize_name(name).replace("-", "_") if name else None
+    return canonical_name(name).replace("-", "_") if name else None
 
 
 def _module_path(base: Path, dotted: str) -> Path | None:

@@ -11,21 +11,22 @@ history does not block anything; a version tagged anywhere is still never releas
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import re
 import shlex
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from releasekit.config import Project, Settings
 from releasekit.errors import ConfigError
-from releasekit.git import Git
+from releasekit.git import MERGED_TAGS, Git
+from releasekit.names import canonical_name
 
 if TYPE_CHECKING:
     from releasekit.packages import Workspace
@@ -117,6 +118,8 @@ class ReleaseHistory:
     latest: ReleaseTag | None = None
     # Reachable tags above ``latest`` that the project released below afterwards.
     strays: tuple[ReleaseTag, ...] = ()
+    # Every tag of the repository and its commit, as read (release tags or not).
+    commits: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def version_at_head(self) -> Version | None:
@@ -165,7 +168,7 @@ def family(prefix: str, name: str | None) -> Family:
     """Whether a tag prefix names this project, says "release" in general, or names another."""
     if name is not None:
         stem = _NAME_SEPARATOR.sub("", prefix)
-        if stem and canonicalize_name(stem) == canonicalize_name(name):
+        if stem and canonical_name(stem) == canonical_name(name):
             return "name"
     return "generic" if _GENERIC_PREFIX.fullmatch(prefix) else "other"
 
@@ -181,7 +184,7 @@ def names_by_its_end(prefix: str, name: str | None, packages: frozenset[str]) ->
     stem = _NAME_SEPARATOR.sub("", prefix)
     if name is None or not stem:
         return False
-    short, full = canonicalize_name(stem), canonicalize_name(name)
+    short, full = canonical_name(stem), canonical_name(name)
     if not full.endswith("-" + short):
         return False
     return not any(
@@ -382,7 +385,7 @@ def _place(
     if not workspace.is_monorepo:
         return False, False, frozenset()
     package = workspace.containing(project.root)
-    names = frozenset(canonicalize_name(each.name) for each in workspace.packages if each.name)
+    names = frozenset(canonical_name(each.name) for each in workspace.packages if each.name)
     return True, package is not None and package.path != ".", names
 
 
@@ -427,6 +430,8 @@ def read_history(
     settings: Settings,
     name: str | None,
     workspace: Workspace | None = None,
+    *,
+    walked: Collection[str] | None = None,
 ) -> ReleaseHistory:
     """The project's tag format and release tags; ``git`` is ``None`` outside a repository.
 
@@ -437,64 +442,80 @@ def read_history(
     version has one segment, or (a version from tags) none of its release tags has more. Partial
     tags (see ``_partial_tags``) are never releases. Every tag and its commit come from one
     ``for-each-ref``, and the reachable ones from one ``--merged HEAD`` walk: on a long history
-    each walk costs tens of milliseconds, so nothing is walked twice.
+    each walk costs tens of milliseconds, so nothing is walked twice. A caller that has walked
+    the whole history already passes the commits it found as ``walked``: the reachable tags are
+    those on them, and no ``--merged`` walk runs.
     """
     scm = _scm_filter(project)
     monorepo, member, packages = _place(git, project, workspace)
     default = with_name(MONOREPO_FORMAT if monorepo else DEFAULT_FORMAT, name or "package")
     setting = with_name(settings.tag_format, name) if settings.tag_format is not None else None
-    head = git.head() if git is not None else None
-    if git is None or head is None:
+    if git is None:
         tag_format, _ = _format(setting, scm, [], default)
         return ReleaseHistory(tag_format)
-    commits = git.tag_commits()
-    generic = not member
-    written = _written_version(project)
-    if written is not None:
-        whole_numbers = len(written.release) == 1
-    else:
-        every = _release_tags(list(commits), name, scm, setting, generic=generic, packages=packages)
-        whole_numbers = all(len(tag.version.release) == 1 for tag in every)
-    merged = git.tags(merged="HEAD")
-    found: list[list[ReleaseTag]] = []
-    # Each set picks its own family (generic tags count where no tag names the project).
-    for names in (merged, list(commits), [tag for tag in merged if commits.get(tag) == head]):
-        chosen = _release_tags(
-            names,
-            name,
-            scm,
-            setting,
-            generic=generic,
-            whole_numbers=whole_numbers,
-            packages=packages,
-        )
-        found.append(chosen)
-    partial = _partial_tags(found[1], commits)
-    reachable, everywhere, at_head = (
-        [tag for tag in chosen if tag.name not in partial] for chosen in found
-    )
-    latest, strays = _latest(git, reachable, commits)
-    tag_format, mismatch = _format(
-        setting, scm, [tag for tag in reachable if tag not in strays], default
-    )
-    if scm is not None and not reachable and mismatch is None:
-        rejected = _release_tags(
-            merged, name, None, None, whole_numbers=whole_numbers, packages=packages
-        )
-        if rejected:
-            mismatch = (
-                f"no tag matches the scm tag filter {scm.pattern!r}; the tags look like "
-                f"{_looks_like(rejected)} (fix the filter, or set tag-format)"
+    # The reachability walk reads every commit (no commit-graph in most clones): it runs on
+    # another core while the tags and the written version are read here.
+    merging = git.start(*MERGED_TAGS) if walked is None else None
+    with merging or contextlib.nullcontext():
+        head = git.head()
+        if head is None:
+            tag_format, _ = _format(setting, scm, [], default)
+            return ReleaseHistory(tag_format)
+        commits = git.tag_commits()
+        generic = not member
+        written = _written_version(project)
+        if written is not None:
+            whole_numbers = len(written.release) == 1
+        else:
+            every = _release_tags(
+                list(commits), name, scm, setting, generic=generic, packages=packages
             )
-    return ReleaseHistory(
-        tag_format,
-        tuple(reachable),
-        tuple(everywhere),
-        tuple(at_head),
-        mismatch,
-        latest,
-        strays,
-    )
+            whole_numbers = all(len(tag.version.release) == 1 for tag in every)
+        merged = (
+            merging.result().stdout.strip().splitlines()
+            if merging is not None
+            else [tag for tag, commit in commits.items() if commit in (walked or ())]
+        )
+        found: list[list[ReleaseTag]] = []
+        # Each set picks its own family (generic tags count where no tag names the project).
+        for names in (merged, list(commits), [tag for tag in merged if commits.get(tag) == head]):
+            chosen = _release_tags(
+                names,
+                name,
+                scm,
+                setting,
+                generic=generic,
+                whole_numbers=whole_numbers,
+                packages=packages,
+            )
+            found.append(chosen)
+        partial = _partial_tags(found[1], commits)
+        reachable, everywhere, at_head = (
+            [tag for tag in chosen if tag.name not in partial] for chosen in found
+        )
+        latest, strays = _latest(git, reachable, commits)
+        tag_format, mismatch = _format(
+            setting, scm, [tag for tag in reachable if tag not in strays], default
+        )
+        if scm is not None and not reachable and mismatch is None:
+            rejected = _release_tags(
+                merged, name, None, None, whole_numbers=whole_numbers, packages=packages
+            )
+            if rejected:
+                mismatch = (
+                    f"no tag matches the scm tag filter {scm.pattern!r}; the tags look like "
+                    f"{_looks_like(rejected)} (fix the filter, or set tag-format)"
+                )
+        return ReleaseHistory(
+            tag_format,
+            tuple(reachable),
+            tuple(everywhere),
+            tuple(at_head),
+            mismatch,
+            latest,
+            strays,
+            commits,
+        )
 
 
 def _latest(

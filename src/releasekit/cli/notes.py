@@ -9,6 +9,7 @@ changelog from every release tag's commits; neither writes anything.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -17,9 +18,11 @@ from releasekit.cli import Context
 
 if TYPE_CHECKING:
     from releasekit.changelog import Changelog
-    from releasekit.commits import CommitLog
+    from releasekit.commits import CommitLog, HistoryWalk
+    from releasekit.config import Settings
     from releasekit.console import Console
-    from releasekit.git import Git
+    from releasekit.git import Git, Result, Started
+    from releasekit.tags import ReleaseHistory
 
 
 @click.command(
@@ -118,9 +121,12 @@ def _remote_url(git: Git) -> str | None:
     return git.remote_url("origin") if "origin" in git.remotes() else None
 
 
-def _tag_dates(git: Git) -> dict[str, str]:
-    """Every tag's date (an annotated tag's own, else its commit's), in one git call."""
-    listed = git.run("for-each-ref", "--format=%(refname) %(creatordate:short)", "refs/tags")
+# Every tag's date (an annotated tag's own, else its commit's), in one git call.
+_TAG_DATES = ("for-each-ref", "--format=%(refname) %(creatordate:short)", "refs/tags")
+
+
+def _tag_dates(listed: Result) -> dict[str, str]:
+    """The dates ``_TAG_DATES`` listed, by tag name."""
     dates: dict[str, str] = {}
     for line in listed.stdout.splitlines():
         ref, _, date = line.rpartition(" ")
@@ -160,28 +166,52 @@ def _project_changelog(obj: Context) -> Changelog | None:
 
 def _from_commits(obj: Context, *, every: bool) -> None:
     """Draft notes from the commits: the next release's, or (``every``) a whole changelog."""
+    from releasekit.config import load_project
+    from releasekit.git import MERGED_TAGS, Git
+
+    # Outside any project "no pyproject.toml found" (exit 2) is the answer.
+    load_project(obj.root)
+    git = Git(obj.root)
+    if git.toplevel() is None:
+        from releasekit.errors import GitError
+
+        raise GitError(
+            "not inside a git repository", where=str(obj.root), hint="run git init, or pass -C DIR"
+        )
+    if every:
+        with git.start(*_TAG_DATES) as dates:
+            _whole_changelog(obj, git, dates)
+        return
+    # git finds the tags on HEAD's line while the rest is imported and the settings are read.
+    with git.ahead(*MERGED_TAGS):
+        _next_notes(obj, git)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What drafting from the commits reads first: the release tags, settings, package, style."""
+
+    history: ReleaseHistory
+    settings: Settings
+    paths: list[str]  # the package's pathspecs (from the top); none for the whole repository
+    log_git: Git  # where its history is read
+    remote_url: str | None
+    changelog: Changelog | None
+    for_package: str  # " for NAME" in messages about a package, else ""
+    types: str  # the commit types the changelog lists, for messages
+
+
+def _read(obj: Context, git: Git, walk: HistoryWalk | None) -> _Found:
+    """The release tags (reachable ones from ``walk`` when given), settings and package."""
     from releasekit.auto_version import NothingToRelease
-    from releasekit.changelog_draft import (
-        Release,
-        draft,
-        notes_body,
-        render_changelog,
-        section_map,
-    )
-    from releasekit.commits import read_log, read_releases
+    from releasekit.changelog_draft import section_map
     from releasekit.config import load_project, resolve_settings
-    from releasekit.errors import GitError
     from releasekit.git import Git
     from releasekit.packages import discover
     from releasekit.project_meta import static_name
     from releasekit.tags import read_history
 
     project = load_project(obj.root)
-    git = Git(obj.root)
-    if git.toplevel() is None:
-        raise GitError(
-            "not inside a git repository", where=str(obj.root), hint="run git init, or pass -C DIR"
-        )
     if git.head() is None:
         raise NothingToRelease(
             "nothing releasable: the repository has no commits yet",
@@ -189,39 +219,86 @@ def _from_commits(obj: Context, *, every: bool) -> None:
         )
     settings = resolve_settings(project, env=os.environ)
     workspace = discover(obj.root)
-    history = read_history(git, project, settings, static_name(project), workspace)
+    # The whole history first (parsed as git walks it): the commits it reaches say which tags
+    # are on HEAD's line, with no walk of the history just for that.
+    walked = walk.reachable() if walk is not None else None
     package = workspace.containing(obj.root) if workspace.is_monorepo else None
-    # A package of a monorepo: only the commits touching its own files (pathspecs from the top).
-    paths = workspace.pathspec(package) if package is not None else []
-    log_git = Git(workspace.top) if package is not None else git
-    for_package = f" for {package.name}" if package is not None else ""
     remote_url = _remote_url(git)
     changelog = _project_changelog(obj)
-    sections = settings.changelog_sections
-    types = ", ".join(section_map(sections))
-    if not every:
-        log = read_log(
-            log_git,
-            exclude=[tag.name for tag in history.reachable],
-            paths=paths,
-            include_merges=settings.include_merges,
-        )
-        since = history.latest.name if history.latest else None
-        _report(obj.console, log, f"since {since}" if since else "the whole history")
-        drafted = draft(log.changes, sections=sections, remote_url=remote_url)
-        if not drafted.entries:
-            where = f"since {since}" if since else "in the history"
-            raise NothingToRelease(
-                f"nothing releasable{for_package} {where}: {log.commits} "
-                f"commit{'s' * (log.commits != 1)}, none of a type the changelog lists ({types})",
-                hint="releasekit notes --from-commits -v lists what was read",
-            )
-        obj.console.out.write(notes_body(drafted, changelog))
-        return
-    releases = read_releases(
-        log_git, history.reachable, paths=paths, include_merges=settings.include_merges
+    history = read_history(
+        git,
+        project,
+        settings,
+        static_name(project),
+        workspace,
+        walked=walked,
     )
-    dates = _tag_dates(git)
+    return _Found(
+        history=history,
+        settings=settings,
+        # A package of a monorepo: only the commits touching its own files.
+        paths=workspace.pathspec(package) if package is not None else [],
+        log_git=Git(workspace.top) if package is not None else git,
+        remote_url=remote_url,
+        changelog=changelog,
+        for_package=f" for {package.name}" if package is not None else "",
+        types=", ".join(section_map(settings.changelog_sections)),
+    )
+
+
+def _next_notes(obj: Context, git: Git) -> None:
+    """The next release's notes, drafted from the commits since the latest release tag."""
+    from releasekit.auto_version import NothingToRelease
+    from releasekit.changelog_draft import draft, notes_body
+    from releasekit.commits import read_log
+
+    found = _read(obj, git, None)
+    history, settings = found.history, found.settings
+    log = read_log(
+        found.log_git,
+        exclude=[tag.name for tag in history.reachable],
+        paths=found.paths,
+        include_merges=settings.include_merges,
+    )
+    since = history.latest.name if history.latest else None
+    _report(obj.console, log, f"since {since}" if since else "the whole history")
+    drafted = draft(log.changes, sections=settings.changelog_sections, remote_url=found.remote_url)
+    if not drafted.entries:
+        where = f"since {since}" if since else "in the history"
+        raise NothingToRelease(
+            f"nothing releasable{found.for_package} {where}: {log.commits} "
+            f"commit{'s' * (log.commits != 1)}, none of a type the changelog lists ({found.types})",
+            hint="releasekit notes --from-commits -v lists what was read",
+        )
+    obj.console.out.write(notes_body(drafted, found.changelog))
+
+
+def _whole_changelog(obj: Context, git: Git, dates: Started) -> None:
+    """A whole changelog drafted from every release tag's commits."""
+    from releasekit.commits import HistoryWalk
+
+    with HistoryWalk(git) as walk:
+        _draft_whole(obj, git, walk, dates)
+
+
+def _draft_whole(obj: Context, git: Git, walk: HistoryWalk, dates: Started) -> None:
+    """``_whole_changelog`` once the walk is made: the releases, drafted and rendered."""
+    from releasekit.auto_version import NothingToRelease
+    from releasekit.changelog_draft import Release, draft, render_changelog
+    from releasekit.commits import read_releases
+
+    found = _read(obj, git, walk)
+    history, settings = found.history, found.settings
+    releases = read_releases(
+        found.log_git,
+        history.reachable,
+        include_merges=settings.include_merges,
+        walk=walk,
+        paths=found.paths,
+        commits=history.commits,
+    )
+    dated = _tag_dates(dates.result())
+    sections, remote_url = settings.changelog_sections, found.remote_url
     drafted_releases: list[Release] = []
     for tag, log in releases:
         _report(obj.console, log, tag.name if tag is not None else "unreleased")
@@ -229,7 +306,7 @@ def _from_commits(obj: Context, *, every: bool) -> None:
             Release(
                 tag.name if tag is not None else None,
                 str(tag.version) if tag is not None else None,
-                dates.get(tag.name) if tag is not None else None,
+                dated.get(tag.name) if tag is not None else None,
                 draft(log.changes, sections=sections, remote_url=remote_url),
             )
         )
@@ -242,10 +319,10 @@ def _from_commits(obj: Context, *, every: bool) -> None:
     )
     if not any(release.draft.entries for release in drafted_releases) and not history.reachable:
         raise NothingToRelease(
-            f"nothing releasable{for_package} in the history: no release tags, and no commit "
-            f"of a type the changelog lists ({types})",
+            f"nothing releasable{found.for_package} in the history: no release tags, and no "
+            f"commit of a type the changelog lists ({found.types})",
             hint="releasekit notes --from-commits -v lists what was read",
         )
-    flavor = changelog.flavor if changelog is not None else "markdown"
+    flavor = found.changelog.flavor if found.changelog is not None else "markdown"
     remote = drafted_releases[0].draft.remote if drafted_releases else None
     obj.console.out.write(render_changelog(drafted_releases, flavor, remote))

@@ -1,13 +1,17 @@
 """Time limits for talking to an index: connect, silence, and an overall deadline per request.
 
-urllib3's timeouts bound each socket operation only, so a server that trickles a byte every few
+Socket timeouts bound each socket operation only, so a server that trickles a byte every few
 seconds, or one header line at a time, never trips them. Here each request runs under a
-deadline: a timer that, when it fires, shuts the request's socket down, which makes the blocked
-read or write return at once in whichever thread is waiting. The same cut serves an interrupt:
+deadline that, when it passes, shuts the request's socket down, which makes the blocked read or
+write return at once in whichever thread is waiting. The same cut serves an interrupt:
 ``abort_requests`` ends every request in flight, so that Ctrl-C never waits for a stalled upload.
 
-Connections must come from ``guarded_pool``: its connections tell the running deadline which
-socket is theirs.
+One watchdog thread keeps every running deadline: it sleeps until the nearest is due. (A timer
+thread per request cost a thread start for each upload, 1-3 ms when the uploading threads hold
+the interpreter.) It ends when no deadline runs, unless ``watching`` keeps it for a batch.
+
+Connections must come from ``guarded_pool`` (``index.http``): they tell the running deadline
+which socket is theirs.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+if TYPE_CHECKING:
+    from releasekit.index.http import Pool
 
 KIB = 1024
 
@@ -40,9 +44,9 @@ class Timeouts:
     request: float = 120.0
     min_upload_speed: float = 64.0 * KIB  # bytes per second
 
-    def socket_timeouts(self) -> urllib3.Timeout:
-        """The per-operation limits, as urllib3 takes them."""
-        return urllib3.Timeout(connect=self.connect, read=self.read)
+    def socket_timeouts(self) -> tuple[float, float]:
+        """The per-operation limits: (connect, each read or write), as ``index.http`` takes them."""
+        return (self.connect, self.read)
 
     def upload_deadline(self, size: int) -> float:
         """Seconds one upload attempt of ``size`` bytes may take in all."""
@@ -71,19 +75,24 @@ class RequestAborted(Exception):
         super().__init__("interrupted")
 
 
+class _Connection(Protocol):
+    """What a deadline needs of a connection: its socket, once it has one."""
+
+    sock: socket.socket | None
+
+
 class _Watch:
     """One request's deadline: the connection it uses, and whether it was cut."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+        self.due = time.monotonic() + seconds
         self.expired = False
         self.aborted = False
-        self._connection: HTTPConnection | None = None
+        self._connection: _Connection | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
-    def attach(self, connection: HTTPConnection) -> None:
+    def attach(self, connection: _Connection) -> None:
         """``connection`` carries the request now; a request already cut goes no further."""
         with self._lock:
             self._connection = connection
@@ -93,7 +102,8 @@ class _Watch:
         if expired:
             raise DeadlinePassed(self.seconds)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        """The deadline passed: cut the request."""
         with self._lock:
             self.expired = True
         self._cut()
@@ -113,17 +123,78 @@ class _Watch:
             with contextlib.suppress(OSError):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
-    def start(self) -> None:
-        self._timer.start()
 
-    def stop(self) -> None:
-        self._timer.cancel()
+class _Watchdog:
+    """The thread that cuts requests at their deadlines: one for all, while any runs."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._watches: set[_Watch] = set()
+        self._thread: threading.Thread | None = None
+        self._kept = 0  # ``watching`` blocks running: the thread stays between requests
+
+    def add(self, watch: _Watch) -> None:
+        """Watch ``watch`` from now on; the thread starts if none runs."""
+        with self._changed:
+            self._watches.add(watch)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="releasekit-deadlines", daemon=True
+                )
+                self._thread.start()
+            else:
+                self._changed.notify()
+
+    def remove(self, watch: _Watch) -> None:
+        """Stop watching ``watch``; with nothing left to watch, the thread ends."""
+        with self._changed:
+            self._watches.discard(watch)
+        self._end_if_idle()
+
+    @contextlib.contextmanager
+    def kept(self) -> Iterator[None]:
+        """Keep the thread between the block's requests; it ends after the block, if idle."""
+        with self._changed:
+            self._kept += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._kept -= 1
+            self._end_if_idle()
+
+    def _end_if_idle(self) -> None:
+        """End the thread when nothing is watched and nothing keeps it, and wait for it."""
+        with self._changed:
+            if self._watches or self._kept or self._thread is None:
+                return
+            thread, self._thread = self._thread, None
+            self._changed.notify()
+        if thread is not threading.current_thread():
+            thread.join()
+
+    def _run(self) -> None:
+        """Sleep until the nearest deadline, cut what is due, until told to end."""
+        me = threading.current_thread()
+        with self._changed:
+            while self._thread is me:
+                now = time.monotonic()
+                nearest = None
+                for watch in self._watches:
+                    if watch.expired:
+                        continue
+                    if watch.due <= now:
+                        watch.expire()
+                    elif nearest is None or watch.due < nearest:
+                        nearest = watch.due
+                self._changed.wait(None if nearest is None else nearest - now)
 
 
 _current = threading.local()
 _active: set[_Watch] = set()
 _active_lock = threading.Lock()
 _aborting = threading.Event()
+_watchdog = _Watchdog()
 
 
 def _watches() -> list[_Watch]:
@@ -134,47 +205,46 @@ def _watches() -> list[_Watch]:
     return watches
 
 
-def _attach(connection: HTTPConnection) -> None:
-    """Tell the running thread's deadlines which connection their request uses."""
+def attach(connection: _Connection) -> None:
+    """Tell the running thread's deadlines which connection their request uses.
+
+    Raises ``RequestAborted`` after ``abort_requests``, and ``DeadlinePassed`` when a running
+    deadline has passed: a request already cut goes no further.
+    """
     if _aborting.is_set():
         raise RequestAborted
     for watch in _watches():
         watch.attach(connection)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    """An HTTP connection that reports itself to the running deadline."""
+def pause(seconds: float) -> None:
+    """Wait ``seconds`` before a retry; shorter when this thread's deadline or an interrupt comes.
 
-    def connect(self) -> None:
-        _attach(self)
-        super().connect()
-        _attach(self)  # the deadline may have passed while connecting, before there was a socket
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
-    """An HTTPS connection that reports itself to the running deadline.
-
-    The watched methods come first in the method order, then HTTPSConnection's own.
+    The request after the pause then stops at once (``attach`` raises).
     """
+    if seconds <= 0:
+        return
+    watches = _watches()
+    if watches:
+        seconds = min(seconds, max(0.0, min(w.due for w in watches) - time.monotonic()))
+    _aborting.wait(seconds)
 
 
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
+def guarded_pool(
+    *, maxsize: int = 4, ca_certs: str | None = None, cert_file: str | None = None
+) -> Pool:
+    """A connection pool whose requests ``deadline`` can cut (the arguments as ``Pool`` takes)."""
+    from releasekit.index.http import Pool  # noqa: PLC0415  # http imports this module
+
+    return Pool(maxsize=maxsize, ca_certs=ca_certs, cert_file=cert_file)
 
 
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
+def watching() -> contextlib.AbstractContextManager[None]:
+    """A block (a batch of uploads) whose deadlines share one watchdog thread from start to end.
 
-
-def guarded_pool(**kwargs: Any) -> urllib3.PoolManager:
-    """A ``PoolManager`` whose requests ``deadline`` can cut (``kwargs`` as urllib3 takes them)."""
-    pool = urllib3.PoolManager(**kwargs)
-    pool.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-    return pool
+    Without it the thread ends whenever no request runs, and the next request starts another.
+    """
+    return _watchdog.kept()
 
 
 @contextlib.contextmanager
@@ -192,18 +262,17 @@ def deadline(seconds: float) -> Iterator[None]:
         _active.add(watch)
     if _aborting.is_set():
         watch.aborted = True
-    watch.start()
+    _watchdog.add(watch)
     try:
         yield
     except Exception as exc:
-        watch.stop()
         if watch.aborted:
             raise RequestAborted from exc
         if watch.expired:
             raise DeadlinePassed(seconds) from exc
         raise
     finally:
-        watch.stop()
+        _watchdog.remove(watch)
         _watches().remove(watch)
         with _active_lock:
             _active.discard(watch)

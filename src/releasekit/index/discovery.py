@@ -16,20 +16,19 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
 
-import urllib3
 from packaging.utils import canonicalize_name
 
 from releasekit.index.deadline import DeadlinePassed, Timeouts, deadline, guarded_pool
+from releasekit.index.http import HTTPError, Pool, Response, Retry
 from releasekit.index.simple import JSON_TYPE, IndexLookupError, get_on_origin, same_origin
 from releasekit.redaction import redact_credentials
 
 PROBE_ACCEPT = f"{JSON_TYPE}, text/html;q=0.1"
 # A probe is asked once: a short retry for rate limits and gateways, and a 5xx is an answer.
-_PROBE_RETRY = urllib3.Retry(
+_PROBE_RETRY = Retry(
     total=2,
-    redirect=False,
     backoff_factor=0.2,
-    status_forcelist=(429, 502, 503, 504),
+    status_forcelist=frozenset({429, 502, 503, 504}),
     raise_on_status=False,
 )
 _MAX_JSON_BYTES = 4 << 20
@@ -90,8 +89,8 @@ def candidates(upload_url: str) -> list[Candidate]:
 
 
 def _fetch(
-    url: str, headers: dict[str, str], pool: urllib3.PoolManager, timeouts: Timeouts
-) -> tuple[urllib3.BaseHTTPResponse | None, str]:
+    url: str, headers: dict[str, str], pool: Pool, timeouts: Timeouts
+) -> tuple[Response | None, str]:
     """GET ``url``, following redirects on its own origin only; the response, or why none."""
     try:
         response = get_on_origin(
@@ -104,13 +103,13 @@ def _fetch(
         )
     except IndexLookupError as exc:
         cause = exc.__cause__
-        if isinstance(cause, urllib3.exceptions.HTTPError | ValueError):
+        if isinstance(cause, HTTPError | ValueError):
             return None, f"no answer: {type(cause.__cause__ or cause).__name__}"
         return None, exc.message
     return response, str(response.status)
 
 
-def _looks_simple(response: urllib3.BaseHTTPResponse, *, project_page: bool) -> bool:
+def _looks_simple(response: Response, *, project_page: bool) -> bool:
     """Whether a 200 answer is a simple API page (root listing, or a project's files)."""
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type in {JSON_TYPE, "application/json"}:
@@ -133,7 +132,7 @@ def _probe(
     candidate: str,
     project: str | None,
     headers: dict[str, str],
-    pool: urllib3.PoolManager,
+    pool: Pool,
     timeouts: Timeouts,
 ) -> tuple[bool, str]:
     """Ask one candidate, its answers read within the request deadline."""
@@ -142,7 +141,7 @@ def _probe(
             return _ask(candidate, project, headers, pool, timeouts)
     except DeadlinePassed:
         return False, f"no complete answer within {timeouts.request:g} s"
-    except urllib3.exceptions.HTTPError as exc:  # the body broke off while being read
+    except HTTPError as exc:  # the body broke off while being read
         return False, f"no answer: {type(exc).__name__}"
 
 
@@ -150,7 +149,7 @@ def _ask(
     candidate: str,
     project: str | None,
     headers: dict[str, str],
-    pool: urllib3.PoolManager,
+    pool: Pool,
     timeouts: Timeouts,
 ) -> tuple[bool, str]:
     """Ask one candidate: the project's page first (small), its root when that is a 404."""
@@ -186,7 +185,7 @@ def discover(
     project: str | None = None,
     *,
     headers: dict[str, str] | None = None,
-    pool: urllib3.PoolManager | None = None,
+    pool: Pool | None = None,
     timeouts: Timeouts | None = None,
 ) -> Discovery:
     """Probe the candidates of ``upload_url`` once, in order; the first simple API that answers.

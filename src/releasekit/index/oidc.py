@@ -25,9 +25,8 @@ from http import HTTPStatus
 from typing import Literal
 from urllib.parse import urlsplit
 
-import urllib3
-
 from releasekit.errors import ConfigError, ReleaseError
+from releasekit.index.http import HTTPError, Pool, Response, Retry
 from releasekit.index.target import Credentials, Target, is_loopback
 
 Mode = Literal["auto", "always", "never"]
@@ -38,6 +37,9 @@ DEFAULT_LIFETIME = 900.0
 # Renew when less than this many seconds, or this part of the token's life, remain.
 RENEW_MARGIN = 60.0
 RENEW_FRACTION = 0.1
+# A request to the OIDC endpoints is tried again twice after a failed connection (a failed
+# read too, for the audience's GET); no redirect is followed, least of all for a token.
+_RETRIES = Retry(total=2)
 
 
 class TrustedPublishingError(ReleaseError):
@@ -61,7 +63,7 @@ def _origin(upload_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _json(response: urllib3.BaseHTTPResponse) -> dict[str, object]:
+def _json(response: Response) -> dict[str, object]:
     try:
         data = json.loads(response.data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -118,7 +120,7 @@ class TrustedLogin:
         *,
         identity: Callable[[str], str | None],
         remember: Callable[[str], None],
-        pool: urllib3.PoolManager | None = None,
+        pool: Pool | None = None,
         project: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -131,7 +133,7 @@ class TrustedLogin:
             )
         self._identity = identity
         self._remember = remember
-        self._http = pool or urllib3.PoolManager(ca_certs=target.ca_cert)
+        self._http = pool or Pool(ca_certs=target.ca_cert)
         self._project = project
         self._clock = clock
         self._lock = threading.Lock()
@@ -226,13 +228,13 @@ class TrustedLogin:
         *,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Response:
         """One request to the index's OIDC endpoints; a network failure is one clear error."""
         try:
             return self._http.request(
-                method, url, body=body, headers=headers, timeout=30.0, retries=2
+                method, url, body=body, headers=headers, timeout=(30.0, 30.0), retries=_RETRIES
             )
-        except urllib3.exceptions.HTTPError as exc:
+        except HTTPError as exc:
             raise TrustedPublishingError(
                 f"cannot reach the index: {exc}",
                 where=self.origin,
@@ -276,7 +278,7 @@ def exchange(
     *,
     identity: Callable[[str], str | None],
     remember: Callable[[str], None],
-    pool: urllib3.PoolManager | None = None,
+    pool: Pool | None = None,
 ) -> Target:
     """``target`` with a freshly minted token; ``remember`` receives every secret first."""
     login = TrustedLogin(target, identity=identity, remember=remember, pool=pool)

@@ -24,19 +24,19 @@ from html.parser import HTMLParser
 from http import HTTPStatus
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import urllib3
 from packaging.utils import canonicalize_name
 
 from releasekit.errors import ReleaseError
 from releasekit.index.deadline import DeadlinePassed, Timeouts, deadline, guarded_pool
+from releasekit.index.http import HTTPError, Pool, Response, Retry
 from releasekit.redaction import redact_credentials
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 MAX_REDIRECTS = 5
 # Lookups are retried on rate limits and server errors, never on redirects (followed by hand).
-_LOOKUP_RETRY = urllib3.Retry(
-    total=3, redirect=False, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504)
+_LOOKUP_RETRY = Retry(
+    total=3, backoff_factor=0.5, status_forcelist=frozenset({429, 500, 502, 503, 504})
 )
 # Endings of files an index serves (PEP 503 pages link to nothing else).
 DIST_SUFFIXES = (
@@ -180,13 +180,13 @@ def same_origin(first: str, second: str) -> bool:
 def get_on_origin(
     url: str,
     headers: dict[str, str],
-    pool: urllib3.PoolManager | None,
+    pool: Pool | None,
     *,
     method: str = "GET",
     preload: bool = True,
-    retry: urllib3.Retry | None = None,
+    retry: Retry | None = None,
     timeouts: Timeouts | None = None,
-) -> urllib3.BaseHTTPResponse:
+) -> Response:
     """One request, retried as ``retry`` says (default: 429 and 5xx); failures raise.
 
     A network failure, or no answer within ``timeouts.request`` (retries and redirects
@@ -221,13 +221,13 @@ def get_on_origin(
 def _follow(
     url: str,
     headers: dict[str, str],
-    requester: urllib3.PoolManager,
+    requester: Pool,
     *,
     method: str,
     preload: bool,
-    retry: urllib3.Retry | None,
+    retry: Retry | None,
     limits: Timeouts,
-) -> urllib3.BaseHTTPResponse:
+) -> Response:
     """The request of ``get_on_origin`` and its redirects on the same origin."""
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
@@ -237,11 +237,10 @@ def _follow(
                 current,
                 headers={"User-Agent": "releasekit", **headers},
                 preload_content=preload,
-                redirect=False,
                 timeout=limits.socket_timeouts(),
                 retries=retry or _LOOKUP_RETRY,
             )
-        except (urllib3.exceptions.HTTPError, ValueError) as exc:
+        except (HTTPError, ValueError) as exc:
             raise IndexLookupError(
                 f"could not ask the index: {redact_credentials(str(exc.__cause__ or exc))}",
                 where=redact_credentials(current),
@@ -269,7 +268,7 @@ def _follow(
 
 
 def _index_answers(
-    url: str, headers: dict[str, str], pool: urllib3.PoolManager | None, timeouts: Timeouts
+    url: str, headers: dict[str, str], pool: Pool | None, timeouts: Timeouts
 ) -> bool:
     """Whether the simple API root exists; HEAD first, as PyPI's root page is huge."""
     head = get_on_origin(url, headers, pool, method="HEAD", timeouts=timeouts)
@@ -293,7 +292,7 @@ def project_files(
     project: str,
     *,
     headers: dict[str, str] | None = None,
-    pool: urllib3.PoolManager | None = None,
+    pool: Pool | None = None,
     timeouts: Timeouts | None = None,
 ) -> list[IndexFile]:
     """Every file the index at ``index_url`` serves for ``project``; [] when it has none.

@@ -10,7 +10,6 @@ or a URL, and it is never sent over plain HTTP except to this machine.
 from __future__ import annotations
 
 import base64
-import configparser
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -99,6 +98,19 @@ def simple_url_for(repository: str, index_url: str | None) -> str:
     return simple
 
 
+def _unreadable(path: Path, exc: Exception) -> ConfigError:
+    """The error for a ``.pypirc`` that cannot be read or parsed, without the file's text.
+
+    configparser quotes the offending line, which may be a password: the error keeps only the
+    first line of the message, and the caller raises it outside the handler, so that the
+    traceback (-v) does not chain the original.
+    """
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ConfigError(
+        f"cannot read it: {message}", where=str(path), hint="fix the file's INI syntax"
+    )
+
+
 def read_pypirc(path: Path) -> dict[str, dict[str, str]]:
     """Repositories in a ``.pypirc`` file, read as twine reads it.
 
@@ -106,19 +118,24 @@ def read_pypirc(path: Path) -> dict[str, dict[str, str]]:
     repository, username, password, ca_cert and client_cert; the obsolete ``[server-login]``
     gives defaults for username and password. pypi and testpypi need no repository line.
     """
-    parser = configparser.RawConfigParser()
+    text = ""
     error: ConfigError | None = None
     try:
-        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        # configparser quotes the offending line, which may be a password: the error keeps only
-        # the first line of the message, and the traceback (-v) does not chain the original.
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        error = ConfigError(
-            f"cannot read it: {message}", where=str(path), hint="fix the file's INI syntax"
-        )
+        # No file (as in most CI jobs): pypi and testpypi, without reading any INI.
+        return {name: {"repository": url} for name, url in UPLOAD_URLS.items()}
+    except (OSError, UnicodeDecodeError) as exc:
+        error = _unreadable(path, exc)
+    if error is not None:  # raised outside the handler, so that no traceback shows the original
+        raise error from None
+    import configparser  # noqa: PLC0415  # only when there is a file to read
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        error = _unreadable(path, exc)
     if error is not None:  # raised outside the handler, so that no traceback shows the original
         raise error from None
     defaults = {

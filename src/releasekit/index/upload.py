@@ -12,19 +12,16 @@ statuses people meet most. Every message passes through the secret masker first.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import urljoin
-
-import urllib3
 
 from releasekit import __version__
 from releasekit.errors import ReleaseError
@@ -36,6 +33,7 @@ from releasekit.index.deadline import (
     deadline,
     guarded_pool,
 )
+from releasekit.index.http import ConnectFailed, HTTPError, TLSFailed, retry_after
 from releasekit.index.multipart import MultipartBody
 from releasekit.index.server_text import readable, shorten, without_controls
 from releasekit.index.target import Credentials, Target
@@ -123,20 +121,34 @@ class _Retryable(Exception):
 
 def _retry_after(value: str | None) -> float | None:
     """``Retry-After`` in seconds, from either of its forms (seconds or an HTTP date)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
+    return retry_after(value)
 
 
-def server_message(
-    response: urllib3.BaseHTTPResponse, mask: Callable[[str], str] = lambda text: text
-) -> str:
+class Answer(Protocol):
+    """What ``server_message`` reads of an answer (``index.http.Response``, or urllib3's)."""
+
+    @property
+    def status(self) -> int:
+        """The HTTP status."""
+        ...
+
+    @property
+    def reason(self) -> str | None:
+        """The status line's reason, as the server wrote it (HTTP/2 has none)."""
+        ...
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The headers, names in any case."""
+        ...
+
+    @property
+    def data(self) -> bytes:
+        """The whole body."""
+        ...
+
+
+def server_message(response: Answer, mask: Callable[[str], str] = lambda text: text) -> str:
     """What the server said, as one short line: its JSON ``message``, its reason, or its body.
 
     An HTML body is reduced to its title and main text; terminal escapes and other control
@@ -236,10 +248,7 @@ class Uploader:
         # The pause before a retry ends early when the command is interrupted.
         self._sleep = sleep or self._stop.wait
         self._pool = guarded_pool(
-            maxsize=max(1, jobs),
-            block=True,
-            ca_certs=target.ca_cert,
-            cert_file=target.client_cert,
+            maxsize=max(1, jobs), ca_certs=target.ca_cert, cert_file=target.client_cert
         )
         self._headers = {
             "Accept": "application/json",
@@ -395,10 +404,8 @@ class Uploader:
                 response = self._pool.request(
                     "POST",
                     url,
-                    body=body,
+                    body=body.small() or body,
                     headers=headers,
-                    redirect=False,
-                    retries=False,
                     timeout=self.timeouts.socket_timeouts(),
                 )
         except DeadlinePassed as exc:
@@ -407,15 +414,15 @@ class Uploader:
                 "min-upload-speed for a slow link"
             )
             raise _Retryable(reason, landed=True) from exc
-        except urllib3.exceptions.SSLError as exc:
+        except TLSFailed as exc:
             return Outcome(
                 "failed",
                 self.masker(f"TLS failed: {exc}; set ca_cert in ~/.pypirc for a private CA"),
                 attempt,
             )
-        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as e:
-            raise _Retryable(self.masker(f"could not connect: {e}"), landed=False) from e
-        except urllib3.exceptions.HTTPError as exc:
+        except ConnectFailed as exc:
+            raise _Retryable(self.masker(str(exc)), landed=False) from exc
+        except HTTPError as exc:
             reason = self.masker(f"connection failed: {exc.__cause__ or exc}")
             raise _Retryable(reason, landed=True) from exc
         message = self.masker(server_message(response, self.masker))

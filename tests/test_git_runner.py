@@ -1,0 +1,83 @@
+"""The git runner's background commands: started early, taken over, always reaped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasekit.errors import GitError
+from releasekit.git import FETCH, MERGED_TAGS, Git
+from tests.support import Counter, RepoBuilder
+
+
+def test_a_started_command_is_collected_later(make_repo: RepoBuilder) -> None:
+    """The result is the command's; a failure names the command, not the -c settings."""
+    repo = make_repo({"README.md": "x\n"}, tags=("v1.0.0",))
+    git = Git(repo.path)
+    with git.start(*MERGED_TAGS) as merged:
+        assert ["v1.0.0"] == merged.result().stdout.split()
+    failing = git.start("-c", "log.follow=false", "log", "no-such-revision")
+    with failing, pytest.raises(GitError, match=r"^git log failed: "):
+        failing.result()
+
+
+def test_a_command_started_ahead_is_taken_over(make_repo: RepoBuilder) -> None:
+    """``ahead`` then ``start`` of the same command in the same folder: one git child."""
+    repo = make_repo({"README.md": "x\n"}, tags=("v1.0.0",))
+    counter = Counter()
+    git = Git(repo.path, watch=counter)
+    with git.ahead(*MERGED_TAGS):
+        assert 1 == counter.started_count
+        with Git(repo.path / ".", watch=counter).start(*MERGED_TAGS) as merged:
+            assert ["v1.0.0"] == merged.result().stdout.split()
+    assert (1, 1) == (counter.started_count, counter.ended_count)
+    # Taken over once: a second start runs the command again.
+    with git.start(*MERGED_TAGS) as again:
+        again.result()
+    assert 2 == counter.started_count
+
+
+def test_a_command_started_ahead_and_never_asked_for_is_reaped(make_repo: RepoBuilder) -> None:
+    """Leaving the block ends the child nobody took (an error, another package): none left."""
+    repo = make_repo({"README.md": "x\n"})
+    counter = Counter()
+    git = Git(repo.path, watch=counter)
+    with pytest.raises(RuntimeError), git.ahead(*MERGED_TAGS):
+        raise RuntimeError("the command failed before it read the tags")
+    assert (1, 1) == (counter.started_count, counter.ended_count)
+    with git.start(*MERGED_TAGS) as fresh:  # not the old one
+        fresh.result()
+    assert 2 == counter.started_count
+
+
+def test_the_top_of_the_tree_is_asked_once_per_folder(make_repo: RepoBuilder) -> None:
+    """Several steps of one command ask for the same top; git is asked the first time."""
+    repo = make_repo({"README.md": "x\n", "pkg/a.txt": "a\n"})
+    counter = Counter()
+    for _ in range(3):
+        assert repo.path.resolve() == Git(repo.path / "pkg", watch=counter).toplevel()
+    assert 1 == counter.started_count
+
+
+def test_outside_a_repository_the_top_is_asked_every_time(tmp_path: Path) -> None:
+    """Only a folder found inside a tree is remembered: a later git init is seen."""
+    counter = Counter()
+    assert Git(tmp_path, watch=counter).toplevel() is None
+    Git(tmp_path).run("init", "-q")
+    assert tmp_path.resolve() == Git(tmp_path, watch=counter).toplevel()
+    assert 2 == counter.started_count
+
+
+def test_the_check_fetch_leaves_housekeeping_alone(
+    make_repo: RepoBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prepare's fetch starts no ``git maintenance run --auto`` (a plain fetch does)."""
+    repo = make_repo({"README.md": "x\n"})
+    git = Git(repo.path)
+    for name, args in [("plain", ("fetch", "--quiet")), ("check", FETCH)]:
+        trace = repo.path.parent / f"{name}.trace"
+        monkeypatch.setenv("GIT_TRACE", str(trace))
+        git.run(*args, "origin")
+        assert " fetch " in trace.read_text()
+        assert ("maintenance run" in trace.read_text()) == (name == "plain")
