@@ -15,7 +15,6 @@ or whose description is already an entry of the Unreleased section, is never add
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -74,9 +73,9 @@ class Entry:
     heading: str
     change: Change
 
-    @functools.cached_property
+    @property
     def short(self) -> str:
-        """The commit's short hash, as written in the entry (asked several times per entry)."""
+        """The commit's short hash, as written in the entry."""
         return self.change.commit[:SHORT]
 
 
