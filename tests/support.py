@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import signal
@@ -51,7 +52,7 @@ description = "A demo."
 
 # Run with ``python -c``: the command line, then its exit code and every module it loaded,
 # as a Python literal on standard error (for the tests of what a command imports).
-LOADED_MODULES = """
+_LOADED_MODULES = """
 import sys
 from releasekit.cli import main
 try:
@@ -60,6 +61,26 @@ except SystemExit as exit:
     code = exit.code
 print(repr((code, sorted(sys.modules))), file=sys.stderr)
 """
+
+
+def loaded_modules(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None
+) -> tuple[object, list[str], str]:
+    """Run ``releasekit ARGS`` in a fresh interpreter: (exit code, modules loaded, stderr).
+
+    For tests of what a command imports: the module list is taken as the command ends.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED_MODULES, *args],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, modules = ast.literal_eval(result.stderr.strip().splitlines()[-1])
+    return code, modules, result.stderr
 
 
 def releasekit_command() -> str:

@@ -7,7 +7,6 @@ each is tested here for the behaviour it must keep, in real processes where it m
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from releasekit.index.target import Credentials
 from releasekit.redaction import SecretMasker
 from tests import distfactory as make
 from tests.servers import pypiserver
-from tests.support import LOADED_MODULES
+from tests.support import loaded_modules
 
 # Run the executable's entry as the installed command does, with an atexit handler and an
 # object whose finalizer only the interpreter's teardown would call.
@@ -120,16 +119,8 @@ def test_plain_check_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
     paths = [
         make.wheel(_folder(tmp_path / "dist"), tags=f"cp31{n}-cp31{n}-win_amd64") for n in range(3)
     ]
-    result = subprocess.run(
-        [sys.executable, "-c", LOADED_MODULES, "check", *map(str, paths)],
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    code, modules = ast.literal_eval(result.stderr.strip().splitlines()[-1])
-    assert 0 == code, result.stderr
+    code, modules, stderr = loaded_modules(tmp_path, "check", *map(str, paths))
+    assert 0 == code, stderr
     unneeded = {
         "urllib3",  # only --against-index
         "tarfile",  # only sdists

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests import distfactory as make
 from tests.servers import pypiserver
-from tests.support import LOADED_MODULES
+from tests.support import loaded_modules
 
 # Imported by a run that never uses them, each costs start-up time on every publish.
 NOT_NEEDED = (
@@ -41,25 +38,10 @@ def test_plain_publish_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
             "RELEASEKIT_PASSWORD": "secret",
             "RELEASEKIT_INDEX_URL": url + "simple/",
         }
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                LOADED_MODULES,
-                "publish",
-                "--repository-url",
-                url,
-                *map(str, files),
-            ],
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=True,
+        code, modules, stderr = loaded_modules(
+            tmp_path, "publish", "--repository-url", url, *map(str, files), env=env
         )
-    code, modules = ast.literal_eval(result.stderr.strip().splitlines()[-1])
-    assert 0 == code, result.stderr
+    assert 0 == code, stderr
     assert 4 == len(list(packages.iterdir()))
     loaded = [m for m in modules if m.split(".")[0] in NOT_NEEDED or m in NOT_NEEDED]
     assert [] == loaded

@@ -25,8 +25,8 @@ _STOP_SECONDS = 10
 # How much of a streamed command's output is read at a time.
 _STREAM_CHUNK = 1 << 16
 # The fetch that checks a branch against its remote (``FETCH REMOTE``): remote-tracking branches
-# only (tags are asked for with ls-remote), and no housekeeping (``git maintenance run --auto``)
-# started on the user's repository by a check.
+# only (tags are asked for with ls-remote, ``remote_has_tag``), and no housekeeping
+# (``git maintenance run --auto``) started on the user's repository by a check.
 FETCH = ("-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags")
 # The tags reachable from HEAD (``tags.read_history``): a walk of the whole history, which
 # commands start ahead (``Git.ahead``) while they read their settings.
@@ -394,10 +394,6 @@ class Git:
         result = self.run("remote", "get-url", remote, check=False)
         return result.stdout.strip() if result.returncode == 0 else None
 
-    def fetch(self, remote: str) -> None:
-        """Update remote-tracking branches (not tags: those are asked for with ls-remote)."""
-        self.run(*FETCH, remote)
-
     def commits_behind(self, upstream_ref: str) -> int:
         """How many commits ``upstream_ref`` has that HEAD lacks."""
         return int(self.output("rev-list", "--count", f"HEAD..{upstream_ref}"))
@@ -410,11 +406,6 @@ class Git:
     def remote_has_tag(self, remote: str, tag: str) -> bool:
         """Whether ``remote`` has the tag (asked live: remote-tracking data may be stale)."""
         return bool(self.output("ls-remote", "--tags", remote, f"refs/tags/{tag}"))
-
-    def tags(self, *, merged: str | None = None) -> list[str]:
-        """Every tag name, or those reachable from ``merged``."""
-        extra = ["--merged", merged] if merged is not None else []
-        return self.output("tag", "--list", *extra).splitlines()
 
     def tag_commits(self) -> dict[str, str]:
         """Each tag's commit (annotated tags peeled), in one call."""

@@ -150,15 +150,14 @@ def _preflight(
     releases: Sequence[tuple[Version, str | None, ReleaseHistory]],
     paths: list[str],
     warnings: list[str],
-    target: tuple[str, str] | None,
-    fetching: Started | None,
+    fetch: tuple[str, str, Started] | None,
 ) -> list[ReleaseError]:
     """Every precondition of the release, checked before the first write; all failures returned.
 
     ``releases`` holds each package's new version, tag (``None``: not tagging) and history.
     Checks that cannot run (a dry run with the remote out of reach) add to ``warnings``.
-    ``target`` is the push target (``_push_target``); ``fetching`` the fetch from it, started
-    while the release was being planned.
+    ``fetch`` is the push target (``_push_target``: remote, remote branch) with the fetch from
+    it, started while the release was being planned; ``None`` without a target.
     """
     tags = [tag for _, tag, _ in releases if tag is not None]
     problems: list[ReleaseError] = []
@@ -190,13 +189,10 @@ def _preflight(
                 hint=f"git switch {wanted[0]}, or set release-branch in [tool.releasekit]",
             )
         )
-    if target is not None:
-        remote, remote_branch = target
+    if fetch is not None:
+        remote, remote_branch, fetching = fetch
         try:
-            if fetching is None:
-                git.fetch(remote)
-            else:
-                fetching.result()
+            fetching.result()
         except GitError as exc:
             if options.dry_run:
                 warnings.append(
@@ -255,7 +251,7 @@ def _preflight(
             for path in paths
             if not git.is_tracked(git.root / path)
         )
-    if options.push and target is None:
+    if options.push and fetch is None:
         problems.append(
             GitError(
                 "--push needs a remote, and none is configured", hint="git remote add origin URL"
@@ -617,7 +613,9 @@ def plan_release(
         target = _push_target(git)
         remote_url = git.remote_url(target[0]) if target else None
         # The remote is asked while the release is planned (the history read, the files edited).
-        fetching = running.enter_context(git.start(*FETCH, target[0])) if target else None
+        fetch = None
+        if target is not None:
+            fetch = (*target, running.enter_context(git.start(*FETCH, target[0])))
         plans, skipped = _plan_packages(
             packages,
             options,
@@ -657,8 +655,7 @@ def plan_release(
                 ],
                 paths=all_paths,
                 warnings=warnings,
-                target=target,
-                fetching=fetching,
+                fetch=fetch,
             )
         )
         if problems:

@@ -19,7 +19,7 @@ from releasekit.cli import Context
 if TYPE_CHECKING:
     from releasekit.changelog import Changelog
     from releasekit.commits import CommitLog, HistoryWalk
-    from releasekit.config import Settings
+    from releasekit.config import Project, Settings
     from releasekit.console import Console
     from releasekit.git import Git, Result, Started
     from releasekit.tags import ReleaseHistory
@@ -150,13 +150,11 @@ def _report(console: Console, log: CommitLog, what: str) -> None:
             console.detail(f"  {bad.commit[:7]} {bad.subject}")
 
 
-def _project_changelog(obj: Context) -> Changelog | None:
+def _project_changelog(obj: Context, settings: Settings) -> Changelog | None:
     """The project's changelog, parsed, for its markup and style; ``None`` without one."""
     from releasekit.changelog_files import load_changelog
-    from releasekit.config import load_project, resolve_settings
     from releasekit.errors import ChangelogError
 
-    settings = resolve_settings(load_project(obj.root), env=os.environ)
     try:
         found = load_changelog(obj.root, settings)
     except ChangelogError:  # a configured file that does not exist yet: no style to follow
@@ -170,7 +168,7 @@ def _from_commits(obj: Context, *, every: bool) -> None:
     from releasekit.git import MERGED_TAGS, Git
 
     # Outside any project "no pyproject.toml found" (exit 2) is the answer.
-    load_project(obj.root)
+    project = load_project(obj.root)
     git = Git(obj.root)
     if git.toplevel() is None:
         from releasekit.errors import GitError
@@ -180,11 +178,11 @@ def _from_commits(obj: Context, *, every: bool) -> None:
         )
     if every:
         with git.start(*_TAG_DATES) as dates:
-            _whole_changelog(obj, git, dates)
+            _whole_changelog(obj, git, project, dates)
         return
     # git finds the tags on HEAD's line while the rest is imported and the settings are read.
     with git.ahead(*MERGED_TAGS):
-        _next_notes(obj, git)
+        _next_notes(obj, git, project)
 
 
 @dataclass(frozen=True)
@@ -201,17 +199,16 @@ class _Found:
     types: str  # the commit types the changelog lists, for messages
 
 
-def _read(obj: Context, git: Git, walk: HistoryWalk | None) -> _Found:
+def _read(obj: Context, git: Git, project: Project, walk: HistoryWalk | None) -> _Found:
     """The release tags (reachable ones from ``walk`` when given), settings and package."""
     from releasekit.auto_version import NothingToRelease
     from releasekit.changelog_draft import section_map
-    from releasekit.config import load_project, resolve_settings
+    from releasekit.config import resolve_settings
     from releasekit.git import Git
     from releasekit.packages import discover
     from releasekit.project_meta import static_name
     from releasekit.tags import read_history
 
-    project = load_project(obj.root)
     if git.head() is None:
         raise NothingToRelease(
             "nothing releasable: the repository has no commits yet",
@@ -224,7 +221,7 @@ def _read(obj: Context, git: Git, walk: HistoryWalk | None) -> _Found:
     walked = walk.reachable() if walk is not None else None
     package = workspace.containing(obj.root) if workspace.is_monorepo else None
     remote_url = _remote_url(git)
-    changelog = _project_changelog(obj)
+    changelog = _project_changelog(obj, settings)
     history = read_history(
         git,
         project,
@@ -246,13 +243,13 @@ def _read(obj: Context, git: Git, walk: HistoryWalk | None) -> _Found:
     )
 
 
-def _next_notes(obj: Context, git: Git) -> None:
+def _next_notes(obj: Context, git: Git, project: Project) -> None:
     """The next release's notes, drafted from the commits since the latest release tag."""
     from releasekit.auto_version import NothingToRelease
     from releasekit.changelog_draft import draft, notes_body
     from releasekit.commits import read_log
 
-    found = _read(obj, git, None)
+    found = _read(obj, git, project, None)
     history, settings = found.history, found.settings
     log = read_log(
         found.log_git,
@@ -273,21 +270,23 @@ def _next_notes(obj: Context, git: Git) -> None:
     obj.console.out.write(notes_body(drafted, found.changelog))
 
 
-def _whole_changelog(obj: Context, git: Git, dates: Started) -> None:
+def _whole_changelog(obj: Context, git: Git, project: Project, dates: Started) -> None:
     """A whole changelog drafted from every release tag's commits."""
     from releasekit.commits import HistoryWalk
 
     with HistoryWalk(git) as walk:
-        _draft_whole(obj, git, walk, dates)
+        _draft_whole(obj, git, project, walk, dates)
 
 
-def _draft_whole(obj: Context, git: Git, walk: HistoryWalk, dates: Started) -> None:
+def _draft_whole(
+    obj: Context, git: Git, project: Project, walk: HistoryWalk, dates: Started
+) -> None:
     """``_whole_changelog`` once the walk is made: the releases, drafted and rendered."""
     from releasekit.auto_version import NothingToRelease
     from releasekit.changelog_draft import Release, draft, render_changelog
     from releasekit.commits import read_releases
 
-    found = _read(obj, git, walk)
+    found = _read(obj, git, project, walk)
     history, settings = found.history, found.settings
     releases = read_releases(
         found.log_git,
