@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from releasekit.errors import GitError
 from releasekit.git import FETCH, MERGED_TAGS, Git
-from tests.support import Counter, RepoBuilder
+from releasekit.interrupts import Interrupted, signals_as_interrupts
+from tests.support import Counter, RepoBuilder, git
 
 
 def test_a_started_command_is_collected_later(make_repo: RepoBuilder) -> None:
@@ -81,3 +86,52 @@ def test_the_check_fetch_leaves_housekeeping_alone(
         git.run(*args, "origin")
         assert " fetch " in trace.read_text()
         assert ("maintenance run" in trace.read_text()) == (name == "plain")
+
+
+class _InterruptWhenNamed(Counter):
+    """A journal stand-in that is interrupted the moment it names a child, like a Ctrl-C could be."""
+
+    def started(self, pid: int) -> None:
+        super().started(pid)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def _reaped(pid: int) -> bool:
+    """Whether this process's child ``pid`` has ended and been waited for."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_an_interrupt_as_a_child_starts_stops_and_reaps_it(make_repo: RepoBuilder) -> None:
+    """Between starting git and naming it lies a moment; a signal there leaves no git behind.
+
+    The commit (its own process group, out of the terminal's reach) used to run on after the
+    interrupt had propagated and finish behind the rollback, moving the branch it had put back.
+    """
+    assert threading.current_thread() is threading.main_thread()
+    repo = make_repo({"README.md": "x\n"})
+    hook = repo.path / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\nsleep 0.5\n")
+    hook.chmod(0o755)
+    (repo.path / "README.md").write_text("y\n")
+    head = git(repo.path, "rev-parse", "HEAD")
+    watch = _InterruptWhenNamed()
+    runner = Git(repo.path, watch=watch)
+    with pytest.raises(Interrupted), signals_as_interrupts():
+        runner.run("commit", "--quiet", "-m", "m", "--", "README.md", isolated=True)
+    assert _reaped(watch.pids[-1])
+    assert (1, 1) == (watch.started_count, watch.ended_count)
+    time.sleep(1)  # what a commit left running would finish in
+    assert head == git(repo.path, "rev-parse", "HEAD")
+    assert not (repo.path / ".git/index.lock").exists()
+
+    with pytest.raises(Interrupted), signals_as_interrupts():
+        list(runner.stream("log", "-z", "--format=%s"))
+    assert _reaped(watch.pids[-1])
+    with pytest.raises(Interrupted), signals_as_interrupts(), runner.start("log", "--format=%s"):
+        pass
+    assert _reaped(watch.pids[-1])
+    assert (3, 3) == (watch.started_count, watch.ended_count)

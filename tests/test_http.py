@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from releasekit.index import deadline as deadlines
 from releasekit.index.deadline import DeadlinePassed, deadline
 from releasekit.index.http import (
     ConnectFailed,
@@ -95,6 +96,13 @@ def server(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def watchdog_held() -> Iterator[None]:
+    """The deadlines' watchdog thread kept from running for the block, as a busy machine can."""
+    with deadlines._watchdog._changed:  # the thread's own lock, held on purpose
+        yield
 
 
 def ok(number: int) -> tuple[int, dict[str, str], bytes]:
@@ -176,6 +184,28 @@ def test_the_pause_before_a_retry_ends_at_the_deadline() -> None:
         Pool().request("GET", url, retries=retry)
     assert time.monotonic() - started < 10  # loose for a loaded machine; 30 s without the cut
     assert 1 <= len(seen.requests) <= 2
+
+
+def test_a_deadline_holds_when_its_watchdog_is_late() -> None:
+    """On a loaded machine the watchdog thread may wake after the pause ends: no retry then.
+
+    The pause ends at the deadline; the next attempt must see the deadline passed by itself,
+    not wait for the watchdog to say so (three more quick 503s used to end in TooManyRetries).
+    """
+
+    def wait_long(number: int) -> tuple[int, dict[str, str], bytes]:
+        return 503, {"Retry-After": "30"}, b""
+
+    retry = Retry(total=3, status_forcelist=frozenset({503}))
+    # Inside the deadline, the watchdog's lock is held: its thread cuts nothing, it is late.
+    with (
+        server(wait_long) as (url, seen),
+        pytest.raises(DeadlinePassed),
+        deadline(0.3),
+        watchdog_held(),
+    ):
+        Pool().request("GET", url, retries=retry)
+    assert 1 == len(seen.requests)
 
 
 def _certificate(folder: Path) -> tuple[Path, Path]:

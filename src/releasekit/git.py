@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from releasekit.errors import GitError
-from releasekit.interrupts import signals_deferred
+from releasekit.interrupts import postponed, signals_deferred
 from releasekit.redaction import redact_credentials
 
 # How long an interrupted git child may take to stop after SIGTERM before it is killed.
@@ -91,6 +91,10 @@ def _stop(process: subprocess.Popen[str], group: bool) -> None:
         process.communicate()
 
 
+def _not_installed() -> GitError:
+    return GitError("git is not installed", hint="install git and run again")
+
+
 def _records(stream: IO[bytes], separator: bytes) -> Iterator[bytes]:
     """The pieces of ``stream`` between separators; a trailing empty piece is dropped.
 
@@ -137,23 +141,28 @@ class Started:
         # A file, not a pipe: standard output (a whole history, megabytes) is then read in one
         # go, without polling two pipes, and a chatty stderr can never block git.
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115  # closed once git is collected
+        self._process: subprocess.Popen[str] | None = None
         try:
-            self._process: subprocess.Popen[str] | None = subprocess.Popen(
-                ["git", *args],
-                cwd=git.root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=self._errors,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                env=None if env is None else {**os.environ, **env},
-            )
-        except FileNotFoundError:
-            self._process = None
-            self._errors.close()
-        if self._process is not None and git.watch is not None:
-            git.watch.started(self._process.pid)
+            with postponed():  # see ``Git.run``
+                try:
+                    self._process = subprocess.Popen(
+                        ["git", *args],
+                        cwd=git.root,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=self._errors,
+                        text=True,
+                        encoding="utf-8",
+                        errors="replace",
+                        env=None if env is None else {**os.environ, **env},
+                    )
+                except FileNotFoundError:
+                    self._errors.close()
+                if self._process is not None and git.watch is not None:
+                    git.watch.started(self._process.pid)
+        except BaseException:
+            self.__exit__()  # never entered: an interrupt as it started
+            raise
 
     def _ended(self) -> None:
         if self._git.watch is not None:
@@ -163,7 +172,7 @@ class Started:
         """The command's result, once it has finished; raises ``GitError`` like ``Git.run``."""
         if self._result is None:
             if self._process is None:
-                raise GitError("git is not installed", hint="install git and run again")
+                raise _not_installed()
             stdout, _ = self._process.communicate()
             self._ended()
             self._errors.seek(0)
@@ -211,27 +220,33 @@ class Git:
         reaped before the interrupt propagates: nothing keeps running behind a rollback, and a
         second signal cannot cut that wait short.
         """
+        process: subprocess.Popen[str] | None = None
         try:
-            process = subprocess.Popen(
-                ["git", *args],
-                cwd=self.root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                process_group=0 if isolated else None,
-                start_new_session=detached,
-                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"} if detached else None,
-            )
-        except FileNotFoundError as exc:
-            raise GitError("git is not installed", hint="install git and run again") from exc
-        if self.watch is not None:
-            self.watch.started(process.pid)
-        try:
+            # A signal while git starts or is named waits until both are done: the child is
+            # then this block's to stop and reap.
+            with postponed():
+                try:
+                    process = subprocess.Popen(
+                        ["git", *args],
+                        cwd=self.root,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                        encoding="utf-8",
+                        errors="replace",
+                        process_group=0 if isolated else None,
+                        start_new_session=detached,
+                        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"} if detached else None,
+                    )
+                except FileNotFoundError as exc:
+                    raise _not_installed() from exc
+                if self.watch is not None:
+                    self.watch.started(process.pid)
             stdout, stderr = process.communicate()
-        except KeyboardInterrupt:
+        except BaseException:
+            if process is None:
+                raise
             with signals_deferred():
                 self.stopped_child = True
                 if detached:
@@ -266,22 +281,24 @@ class Git:
         git's last line when git fails; records already yielded stay valid.
         """
         with tempfile.TemporaryFile() as errors:
-            try:
-                process = subprocess.Popen(
-                    ["git", *args],
-                    cwd=self.root,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    # A file, not a pipe: a chatty stderr must never block git while its
-                    # stdout is being read.
-                    stderr=errors,
-                )
-            except FileNotFoundError as exc:
-                raise GitError("git is not installed", hint="install git and run again") from exc
-            if self.watch is not None:
-                self.watch.started(process.pid)
+            process: subprocess.Popen[bytes] | None = None
             finished = False
             try:
+                with postponed():  # see ``run``
+                    try:
+                        process = subprocess.Popen(
+                            ["git", *args],
+                            cwd=self.root,
+                            stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE,
+                            # A file, not a pipe: a chatty stderr must never block git while
+                            # its stdout is being read.
+                            stderr=errors,
+                        )
+                    except FileNotFoundError as exc:
+                        raise _not_installed() from exc
+                    if self.watch is not None:
+                        self.watch.started(process.pid)
                 if process.stdin is not None:
                     # git may have failed already (a bad option); its stderr says why.
                     with contextlib.suppress(BrokenPipeError):
@@ -293,13 +310,14 @@ class Git:
                 process.wait()
                 finished = True
             finally:
-                if not finished:
-                    process.kill()
-                    process.wait()
-                if process.stdout is not None:
-                    process.stdout.close()
-                if self.watch is not None:
-                    self.watch.ended()
+                if process is not None:
+                    if not finished:
+                        process.kill()
+                        process.wait()
+                    if process.stdout is not None:
+                        process.stdout.close()
+                    if self.watch is not None:
+                        self.watch.ended()
             if process.returncode != 0:
                 errors.seek(0)
                 stderr = errors.read().decode("utf-8", errors="replace")

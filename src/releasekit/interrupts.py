@@ -89,6 +89,26 @@ def signals_deferred() -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def postponed() -> Iterator[None]:
+    """Hold the handled signals back for the block, then deliver them as if they came at its end.
+
+    For the moment between starting a child and taking charge of it (naming it in the journal,
+    entering the code that stops it on an interrupt): an interrupt raised there would leave a
+    git commit running behind the rollback. Unlike ``signals_deferred`` nothing is lost: each
+    signal is raised again once the block's handlers are back, and meets them as it would have.
+    """
+    arrived: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        arrived.append(signum)
+
+    with _handling(HANDLED, handler):
+        yield
+    for signum in arrived:
+        signal.raise_signal(signum)
+
+
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 

@@ -93,9 +93,15 @@ class _Watch:
         self._lock = threading.Lock()
 
     def attach(self, connection: _Connection) -> None:
-        """``connection`` carries the request now; a request already cut goes no further."""
+        """``connection`` carries the request now; a request already cut goes no further.
+
+        A deadline already due counts as passed even before the watchdog has cut it: on a busy
+        machine its thread may wake after a pause that ended at the deadline.
+        """
         with self._lock:
             self._connection = connection
+            if time.monotonic() >= self.due:
+                self.expired = True
             expired, aborted = self.expired, self.aborted
         if aborted:
             raise RequestAborted
