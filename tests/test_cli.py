@@ -250,7 +250,7 @@ def test_remote_credentials_never_shown(demo_repo: Repo) -> None:
         demo_repo.path, "-v", "prepare", "minor", "--yes", "--date", RELEASE_DATE
     )
     assert 1 == result.returncode
-    assert "cannot fetch from 'origin'" in result.stderr
+    assert "cannot reach 'origin'" in result.stderr
     assert "s3cret-pw" not in result.stdout + result.stderr
     assert "releaser" not in result.stdout + result.stderr
 

@@ -135,3 +135,31 @@ def test_an_interrupt_as_a_child_starts_stops_and_reaps_it(make_repo: RepoBuilde
         pass
     assert _reaped(watch.pids[-1])
     assert (3, 3) == (watch.started_count, watch.ended_count)
+
+
+def test_the_upstream_is_the_checked_out_branch_s_own(make_repo: RepoBuilder) -> None:
+    """One listing of the branches: the checked-out one's upstream, none for a local one."""
+    repo = make_repo({"README.md": "x\n"})
+    runner = Git(repo.path)
+    git(repo.path, "branch", "--set-upstream-to=origin/main")
+    assert ("origin", "main") == runner.upstream()
+    git(repo.path, "switch", "-q", "-c", "topic")  # no upstream, while main keeps its own
+    assert runner.upstream() is None
+    git(repo.path, "branch", "--set-upstream-to=main")  # a local upstream: nothing to push to
+    assert runner.upstream() is None
+    git(repo.path, "switch", "-q", "--detach", "main")
+    assert runner.upstream() is None
+
+
+def test_untracked_and_behind_are_asked_in_one_call_each(make_repo: RepoBuilder) -> None:
+    """The paths git does not track, as given; how far behind a ref is, or None without it."""
+    repo = make_repo({"README.md": "x\n", "docs/a b.txt": "y\n"})
+    (repo.path / "new.txt").write_text("z\n")
+    counter = Counter()
+    runner = Git(repo.path, watch=counter)
+    assert ["new.txt", "gone/x"] == runner.untracked(
+        ["README.md", "new.txt", "docs/a b.txt", "gone/x"]
+    )
+    assert 1 == counter.started_count
+    assert 0 == runner.commits_behind("refs/remotes/origin/main")
+    assert runner.commits_behind("refs/remotes/origin/no-such-branch") is None

@@ -309,6 +309,22 @@ def test_behind_upstream(demo_repo: Repo, tmp_path_factory: pytest.TempPathFacto
     assert "refs/remotes/origin/main" in refs_after
 
 
+def test_behind_a_remote_tip_this_clone_has_asks_the_remote_once(demo_repo: Repo) -> None:
+    """The remote's branch at a commit this clone holds: counted without a fetch."""
+    demo_repo.write({"extra.txt": "x\n"})
+    demo_repo.git("add", "extra.txt")
+    demo_repo.git("commit", "-q", "-m", "to be undone here")
+    demo_repo.git("push", "-q", "origin", "main")
+    demo_repo.git("reset", "-q", "--hard", "HEAD~1")
+    trace = demo_repo.path.parent / "trace.txt"
+    result = prepare(demo_repo, "minor", "--yes", env={"GIT_TRACE": str(trace)})
+    assert 1 == result.returncode
+    assert "error: branch 'main' is 1 commit behind origin/main;" in result.stderr
+    commands = [line for line in trace.read_text().splitlines() if "built-in: git" in line]
+    assert 1 == sum(" ls-remote " in line for line in commands)
+    assert not [line for line in commands if " fetch " in line]
+
+
 def test_existing_tag_locally_and_on_remote(demo_repo: Repo) -> None:
     """A tag that exists already, locally or on the remote, is refused; both are reported."""
     demo_repo.git("tag", "v1.3.0")

@@ -177,7 +177,7 @@ def test_a_dry_run_works_offline(demo_repo: Repo) -> None:
     assert "Dry run: nothing was changed." in result.stdout
     real = prepare(demo_repo, "patch", "--yes")
     assert 1 == real.returncode
-    assert "cannot fetch from 'origin'" in real.stderr
+    assert "error: cannot reach 'origin'" in real.stderr
 
 
 def test_doctor_reports_a_tag_format_that_disagrees(make_repo: RepoBuilder) -> None:

@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -24,13 +24,16 @@ from releasekit.redaction import redact_credentials
 _STOP_SECONDS = 10
 # How much of a streamed command's output is read at a time.
 _STREAM_CHUNK = 1 << 16
-# The fetch that checks a branch against its remote (``FETCH REMOTE``): remote-tracking branches
-# only (tags are asked for with ls-remote, ``remote_has_tag``), and no housekeeping
-# (``git maintenance run --auto``) started on the user's repository by a check.
+# The fetch that counts how far a branch is behind its remote (``FETCH REMOTE``), run only when
+# the remote's branch has commits this clone lacks (``remote_listing``): remote-tracking
+# branches only, and no housekeeping (``git maintenance run --auto``) started by a check.
 FETCH = ("-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags")
 # The tags reachable from HEAD (``tags.read_history``): a walk of the whole history, which
 # commands start ahead (``Git.ahead``) while they read their settings.
 MERGED_TAGS = ("tag", "--list", "--merged", "HEAD")
+# The tracked files with changes (``Git.changed_tracked_files``): a look at every file's
+# metadata, which ``prepare`` starts ahead while it plans.
+STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=no")
 # Commands started by ``Git.ahead``, by folder and arguments, until a ``Git.start`` takes them.
 _AHEAD: dict[tuple[str, tuple[str, ...]], Started] = {}
 # Each folder's working-tree top, once found (see ``Git.toplevel``).
@@ -89,6 +92,16 @@ def _stop(process: subprocess.Popen[str], group: bool) -> None:
             else:
                 process.kill()
         process.communicate()
+
+
+def parse_listing(text: str) -> dict[str, str]:
+    """``git ls-remote`` output as {full ref name: object}; peeled tag lines (``^{}``) left out."""
+    found = {}
+    for line in text.splitlines():
+        sha, _, name = line.partition("\t")
+        if name and not name.endswith("^{}"):
+            found[name] = sha
+    return found
 
 
 def _not_installed() -> GitError:
@@ -383,25 +396,42 @@ class Git:
 
     def changed_tracked_files(self) -> list[str]:
         """Tracked files with staged or unstaged changes (untracked files do not count)."""
-        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=no").stdout
+        with self.start(*STATUS) as status:
+            out = status.result().stdout
         # Each entry is "XY path": two status letters, a space, then the path.
         return [entry[3:] for entry in out.split("\0") if entry[3:]]
 
-    def is_tracked(self, path: Path) -> bool:
-        """Whether git tracks ``path``."""
-        result = self.run("ls-files", "--error-unmatch", "--", str(path), check=False)
-        return result.returncode == 0
+    def untracked(self, paths: Sequence[str]) -> list[str]:
+        """Which of ``paths`` git does not track, asked in one call.
+
+        ``paths`` are relative to the root, as ``os.path.relpath`` writes them: as git lists them.
+        """
+        if not paths:
+            return []
+        listed = self.run("ls-files", "-z", "--", *paths, check=False).stdout.split("\0")
+        known = set(listed)
+        return [path for path in paths if path not in known]
 
     def upstream(self) -> tuple[str, str] | None:
-        """The current branch's upstream as (remote, branch on the remote), if it has one."""
-        branch = self.current_branch()
-        if branch is None:
-            return None
-        remote = self.run("config", "--get", f"branch.{branch}.remote", check=False).stdout.strip()
-        merge = self.run("config", "--get", f"branch.{branch}.merge", check=False).stdout.strip()
-        if not remote or remote == "." or not merge.startswith("refs/heads/"):
-            return None
-        return remote, merge.removeprefix("refs/heads/")
+        """The current branch's upstream as (remote, branch on the remote), if it has one.
+
+        One ``for-each-ref`` (``%(HEAD)`` marks the checked-out branch) instead of asking for
+        the branch and then each of its two settings.
+        """
+        listing = self.run(
+            "for-each-ref",
+            "--format=%(HEAD)%00%(upstream:remotename)%00%(upstream:remoteref)",
+            "refs/heads/",
+            check=False,
+        ).stdout
+        for line in listing.splitlines():
+            mark, remote, merge = [*line.split("\0"), "", ""][:3]
+            if mark != "*":
+                continue
+            if not remote or remote == "." or not merge.startswith("refs/heads/"):
+                return None
+            return remote, merge.removeprefix("refs/heads/")
+        return None
 
     def remotes(self) -> list[str]:
         """The names of the configured remotes."""
@@ -412,18 +442,22 @@ class Git:
         result = self.run("remote", "get-url", remote, check=False)
         return result.stdout.strip() if result.returncode == 0 else None
 
-    def commits_behind(self, upstream_ref: str) -> int:
-        """How many commits ``upstream_ref`` has that HEAD lacks."""
-        return int(self.output("rev-list", "--count", f"HEAD..{upstream_ref}"))
+    def commits_behind(self, upstream: str) -> int | None:
+        """How many commits ``upstream`` (a ref or a commit) has that HEAD lacks.
+
+        ``None`` when this clone has no such ref or commit (a remote's tip not fetched yet).
+        """
+        result = self.run("rev-list", "--count", f"HEAD..{upstream}", "--", check=False)
+        if result.returncode == 0:
+            return int(result.stdout)
+        if self.ref(f"{upstream}^{{commit}}") is None:
+            return None
+        raise GitError(f"git rev-list failed: {result.last_line}", where=str(self.root))
 
     def ref(self, name: str) -> str | None:
         """The object a full ref name points to, or ``None``."""
         result = self.run("rev-parse", "-q", "--verify", name, check=False)
         return result.stdout.strip() if result.returncode == 0 else None
-
-    def remote_has_tag(self, remote: str, tag: str) -> bool:
-        """Whether ``remote`` has the tag (asked live: remote-tracking data may be stale)."""
-        return bool(self.output("ls-remote", "--tags", remote, f"refs/tags/{tag}"))
 
     def tag_commits(self) -> dict[str, str]:
         """Each tag's commit (annotated tags peeled), in one call."""
@@ -506,6 +540,13 @@ class Git:
         return self.run(
             "push", "--atomic", "--quiet", remote, *refspecs, check=False, detached=True
         )
+
+    def remote_listing(self, remote: str, branch: str) -> Started:
+        """Start asking ``remote`` for its ``branch`` and its tags, in one round trip.
+
+        ``Started.result`` then holds ``git ls-remote`` output (``parse_listing`` reads it).
+        """
+        return self.start("ls-remote", remote, f"refs/heads/{branch}", "refs/tags/*")
 
     def remote_refs(self, remote: str, refs: list[str]) -> dict[str, str]:
         """What ``remote`` has now for each full ref name (peeled tags omitted); asked live.

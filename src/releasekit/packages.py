@@ -319,19 +319,24 @@ def _globbed(top: Path, patterns: object) -> list[Path]:
     return list(seen)
 
 
+# The pyproject.toml files git tracks or would add, anywhere in the tree: a walk of every
+# folder for the untracked ones, which ``prepare`` starts ahead (``Git.ahead``) at the top.
+PROJECT_FILES = (
+    "ls-files",
+    "-z",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+    "--",
+    f":(top,glob){PYPROJECT}",
+    f":(top,glob)**/{PYPROJECT}",
+)
+
+
 def _tracked_projects(git: Git) -> list[str]:
     """Folders (relative to the top, POSIX) holding a pyproject.toml git knows or would add."""
-    result = git.run(
-        "ls-files",
-        "-z",
-        "--cached",
-        "--others",
-        "--exclude-standard",
-        "--",
-        f":(top,glob){PYPROJECT}",
-        f":(top,glob)**/{PYPROJECT}",
-        check=False,
-    )
+    with git.start(*PROJECT_FILES) as listing:
+        result = listing.result(check=False)
     if result.returncode != 0:
         return []
     folders: dict[str, None] = {}

@@ -40,8 +40,8 @@ from releasekit.errors import (
     UsageError,
 )
 from releasekit.file_changes import FileChange
-from releasekit.git import FETCH, MERGED_TAGS, Git, Started
-from releasekit.packages import Package, Workspace, discover, select
+from releasekit.git import FETCH, MERGED_TAGS, STATUS, Git, Started, parse_listing
+from releasekit.packages import PROJECT_FILES, Package, Workspace, discover, select
 from releasekit.plan import (
     Action,
     Commit,
@@ -150,18 +150,22 @@ def _preflight(
     releases: Sequence[tuple[Version, str | None, ReleaseHistory]],
     paths: list[str],
     warnings: list[str],
-    fetch: tuple[str, str, Started] | None,
+    remote: tuple[str, str, Started] | None,
+    head: str | None,
+    branch: str | None,
 ) -> list[ReleaseError]:
     """Every precondition of the release, checked before the first write; all failures returned.
 
     ``releases`` holds each package's new version, tag (``None``: not tagging) and history.
     Checks that cannot run (a dry run with the remote out of reach) add to ``warnings``.
-    ``fetch`` is the push target (``_push_target``: remote, remote branch) with the fetch from
-    it, started while the release was being planned; ``None`` without a target.
+    ``remote`` is the push target (``_push_target``: remote, remote branch) with its listing
+    (``Git.remote_listing``), started while the release was being planned; ``None`` without a
+    target. ``head`` and
+    ``branch`` are HEAD's commit and the checked-out branch (``None``: none, or detached).
     """
     tags = [tag for _, tag, _ in releases if tag is not None]
     problems: list[ReleaseError] = []
-    if git.head() is None:
+    if head is None:
         problems.append(
             GitError("the repository has no commits yet", hint="commit the project first")
         )
@@ -176,7 +180,6 @@ def _preflight(
                     hint="commit or stash them, or pass --allow-dirty",
                 )
             )
-    branch = git.current_branch()
     wanted = (settings.release_branch,) if settings.release_branch else DEFAULT_RELEASE_BRANCHES
     if branch is None:
         problems.append(
@@ -189,43 +192,12 @@ def _preflight(
                 hint=f"git switch {wanted[0]}, or set release-branch in [tool.releasekit]",
             )
         )
-    if fetch is not None:
-        remote, remote_branch, fetching = fetch
-        try:
-            fetching.result()
-        except GitError as exc:
-            if options.dry_run:
-                warnings.append(
-                    f"cannot reach {remote!r} ({exc.message}): upstream and remote tags were "
-                    "not checked"
-                )
-            else:
-                problems.append(
-                    GitError(
-                        f"cannot fetch from {remote!r}: {exc.message}",
-                        hint="check the network and the remote, then run again",
-                    )
-                )
-        else:
-            tracking = f"refs/remotes/{remote}/{remote_branch}"
-            if git.ref(tracking) is not None:
-                behind = git.commits_behind(tracking)
-                if behind:
-                    problems.append(
-                        GitError(
-                            f"branch {branch!r} is {behind} commit{'s' if behind > 1 else ''} "
-                            f"behind {remote}/{remote_branch}",
-                            hint="git pull --rebase, then run again",
-                        )
-                    )
-            problems.extend(
-                GitError(
-                    f"tag {tag} already exists on {remote!r}",
-                    hint="choose another version, or fetch it: the release was already made",
-                )
-                for tag in tags
-                if git.remote_has_tag(remote, tag)
+    if remote is not None:
+        problems.extend(
+            _remote_problems(
+                git, remote, head=head, branch=branch, tags=tags, options=options, warnings=warnings
             )
+        )
     for new, tag, history in releases:
         if tag is not None and not git.valid_tag_name(tag):
             problems.append(
@@ -248,15 +220,69 @@ def _preflight(
     if options.commit:
         problems.extend(
             GitError(f"{path} is not tracked by git", hint="git add and commit it, then run again")
-            for path in paths
-            if not git.is_tracked(git.root / path)
+            for path in git.untracked(paths)
         )
-    if options.push and fetch is None:
+    if options.push and remote is None:
         problems.append(
             GitError(
                 "--push needs a remote, and none is configured", hint="git remote add origin URL"
             )
         )
+    return problems
+
+
+def _remote_problems(
+    git: Git,
+    remote: tuple[str, str, Started],
+    *,
+    head: str | None,
+    branch: str | None,
+    tags: list[str],
+    options: PrepareOptions,
+    warnings: list[str],
+) -> list[ReleaseError]:
+    """The release against the push target: not behind its branch, none of its tags there.
+
+    One round trip answers both (the branch and the tags, listed). Only when the remote's
+    branch holds commits this clone lacks is it fetched, to say how many.
+    """
+    name, remote_branch, listing = remote
+    try:
+        refs = parse_listing(listing.result().stdout)
+        tip = refs.get(f"refs/heads/{remote_branch}")
+        behind = git.commits_behind(tip) if tip is not None and tip != head else 0
+        if behind is None:
+            git.run(*FETCH, name, f"refs/heads/{remote_branch}")
+            behind = git.commits_behind("FETCH_HEAD") or 0
+    except GitError as exc:
+        if options.dry_run:
+            warnings.append(
+                f"cannot reach {name!r} ({exc.message}): upstream and remote tags were not checked"
+            )
+            return []
+        return [
+            GitError(
+                f"cannot reach {name!r}: {exc.message}",
+                hint="check the network and the remote, then run again",
+            )
+        ]
+    problems: list[ReleaseError] = []
+    if behind:
+        problems.append(
+            GitError(
+                f"branch {branch!r} is {behind} commit{'s' if behind > 1 else ''} "
+                f"behind {name}/{remote_branch}",
+                hint="git pull --rebase, then run again",
+            )
+        )
+    problems.extend(
+        GitError(
+            f"tag {tag} already exists on {name!r}",
+            hint="choose another version, or fetch it: the release was already made",
+        )
+        for tag in tags
+        if f"refs/tags/{tag}" in refs
+    )
     return problems
 
 
@@ -605,17 +631,17 @@ def plan_release(
         if not selecting:
             # git finds the tags on HEAD's line while the project and its settings are read.
             running.enter_context(git.ahead(*MERGED_TAGS))
+        # And the projects in the tree, while the remote settings are read.
+        running.enter_context(Git(top.resolve()).ahead(*PROJECT_FILES))
+        target = _push_target(git)
         workspace = discover(root)
         packages = select(workspace, root=root, package=options.package, every=options.every)
         several = len(packages) > 1
         base = top if several else packages[0].root
         git = Git(base)
-        target = _push_target(git)
-        remote_url = git.remote_url(target[0]) if target else None
-        # The remote is asked while the release is planned (the history read, the files edited).
-        fetch = None
-        if target is not None:
-            fetch = (*target, running.enter_context(git.start(*FETCH, target[0])))
+        if not options.allow_dirty:
+            running.enter_context(git.ahead(*STATUS))
+        remote_url, remote = _ask_remote(running, git, target)
         plans, skipped = _plan_packages(
             packages,
             options,
@@ -644,6 +670,7 @@ def plan_release(
             package_paths.append(paths)
         all_paths = [path for paths in package_paths for path in paths]
         wants_tag = options.commit and options.tag
+        head, branch = git.head(), git.current_branch()
         problems.extend(
             _preflight(
                 git,
@@ -655,7 +682,9 @@ def plan_release(
                 ],
                 paths=all_paths,
                 warnings=warnings,
-                fetch=fetch,
+                remote=remote,
+                head=head,
+                branch=branch,
             )
         )
         if problems:
@@ -692,16 +721,31 @@ def plan_release(
             sources=first.sources,
             push_remote=push.remote if push else None,
             remote_url=remote_url,
-            branch=git.current_branch(),
+            branch=branch,
             warnings=tuple(warnings),
             other_diffs=tuple(
                 plan.changelog.build.diff() for plan in plans if plan.changelog.build
             ),
-            head=git.head(),
+            head=head,
             releases=tuple(plan.release for plan in plans),
             skipped=tuple(skipped),
             monorepo=workspace.is_monorepo,
         )
+
+
+def _ask_remote(
+    running: contextlib.ExitStack, git: Git, target: tuple[str, str] | None
+) -> tuple[str | None, tuple[str, str, Started] | None]:
+    """The push target's URL, and its listing started for ``_preflight`` (none without one).
+
+    The remote is asked while the release is planned (the history read, the files edited); the
+    listing ends with ``running``.
+    """
+    if target is None:
+        return None, None
+    remote_url = git.remote_url(target[0])
+    listing = running.enter_context(git.remote_listing(*target))
+    return remote_url, (*target, listing)
 
 
 def _push(git: Git, target: tuple[str, str] | None, tags: list[str]) -> Push | None:

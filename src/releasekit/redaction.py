@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import html
-import json
 import re
 import threading
 from collections.abc import Iterable
 
-# `scheme://user:password@host`: the userinfo part is dropped.
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+# `scheme://user:password@host`: the userinfo part is dropped. The pattern begins with the
+# literal "://" (checked afterwards to follow a scheme's character) so that the engine jumps
+# from one "://" to the next: one starting at every letter took 10 ms on a 13,000-line diff.
+_URL_USERINFO = re.compile(r"://(?<=[A-Za-z0-9+.-]://)[^/@\s]+@")
 # Query parameter names that carry a credential (`?token=...`, `&api_key=...`), as a word of
 # the name: `access_token` and `X-Auth` are, `design` and `keyword` are not.
 _CREDENTIAL_WORD = re.compile(
@@ -33,7 +33,8 @@ def _query_value(match: re.Match[str]) -> str:
 
 def redact_credentials(text: str) -> str:
     """``text`` without the user and password of any URL, and without credential query values."""
-    text = _URL_USERINFO.sub(r"\g<scheme>", text)
+    if "://" in text:
+        text = _URL_USERINFO.sub("://", text)
     if "=" in text:
         text = _QUERY_VALUE.sub(_query_value, text)
     return text
@@ -45,7 +46,14 @@ _SHORTEST_ANYWHERE = 4
 
 
 def _forms(char: str) -> list[str]:
-    """Every way ``char`` may be written back by a server: plain, URL-encoded, JSON, HTML."""
+    """Every way ``char`` may be written back by a server: plain, URL-encoded, JSON, HTML.
+
+    Only a command that holds a secret gets here: the modules are imported then, not by every
+    command that prints.
+    """
+    import html  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
     forms = {char, json.dumps(char)[1:-1], html.escape(char), f"&#{ord(char)};"}
     for case in (str.upper, str.lower):
         forms.add("".join(case(f"%{byte:02x}") for byte in char.encode("utf-8")))

@@ -9,7 +9,6 @@ code. Whatever cannot be read this way is left to the build backend's own metada
 from __future__ import annotations
 
 import ast
-import configparser
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,9 +70,14 @@ def read_setup_cfg(root: Path) -> SetupCfg | None:
     path = root / "setup.cfg"
     try:
         text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    import configparser  # noqa: PLC0415  # only for a project that has a setup.cfg
+
+    try:
         parser = configparser.RawConfigParser()
         parser.read_string(text)
-    except (OSError, UnicodeDecodeError, configparser.Error):
+    except configparser.Error:
         return None
     name = parser.get("metadata", "name", fallback=None)
     version = parser.get("metadata", "version", fallback=None)
