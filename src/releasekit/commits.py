@@ -137,20 +137,22 @@ def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
     starts them wherever it stands, so a breaking change followed by more prose is still seen.
     A value goes on over the following lines (blank ones too) until the next token.
     """
+    # Blank: empty or only white space (``_is_blank``, written out: this runs for most bodies).
     end = len(lines)
-    while end and _is_blank(lines[end - 1]):
+    while end and (not lines[end - 1] or lines[end - 1].isspace()):
         end -= 1
     start = end
     position = end
+    match = _FOOTER.match
     while position:
         first = position
-        while first and not _is_blank(lines[first - 1]):
+        while first and lines[first - 1] and not lines[first - 1].isspace():
             first -= 1
-        if _FOOTER.match(lines[first]) is None:
+        if match(lines[first]) is None:
             break
         start = first
         position = first
-        while position and _is_blank(lines[position - 1]):
+        while position and (not lines[position - 1] or lines[position - 1].isspace()):
             position -= 1
     for index in range(start):
         if lines[index].startswith("BREAKING") and _BREAKING_LINE.match(lines[index]):
@@ -160,7 +162,7 @@ def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
     token: str | None = None
     value: list[str] = []
     for line in lines[start:end]:
-        found = _FOOTER.match(line)
+        found = match(line)
         if found is None:
             value.append(line.rstrip())
             continue
@@ -172,7 +174,7 @@ def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
     return footers
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only, as ``Change``
 class _Notes:
     """What a set of footers says: the breaking change's text and the references."""
 
@@ -204,16 +206,19 @@ def _change(
     notes: _Notes,
     extra_references: Sequence[str] = (),
 ) -> Change:
-    scope = header["scope"]
-    description = header["text"].rstrip()
+    kind, scope, text, bang = header.group("type", "scope", "text", "bang")
+    description = text.rstrip()
+    references = _references(description)
+    if notes.references or extra_references:
+        references = [*references, *notes.references, *extra_references]
     return Change(
         commit,
-        header["type"].lower(),
+        kind.lower(),
         scope.strip() or None if scope is not None else None,
         description,
-        header["bang"] is not None or notes.breaking_text is not None,
+        bang is not None or notes.breaking_text is not None,
         notes.breaking_text,
-        _unique([*_references(description), *notes.references, *extra_references]),
+        _unique(references),
         tuple(footers),
     )
 
@@ -451,10 +456,10 @@ def _short_of(exclude: Sequence[str]) -> str:
 
 def _split(record: str) -> tuple[str, list[str], str] | None:
     """(hash, parents, message) of one ``_RECORD``; ``None`` for anything else."""
-    commit, _, rest = record.partition("\x1f")
-    parents, separated, message = rest.partition("\x1f")
-    if not separated:
+    parts = record.split("\x1f", 2)
+    if len(parts) != 3:  # noqa: PLR2004  # hash, parents, message
         return None
+    commit, parents, message = parts
     return commit.strip(), parents.split(), message
 
 
@@ -488,7 +493,10 @@ class _Range:
             return
         self.changes.extend(result)
         if not self.reverts:
-            self.reverts = any(change.type == "revert" for change in result)
+            for change in result:  # a loop, not any(): no generator for each of 20,000 commits
+                if change.type == "revert":
+                    self.reverts = True
+                    break
 
     def log(self) -> CommitLog:
         """The range's log, with the changes that a revert in the range undid taken out."""
