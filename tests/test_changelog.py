@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from releasekit.changelog import notes, parse, release_unreleased, web_base
+from releasekit.changelog_syntax import Flavor
+from releasekit.changelog_template import comment_lines
 from releasekit.errors import ChangelogError
 from tests.support import CHANGELOG
 
@@ -305,3 +307,47 @@ def test_rst_labels_name_their_headings_after_a_release() -> None:
         == (notes(changelog, Version("1.0.0"))[1].strip())
     )
     assert "* **api**: A feature" == notes(changelog)[1].split("\n\n")[-1].strip()
+
+
+# Where a heading or a link may start: up to three spaces, never four or a tab. ``parse`` tries
+# its patterns only on lines that start with the marks they need, so these edges are pinned.
+INDENTED = (
+    "# Changelog\u2028"  # a Unicode line separator: a line break for ``str.splitlines``
+    "\n"
+    "   ## [Unreleased]\r"  # a lone carriage return ends a line too
+    "\r"
+    "    ## [9.0.0] - code, not a heading\n"
+    "\t## [8.0.0] - not a heading either\n"
+    "   ```\n"
+    "## [7.0.0] - inside a fence\n"
+    "   ```\n"
+    "\n"
+    "## [1.0.0] - 2024-01-01\n"
+    "\n"
+    "   [unreleased]: https://github.com/o/r/compare/v1.0.0...HEAD\n"
+    "    [1.0.0]: https://github.com/o/r/releases/tag/v1.0.0\n"
+)
+
+
+def test_headings_fences_and_links_start_within_three_spaces() -> None:
+    """Up to three spaces before ``#``, a fence or a link label; four spaces or a tab: text."""
+    parsed = parse(INDENTED)
+    assert [(0, "Changelog"), (2, "[Unreleased]"), (10, "[1.0.0] - 2024-01-01")] == [
+        (heading.start, heading.text) for heading in parsed.headings
+    ]
+    assert [("unreleased", 12)] == [(link.label, link.index) for link in parsed.links]
+    assert INDENTED == parsed.render()
+
+
+@pytest.mark.parametrize(
+    ("lines", "flavor", "expected"),
+    [
+        (["- entry\n", "<!-- say what goes here\n", "   on two lines -->\n"], "markdown", {1, 2}),
+        (["- entry\n", "- see ../docs\n"], "markdown", set()),
+        (["- entry\n", ".. a comment\n", "   continued\n", "\n", "- next\n"], "rst", {1, 2}),
+        (["- entry <!-- not rST -->\n", "- see ../docs\n"], "rst", set()),
+    ],
+)
+def test_comment_lines_in_each_markup(lines: list[str], flavor: Flavor, expected: set[int]) -> None:
+    """HTML comments in Markdown, ``..`` comments in rST; each markup's opener only counts."""
+    assert expected == comment_lines(lines, flavor)

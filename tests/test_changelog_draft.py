@@ -16,13 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from releasekit.changelog import notes, parse, release_unreleased
+from releasekit.changelog import notes, parse, release_unreleased, web_base
 from releasekit.changelog_draft import (
     Release,
     add_to_unreleased,
     draft,
     entry_text,
     notes_body,
+    reference_url,
     render_changelog,
     section_map,
     towncrier_fragments,
@@ -544,3 +545,43 @@ def test_markdown_anchors_stay_attached() -> None:
     assert "- First.\n" in drafted
     assert drafted.index("a1b2c3d") < drafted.index('<a name="1.0.0"></a>\n## 1.0.0')
     assert drafted.index("## Unreleased") < drafted.index("a1b2c3d")
+
+
+GITLAB_BASE = "https://gitlab.example.org"
+
+
+@pytest.mark.parametrize(
+    ("reference", "github", "gitlab"),
+    [
+        ("#12", "/example/demo/issues/12", "/group/demo/-/issues/12"),
+        ("#\u0661\u0662", "/example/demo/issues/\u0661\u0662", "/group/demo/-/issues/\u0661\u0662"),
+        ("#\u00b2", None, None),  # a superscript is a digit to ``isdigit``, not to ``\\d``
+        ("#", None, None),
+        ("#12\n", "/example/demo/issues/12", "/group/demo/-/issues/12"),
+        ("!3", None, "/group/demo/-/merge_requests/3"),
+        ("other/repo#5", "/other/repo/issues/5", "/other/repo/-/issues/5"),
+    ],
+)
+def test_reference_url_on_each_forge(
+    reference: str, github: str | None, gitlab: str | None
+) -> None:
+    """``#N`` (read without the pattern) links as the pattern reads it; other forms as before."""
+    assert (github and f"https://github.com{github}") == reference_url(reference, web_base(GITHUB))
+    assert (gitlab and f"{GITLAB_BASE}{gitlab}") == reference_url(reference, web_base(GITLAB))
+    assert reference_url(reference, None) is None
+
+
+def test_grouped_headings_in_kac_order_then_custom_in_order_met() -> None:
+    """One pass groups the entries: KaC headings in KaC order, whatever their case, then others."""
+    changes = [
+        change(HASH_A, "docs", "Explain"),
+        change(HASH_B, "fix", "Mend"),
+        change(HASH_C, "chore", "Tidy"),
+        change(HASH_D, "feat", "Add"),
+        change(HASH_A[::-1], "fix", "Mend more"),
+    ]
+    drafted = draft(changes, sections={"docs": "Docs", "chore": "Chores", "fix": "FIXED"})
+    assert ["Added", "FIXED", "Docs", "Chores"] == drafted.headings()
+    assert [(h, drafted.under(h)) for h in drafted.headings()] == drafted.grouped()
+    assert ["Mend", "Mend more"] == [entry.change.description for entry in drafted.under("FIXED")]
+    assert [HASH_A[:7], HASH_B[:7]] == [entry.short for entry in drafted.entries[:2]]

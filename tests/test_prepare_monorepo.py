@@ -257,10 +257,14 @@ def test_recover_after_a_kill_between_two_package_commits_undoes_the_set(
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.exists(), process.communicate(timeout=30)
+    # The hook may run before a descheduled releasekit has named git in its journal.
+    journal_path = workspace.path / ".git/releasekit/journal"
+    while json.loads(journal_path.read_text())["child"] is None and time.monotonic() < deadline:
+        time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
     # git commit runs in a process group of its own, which the journal names: kill it too.
-    journal = json.loads((workspace.path / ".git/releasekit/journal").read_text())
+    journal = json.loads(journal_path.read_text())
     os.killpg(journal["child"]["pid"], signal.SIGKILL)
     while _running(journal["child"]["pid"]):
         time.sleep(0.05)

@@ -358,8 +358,23 @@ def test_ctrl_c_during_a_push_the_remote_refuses_rolls_back(
     assert before == snapshot(daemon_remote)
 
 
+def _named_child(repo: Repo, process: subprocess.Popen[str]) -> None:
+    """Wait until the journal names the running git child.
+
+    The hook that signals "git is running" may run before releasekit, descheduled on a busy
+    machine right after starting git, has written the child's name.
+    """
+    path = repo.path / ".git/releasekit/journal"
+    deadline = time.monotonic() + 30
+    while json.loads(path.read_text())["child"] is None:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the journal never named the git child"
+        time.sleep(0.02)
+
+
 def _kill_all(process: subprocess.Popen[str], repo: Repo) -> None:
     """SIGKILL releasekit and then the git child it named in its journal (a power cut)."""
+    _named_child(repo, process)
     os.kill(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
     journal = json.loads((repo.path / ".git/releasekit/journal").read_text())

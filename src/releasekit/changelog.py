@@ -15,6 +15,7 @@ clean up.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
@@ -175,13 +176,14 @@ def _label_top(texts: list[str], start: int, floor: int, anchor: re.Pattern[str]
 def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
     """Parse a Markdown or reStructuredText changelog; never fails, whatever the text holds."""
     lines = tuple(text.splitlines(keepends=True))
-    texts = [strip_newline(line) for line in lines]
+    texts = text.splitlines()  # each line as ``strip_newline`` gives it, in one call
     newline = "\r\n" if "\r\n" in text else "\n"
     headings, fenced = find_headings(texts, flavor)
     links: list[Link] = []
     if flavor == "markdown":
         for index, line in enumerate(texts):
-            if index not in fenced and (match := LINK.match(line)) is not None:
+            # A definition has its "[" among the first four characters: most lines do not.
+            if "[" in line[:4] and index not in fenced and (match := LINK.match(line)) is not None:
                 links.append(Link(match.group("label"), match.group("url"), index))
     tail = _link_tail(texts, links)
     titles = [read_title(heading.text) for heading in headings]
@@ -235,6 +237,8 @@ def is_empty(changelog: Changelog, section: Section) -> bool:
     )
 
 
+# Cached: a whole changelog drafts each of its (perhaps thousands of) releases with one remote.
+@functools.lru_cache(maxsize=16)
 def web_base(remote_url: str | None) -> tuple[str, str] | None:
     """(kind, https base) of a GitHub or GitLab remote, credentials removed; else ``None``."""
     if not remote_url:
@@ -492,9 +496,23 @@ def release_unreleased(
         if not lines[last].endswith(("\n", "\r")):
             heading_lines[-1] = heading_lines[-1].removesuffix(nl)
         replacements[last] = heading_lines
-    return "".join(
-        line for index, old in enumerate(lines) for line in replacements.get(index, [old])
-    )
+    return _replaced(lines, replacements)
+
+
+def _replaced(lines: list[str], replacements: dict[int, list[str]]) -> str:
+    """The text of ``lines`` with each line ``replacements`` names replaced by its lines.
+
+    Slices between the replaced lines, not a walk of every line: a long section is released
+    with a handful of replacements.
+    """
+    out: list[str] = []
+    position = 0
+    for index in sorted(replacements):
+        out += lines[position:index]
+        out += replacements[index]
+        position = index + 1
+    out += lines[position:]
+    return "".join(out)
 
 
 def notes(

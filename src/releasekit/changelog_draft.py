@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,17 +66,22 @@ def section_map(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     return {name: heading for name, heading in table.items() if heading}
 
 
-@dataclass(frozen=True)
+# Read-only by convention, not ``frozen`` (as ``commits.Change``): a long history drafts tens of
+# thousands of entries, and a frozen dataclass sets each field through ``object.__setattr__``.
+@dataclass(slots=True, unsafe_hash=True)
 class Entry:
-    """One changelog entry: the change, and the heading it goes under."""
+    """One changelog entry: the change, and the heading it goes under.
+
+    ``short`` is the commit's short hash as written in the entry: set once here, because
+    merging into a changelog looks it up several times per entry.
+    """
 
     heading: str
     change: Change
+    short: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def short(self) -> str:
-        """The commit's short hash, as written in the entry."""
-        return self.change.commit[:SHORT]
+    def __post_init__(self) -> None:
+        self.short = self.change.commit[:SHORT]
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,25 @@ class Draft:
     entries: tuple[Entry, ...] = ()
     remote: tuple[str, str] | None = None  # (kind, https base) from ``changelog.web_base``
 
+    def grouped(self) -> list[tuple[str, list[Entry]]]:
+        """Each heading that has entries with its entries, in one pass over the entries.
+
+        Headings in Keep a Changelog's order, then custom ones in the order they first appear;
+        entries in the order of the log (newest first).
+        """
+        groups: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            group = groups.get(entry.heading)
+            if group is None:
+                groups[entry.heading] = [entry]
+            else:
+                group.append(entry)
+        used = list(groups)
+        return [(heading, groups[heading]) for heading in sorted(used, key=_ranker(used))]
+
     def headings(self) -> list[str]:
         """The headings that have entries: Keep a Changelog's order, then custom ones."""
-        used = list(dict.fromkeys(entry.heading for entry in self.entries))
-        return sorted(used, key=lambda heading: _rank(heading, used))
+        return [heading for heading, _ in self.grouped()]
 
     def under(self, heading: str) -> list[Entry]:
         """The entries under ``heading``, in the order of the log (newest first)."""
@@ -97,18 +117,30 @@ class Draft:
 
     def shared_hashes(self) -> set[str]:
         """Short hashes that several entries share (a squash merge's several changes)."""
-        seen: dict[str, int] = {}
+        seen: set[str] = set()
+        shared: set[str] = set()
         for entry in self.entries:
-            seen[entry.short] = seen.get(entry.short, 0) + 1
-        return {short for short, count in seen.items() if count > 1}
+            if entry.short in seen:
+                shared.add(entry.short)
+            else:
+                seen.add(entry.short)
+        return shared
 
 
-def _rank(heading: str, custom: Sequence[str]) -> tuple[int, int]:
+_KAC_RANK = {name.lower(): rank for rank, name in enumerate(KAC_ORDER)}
+
+
+def _ranker(custom: Sequence[str]) -> Callable[[str], tuple[int, int]]:
     """Where a heading sorts: KaC headings first, in KaC order; others in the given order."""
-    known = [name.lower() for name in KAC_ORDER]
-    if heading.lower() in known:
-        return 0, known.index(heading.lower())
-    return 1, list(custom).index(heading) if heading in custom else len(custom)
+    order = {heading: index for index, heading in reversed(list(enumerate(custom)))}
+
+    def rank(heading: str) -> tuple[int, int]:
+        known = _KAC_RANK.get(heading.lower())
+        if known is not None:
+            return 0, known
+        return 1, order.get(heading, len(custom))
+
+    return rank
 
 
 def draft(
@@ -127,8 +159,10 @@ def draft(
     seen: set[tuple[str, str | None, str]] = set()
     for change in changes:
         heading = table.get(change.type.lower())
-        key = (heading or "", change.scope, change.description)
-        if heading is None or key in seen:
+        if heading is None:
+            continue
+        key = (heading, change.scope, change.description)
+        if key in seen:
             continue
         seen.add(key)
         entries.append(Entry(heading, change))
@@ -145,10 +179,18 @@ def _host(base: str) -> str:
 
 def reference_url(reference: str, remote: tuple[str, str] | None) -> str | None:
     """Where an issue or merge-request reference points, on the project's forge."""
-    match = _ISSUE.match(reference)
-    if remote is None or match is None:
+    if remote is None:
         return None
     kind, base = remote
+    number = reference[1:]
+    if reference[:1] == "#" and number.isdecimal():
+        # The usual form, read without the pattern (``isdecimal`` is what ``\d`` matches).
+        if kind == "github":
+            return f"{base}/issues/{number}"
+        return f"{base}/-/issues/{number}" if kind == "gitlab" else None
+    match = _ISSUE.match(reference)
+    if match is None:
+        return None
     repo, mark, number = match.group("repo"), match.group("mark"), match.group("number")
     root = f"{_host(base)}/{repo}" if repo else base
     if kind == "github" and mark in {"#", "GH-"}:
@@ -158,20 +200,6 @@ def reference_url(reference: str, remote: tuple[str, str] | None) -> str | None:
     if kind == "gitlab" and mark == "!":
         return f"{root}/-/merge_requests/{number}"
     return None
-
-
-def commit_url(commit: str, remote: tuple[str, str] | None) -> str | None:
-    """The commit's page on the project's forge."""
-    if remote is None:
-        return None
-    kind, base = remote
-    return f"{base}/-/commit/{commit}" if kind == "gitlab" else f"{base}/commit/{commit}"
-
-
-def _link(text: str, url: str | None, flavor: Flavor) -> str:
-    if url is None:
-        return text
-    return f"`{text} <{url}>`__" if flavor == "rst" else f"[{text}]({url})"
 
 
 def _is_word(character: str) -> bool:
@@ -197,6 +225,69 @@ def _standing(text: str, reference: str) -> int:
     return -1
 
 
+class _Writer:
+    """Writes entries, each as one line, in one markup with links to one forge.
+
+    The commit links' root is worked out once, and each reference's link the first time it is
+    met, rather than per entry: a long history writes tens of thousands of entries.
+    """
+
+    __slots__ = ("_commit", "_links", "_remote", "_rst")
+
+    def __init__(self, flavor: Flavor, remote: tuple[str, str] | None) -> None:
+        self._rst = flavor == "rst"
+        self._remote = remote
+        self._commit: str | None = None
+        if remote is not None:
+            kind, base = remote
+            self._commit = f"{base}/-/commit/" if kind == "gitlab" else f"{base}/commit/"
+        self._links: dict[str, str] = {}
+
+    def _link(self, text: str, url: str | None) -> str:
+        if url is None:
+            return text
+        return f"`{text} <{url}>`__" if self._rst else f"[{text}]({url})"
+
+    def _reference(self, reference: str) -> str:
+        if self._remote is None:
+            return reference
+        linked = self._links.get(reference)
+        if linked is None:
+            linked = self._link(reference, reference_url(reference, self._remote))
+            self._links[reference] = linked
+        return linked
+
+    def text(self, entry: Entry) -> str:
+        """The entry as ``entry_text`` writes it."""
+        change = entry.change
+        description = change.description
+        if change.type == "revert" and not description.lower().startswith("revert"):
+            # A revert's description is the header it undoes: say that it is undone.
+            description = f'Revert "{description}"'
+        commit = entry.short
+        if self._commit is not None:
+            url = self._commit + change.commit
+            commit = f"`{commit} <{url}>`__" if self._rst else f"[{commit}]({url})"
+        if change.references:
+            trailing: list[str] = []
+            for reference in change.references:
+                linked = self._reference(reference)
+                start = _standing(description, reference)
+                if start >= 0:
+                    end = start + len(reference)
+                    description = description[:start] + linked + description[end:]
+                else:
+                    trailing.append(linked)
+            trailing.append(commit)
+            commit = ", ".join(trailing)
+        if change.breaking and change.breaking_text and change.breaking_text != change.description:
+            description += f" ({change.breaking_text.strip()})"
+        marks = f"{BREAKING} " if change.breaking else ""
+        if change.scope:
+            marks += f"**{change.scope}:** "
+        return f"{marks}{description} ({commit})"
+
+
 def entry_text(entry: Entry, flavor: Flavor, remote: tuple[str, str] | None) -> str:
     """The entry as one line, without its bullet.
 
@@ -204,25 +295,7 @@ def entry_text(entry: Entry, flavor: Flavor, remote: tuple[str, str] | None) -> 
     linked where they stand; those only in footers follow it, before the commit's short hash.
     A revert reads ``Revert "feat: the header it undoes"``.
     """
-    change = entry.change
-    description = change.description
-    if change.type == "revert" and not description.lower().startswith("revert"):
-        # A revert's description is the header it undoes: say that it is undone.
-        description = f'Revert "{description}"'
-    trailing: list[str] = []
-    for reference in change.references:
-        linked = _link(reference, reference_url(reference, remote), flavor)
-        start = _standing(description, reference)
-        if start >= 0:
-            description = description[:start] + linked + description[start + len(reference) :]
-        else:
-            trailing.append(linked)
-    if change.breaking and change.breaking_text and change.breaking_text != change.description:
-        description += f" ({change.breaking_text.strip()})"
-    trailing.append(_link(entry.short, commit_url(change.commit, remote), flavor))
-    marks = [BREAKING] if change.breaking else []
-    marks += [f"**{change.scope}:**"] if change.scope else []
-    return " ".join([*marks, description, f"({', '.join(trailing)})"])
+    return _Writer(flavor, remote).text(entry)
 
 
 # Reading the file's own style.
@@ -282,14 +355,24 @@ def render_body(
     draft_: Draft, flavor: Flavor, *, style: HeadingStyle | None = None, bullet: str = "- "
 ) -> str:
     """The entries as a release's notes: a sub-heading per heading, a list under each."""
+    return _render_body(draft_, _Writer(flavor, draft_.remote), flavor, style=style, bullet=bullet)
+
+
+def _render_body(
+    draft_: Draft,
+    writer: _Writer,
+    flavor: Flavor,
+    *,
+    style: HeadingStyle | None = None,
+    bullet: str = "- ",
+) -> str:
+    """``render_body`` with the writer given: a whole changelog shares one across releases."""
     style = style or (HeadingStyle(atx=3) if flavor == "markdown" else HeadingStyle(adornment="~"))
+    write = writer.text
     blocks: list[str] = []
-    for heading in draft_.headings():
+    for heading, entries in draft_.grouped():
         lines = [*_heading_lines(style, heading, "\n"), "\n"]
-        lines += [
-            f"{bullet}{entry_text(entry, flavor, draft_.remote)}\n"
-            for entry in draft_.under(heading)
-        ]
+        lines += [f"{bullet}{write(entry)}\n" for entry in entries]
         blocks.append("".join(lines))
     return "\n".join(blocks)
 
@@ -331,6 +414,8 @@ class _Existing:
 
     ``hashes`` holds the first ``SHORT`` characters of each run of hex digits: an entry's short
     hash is in the file when a run starts with it (a short or a full hash, in a link or not).
+    ``items`` holds the Unreleased section's list items as ``_item`` reads them, blank ones left
+    out (a blank item says nothing an entry could repeat).
     """
 
     hashes: frozenset[str]
@@ -345,31 +430,27 @@ class _Existing:
             text,
             frozenset(
                 _item(changelog.lines[index]) for index in range(section.heading.end, section.end)
-            ),
+            )
+            - {""},
         )
 
 
-def _present(
-    existing: _Existing,
-    entry: Entry,
-    *,
-    flavor: Flavor,
-    shared: set[str],
-    remote: tuple[str, str] | None,
-) -> bool:
+def _present(existing: _Existing, entry: Entry, written: str | None) -> bool:
     """Whether the changelog already holds ``entry``.
 
     By the commit's short hash anywhere in the file, unless several entries share it (a squash
-    merge: then by the entry as drafting writes it); or by an entry of the Unreleased section
-    that says exactly the description (the case and a closing full stop aside), hand-written.
+    merge: then by the entry as drafting writes it, ``written``, given for those only); or by an
+    entry of the Unreleased section that says exactly the description (the case and a closing
+    full stop aside), hand-written.
     """
-    if entry.short not in shared:
+    if written is None:
         if entry.short in existing.hashes:
             return True
-    elif entry_text(entry, flavor, remote) in existing.text:
+    elif written in existing.text:
         return True
-    wanted = entry.change.description.rstrip(". \t").casefold()
-    return bool(wanted) and wanted in existing.items
+    if not existing.items:  # nothing hand-written to compare with (the usual case)
+        return False
+    return entry.change.description.rstrip(". \t").casefold() in existing.items
 
 
 def _missing_section_lines(changelog: Changelog) -> tuple[int, list[str]]:
@@ -504,18 +585,18 @@ def add_to_unreleased(changelog: Changelog, draft_: Draft) -> str:
     section = changelog.unreleased()
     if section is None:  # pragma: no cover - with_unreleased guarantees one
         return changelog.render()
+    writer = _Writer(changelog.flavor, draft_.remote)
     shared = draft_.shared_hashes()
     existing = _Existing.read(changelog, section)
-    wanted = Draft(
-        tuple(
-            entry
-            for entry in draft_.entries
-            if not _present(
-                existing, entry, flavor=changelog.flavor, shared=shared, remote=draft_.remote
-            )
-        ),
-        draft_.remote,
-    )
+    kept: list[Entry] = []
+    written: dict[int, str] = {}  # id(entry) -> its text, for those already written
+    for entry in draft_.entries:
+        text = None
+        if entry.short in shared:
+            text = written[id(entry)] = writer.text(entry)
+        if not _present(existing, entry, text):
+            kept.append(entry)
+    wanted = Draft(tuple(kept), draft_.remote)
     if not wanted.entries:
         return changelog.render()
     nl = changelog.newline
@@ -527,20 +608,25 @@ def add_to_unreleased(changelog: Changelog, draft_: Draft) -> str:
     style = _subheading_style(changelog, section)
     layout = _layout(changelog, section)
     inserts: dict[int, list[str]] = {}
-    for title in wanted.headings():
-        items = [
-            f"{bullet}{entry_text(entry, changelog.flavor, wanted.remote)}{nl}"
-            for entry in wanted.under(title)
-        ]
+    for title, entries in wanted.grouped():
+        # Shared-hash entries were written when checking for them: their text is reused.
+        texts = (
+            [written.get(id(entry)) or writer.text(entry) for entry in entries]
+            if written
+            else map(writer.text, entries)
+        )
+        items = [f"{bullet}{text}{nl}" for text in texts]
         if _normalized(title) not in layout.ends:
             items = [*_heading_lines(style, title, nl), nl, *items]
         position, block = _insertion(lines, section, layout, title, block=items, nl=nl)
         inserts.setdefault(position, []).extend(block)
     out: list[str] = []
-    for index, line in enumerate(lines):
-        out.extend(inserts.get(index, []))
-        out.append(line)
-    out.extend(inserts.get(len(lines), []))
+    position = 0
+    for index in sorted(inserts):  # each block goes before the line it is keyed by
+        out += lines[position:index]
+        out += inserts[index]
+        position = index
+    out += lines[position:]
     text = "".join(out)
     # A file without a final line break keeps it that way, unless entries went after it.
     return text.removesuffix(nl) if unended and len(lines) not in inserts else text
@@ -604,6 +690,8 @@ def render_changelog(
     links: list[str] = []
     tags = [release.tag for release in releases if release.tag is not None]
     rank = {tag: index for index, tag in reversed(list(enumerate(tags)))}
+    # One writer per forge (every release's, in practice): each reference linked once.
+    writers: dict[tuple[str, str] | None, _Writer] = {}
     for release in releases:
         if release.tag is None and not release.draft.entries:
             continue
@@ -616,7 +704,10 @@ def render_changelog(
         title = f"[{label}]" if url else label
         if release.date:
             title += f" - {release.date}" if flavor == "markdown" else f" ({release.date})"
-        body = render_body(release.draft, flavor, style=sub_style) or NO_CHANGES + "\n"
+        writer = writers.get(release.draft.remote)
+        if writer is None:
+            writer = writers[release.draft.remote] = _Writer(flavor, release.draft.remote)
+        body = _render_body(release.draft, writer, flavor, style=sub_style) or NO_CHANGES + "\n"
         parts.append("".join(_heading_lines(section_style, title, "\n")) + "\n" + body)
         links += [f"[{label}]: {url}\n"] if url else []
     text = "\n".join(parts)
@@ -666,6 +757,7 @@ def towncrier_fragments(root: Path, layout: FragmentLayout, draft_: Draft) -> di
     flavor: Flavor = "markdown" if layout.extension == ".md" else "rst"
     fragments: dict[str, str] = {}
     counters: dict[tuple[str, str], int] = {}
+    writer = _Writer(flavor, draft_.remote)
     for entry in draft_.entries:
         if re.search(rf"(?<![0-9a-fA-F]){entry.short}", existing):
             continue
@@ -675,5 +767,5 @@ def towncrier_fragments(root: Path, layout: FragmentLayout, draft_: Draft) -> di
         counter = f".{count}" if count else ""
         name = f"{layout.orphan_prefix}{entry.short}.{kind}{counter}{layout.extension}"
         where = f"{layout.directory}/{name}" if layout.directory not in {"", "."} else name
-        fragments[where] = entry_text(entry, flavor, draft_.remote) + "\n"
+        fragments[where] = writer.text(entry) + "\n"
     return fragments

@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 Flavor = Literal["markdown", "rst"]
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_MARKS = frozenset("`~#")  # the first character (after up to three spaces) of either pattern
 _ATX = re.compile(r"^ {0,3}(?P<marks>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 # A setext underline; a lone "-" is an empty list item rather than an underline.
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-{2,})[ \t]*$")
@@ -135,7 +136,10 @@ def _markdown_headings(texts: Sequence[str]) -> tuple[list[Heading], set[int]]:
     index = 0
     while index < len(texts):
         text = texts[index]
-        fence_match = _FENCE.match(text)
+        # Fences and ATX headings start with "`", "~" or "#" after at most three spaces: the
+        # patterns are tried only on such lines (most of a changelog is list items and prose).
+        marked = text[:4].lstrip(" ")[:1] in _MARKS
+        fence_match = _FENCE.match(text) if marked else None
         if fence_match or fence is not None:
             if fence_match:
                 marker = fence_match.group(1)
@@ -144,7 +148,7 @@ def _markdown_headings(texts: Sequence[str]) -> tuple[list[Heading], set[int]]:
             after_break = False
             index += 1
             continue
-        if (atx := _ATX.match(text)) is not None:
+        if marked and (atx := _ATX.match(text)) is not None:
             title = atx.group("text") or ""
             offset = atx.start("text") if atx.group("text") is not None else len(text)
             level = len(atx.group("marks"))

@@ -34,6 +34,10 @@ class TemplateSplit:
 
 def comment_lines(lines: Sequence[str], flavor: Flavor) -> set[int]:
     """Indices of lines that are comments: HTML comments in Markdown, ``..`` comments in rST."""
+    # A comment opens with "<!--" (Markdown) or ".." (rST): text without one has none, and
+    # searching the joined text is much cheaper than reading a long section line by line.
+    if (_HTML_COMMENT_OPEN if flavor == "markdown" else "..") not in "".join(lines):
+        return set()
     found: set[int] = set()
     inside = False
     for index, line in enumerate(lines):
