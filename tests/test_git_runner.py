@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.errors import GitError
-from releasekit.git import FETCH, MERGED_TAGS, Git
+from releasekit.git import FETCH, MERGED_TAGS, Git, end_early, prefetch, start_early
 from releasekit.interrupts import Interrupted, signals_as_interrupts
 from tests.support import Counter, RepoBuilder, git
 
@@ -163,3 +163,39 @@ def test_untracked_and_behind_are_asked_in_one_call_each(make_repo: RepoBuilder)
     assert 1 == counter.started_count
     assert 0 == runner.commits_behind("refs/remotes/origin/main")
     assert runner.commits_behind("refs/remotes/origin/no-such-branch") is None
+
+
+def test_a_prefetched_walk_is_taken_over_by_the_same_stream(make_repo: RepoBuilder) -> None:
+    """Started before anyone asks, read as git writes it: the same records as a fresh stream."""
+    repo = make_repo({"README.md": "x\n"}, tags=("v1.0.0",))
+    for number in range(3):
+        repo.write({"README.md": f"{number}\n"})
+        git(repo.path, "commit", "-qam", f"fix: change {number}")
+    args = ("log", "-z", "--format=%H %s")
+    fresh = list(Git(repo.path).stream(*args))
+    prefetch(repo.path, *args)
+    counter = Counter()
+    assert fresh == list(Git(repo.path / ".", watch=counter).stream(*args))
+    assert 0 == counter.started_count  # taken over: no second git
+    assert 4 == len(fresh)
+    # Taken once: the next stream runs git again.
+    assert fresh == list(Git(repo.path, watch=counter).stream(*args))
+    assert 1 == counter.started_count
+
+
+def test_a_prefetched_failure_names_the_command_and_leftovers_are_stopped(
+    make_repo: RepoBuilder,
+) -> None:
+    """A prefetched walk that fails fails where it is read; one nobody reads ends at exit."""
+    repo = make_repo({"README.md": "x\n"})
+    prefetch(repo.path, "-c", "log.follow=false", "log", "no-such-revision")
+    with pytest.raises(GitError, match=r"^git log failed: "):
+        list(Git(repo.path).stream("-c", "log.follow=false", "log", "no-such-revision"))
+    prefetch(repo.path, "log", "--format=%H", stdin="")
+    start_early(repo.path, *MERGED_TAGS)
+    end_early()
+    counter = Counter()
+    with Git(repo.path, watch=counter).start(*MERGED_TAGS) as merged:  # not the stopped one
+        merged.result()
+    assert 1 == counter.started_count
+    assert [] == list(Git(repo.path).stream("log", "--format=%H", "--", "no-such-path"))

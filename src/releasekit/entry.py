@@ -4,6 +4,9 @@
 than the rest of the answer; so it is answered here, with the same text click would print, and
 everything else goes to the command line proper.
 
+``prepare`` and ``notes`` start git's longest reads here (``head_start``), before the command
+line loads, so that git walks the history while Python imports.
+
 ``check`` and ``publish`` also leave without the interpreter's teardown: once the command has
 finished, every output is flushed and every ``atexit`` handler has run, tearing down the few
 hundred modules a run imported only frees memory the process is about to give back, and took
@@ -22,6 +25,8 @@ _VERSION_FLAGS = (["--version"], ["-V"])
 # Commands that leave without the interpreter's teardown. They finish their work (and join
 # their threads) before returning, and write no file that only a finalizer would flush.
 _QUICK_EXIT_COMMANDS = frozenset({"check", "publish"})
+# Commands whose long git reads start before the command line loads (``head_start``).
+_HEAD_START_COMMANDS = frozenset({"prepare", "notes"})
 
 
 def _command(args: list[str]) -> str:
@@ -70,13 +75,18 @@ def main() -> None:
     if args in _VERSION_FLAGS:
         sys.stdout.write(f"releasekit {__version__}\n")
         raise SystemExit(0)
+    command = _command(args)
     try:
+        if command in _HEAD_START_COMMANDS:
+            from releasekit.head_start import begin  # noqa: PLC0415  # for these commands only
+
+            begin(args)  # git's long reads go on while the command line loads
         from releasekit.cli import main as cli_main  # noqa: PLC0415  # loaded only when needed
     except KeyboardInterrupt:
         # Ctrl-C while loading: nothing has started yet, and a traceback would say otherwise.
         sys.stderr.write("error: interrupted before any change; nothing was changed\n")
         raise SystemExit(130) from None
-    quick = _command(args) in _QUICK_EXIT_COMMANDS
+    quick = command in _QUICK_EXIT_COMMANDS
     try:
         cli_main()
     except SystemExit as done:

@@ -11,7 +11,8 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Generator, Iterator, Mapping, Sequence
+import time
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -28,14 +29,40 @@ _STREAM_CHUNK = 1 << 16
 # the remote's branch has commits this clone lacks (``remote_listing``): remote-tracking
 # branches only, and no housekeeping (``git maintenance run --auto``) started by a check.
 FETCH = ("-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags")
+# How the history is read (``commits``): ``git log`` of NUL-separated records of the hash,
+# the parents and the message, nothing configured turned on (signatures, --follow, notes).
+LOG = (
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "log.follow=false",
+    "log",
+    "-z",
+    "--no-notes",
+    "--encoding=UTF-8",
+)
+LOG_RECORD = "--format=%H%x1f%P%x1f%B"
 # The tags reachable from HEAD (``tags.read_history``): a walk of the whole history, which
 # commands start ahead (``Git.ahead``) while they read their settings.
 MERGED_TAGS = ("tag", "--list", "--merged", "HEAD")
+# Every tag with its commit (``Git.tag_commits``): each annotated tag's object is read to peel
+# it, tens of milliseconds for a thousand tags.
+TAG_COMMITS = (
+    "for-each-ref",
+    "--format=%(refname:strip=2) %(*objectname) %(objectname)",
+    "refs/tags",
+)
 # The tracked files with changes (``Git.changed_tracked_files``): a look at every file's
 # metadata, which ``prepare`` starts ahead while it plans.
 STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=no")
-# Commands started by ``Git.ahead``, by folder and arguments, until a ``Git.start`` takes them.
+# Commands started by ``Git.ahead`` (or ``start_early``), by folder and arguments, until a
+# ``Git.start`` takes them.
 _AHEAD: dict[tuple[str, tuple[str, ...]], Started] = {}
+# Streamed commands started by ``prefetch``, by folder, arguments and standard input, until a
+# ``Git.stream`` of the same takes them.
+_PREFETCHED: dict[tuple[str, tuple[str, ...], str], Prefetched] = {}
+# How long a reader that has caught up with a prefetched command waits before looking again.
+_FOLLOW_PAUSE = 0.0005
 # Each folder's working-tree top, once found (see ``Git.toplevel``).
 _TOPLEVELS: dict[str, Path] = {}
 # How long an interrupted push may take to finish by itself: a push that ends tells the truth
@@ -104,19 +131,38 @@ def parse_listing(text: str) -> dict[str, str]:
     return found
 
 
+def _follow(early: Prefetched, where: str, separator: bytes) -> Iterator[bytes]:
+    """``Git.stream`` of a prefetched command: its records as git writes them, then its end."""
+    finished = False
+    try:
+        yield from _pieces(early.chunks(), separator)
+        finished = True
+    finally:
+        if not finished:
+            early.stop()
+    result = early.finish()
+    if result.returncode != 0:
+        raise GitError(f"git {_command(early.args)} failed: {result.last_line}", where=where)
+
+
 def _not_installed() -> GitError:
     return GitError("git is not installed", hint="install git and run again")
 
 
 def _records(stream: IO[bytes], separator: bytes) -> Iterator[bytes]:
-    """The pieces of ``stream`` between separators; a trailing empty piece is dropped.
+    """The pieces of ``stream`` between separators; a trailing empty piece is dropped."""
+    descriptor = stream.fileno()
+    return _pieces(iter(lambda: os.read(descriptor, _STREAM_CHUNK), b""), separator)
+
+
+def _pieces(chunks: Iterable[bytes], separator: bytes) -> Iterator[bytes]:
+    """The pieces of the joined ``chunks`` between separators; a trailing empty one dropped.
 
     Chunks without a separator are gathered and joined once, so a very long record costs its
     length, not its length squared.
     """
     pending: list[bytes] = []
-    descriptor = stream.fileno()
-    while chunk := os.read(descriptor, _STREAM_CHUNK):
+    for chunk in chunks:
         if separator not in chunk:
             pending.append(chunk)
             continue
@@ -209,6 +255,106 @@ class Started:
             self._errors.close()
 
 
+class Prefetched:
+    """A streamed read-only git command (a history walk) started before anyone asks for it.
+
+    Started as the command begins (``prefetch``), it walks on another core while Python is still
+    loading. Its output goes to an unnamed temporary file, not a pipe: a pipe holds 64 KiB, and
+    git would wait for a reader still importing modules; the reader follows the file as git
+    writes it (``chunks``), so parsing still goes on beside git once it starts.
+    """
+
+    def __init__(self, root: Path, args: tuple[str, ...], stdin: str) -> None:
+        self.args = args
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115  # closed by ``finish``/``stop``
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115  # likewise
+        self._process: subprocess.Popen[bytes] | None = None
+        try:
+            self._process = subprocess.Popen(
+                ["git", *args],
+                cwd=root,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=self._out,
+                stderr=self._errors,
+            )
+        except FileNotFoundError:
+            return
+        if stdin and self._process.stdin is not None:
+            # git reads all of it before it writes anything, and its output goes to a file.
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.write(stdin.encode())
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.close()
+
+    def chunks(self) -> Iterator[bytes]:
+        """The output as git writes it, until git has ended and all of it is read."""
+        if self._process is None:
+            raise _not_installed()
+        descriptor = self._out.fileno()
+        position = 0
+        while True:
+            chunk = os.pread(descriptor, _STREAM_CHUNK, position)
+            if chunk:
+                position += len(chunk)
+                yield chunk
+            elif self._process.poll() is not None:
+                # Ended: everything it wrote is in the file; read what is left, then stop.
+                while chunk := os.pread(descriptor, _STREAM_CHUNK, position):
+                    position += len(chunk)
+                    yield chunk
+                return
+            else:
+                time.sleep(_FOLLOW_PAUSE)  # caught up with git: it is still walking
+
+    def finish(self) -> Result:
+        """The ended command's exit status and standard error (its output was streamed)."""
+        returncode = self._process.wait() if self._process is not None else 127
+        self._errors.seek(0)
+        stderr = self._errors.read().decode("utf-8", errors="replace")
+        self._close()
+        return Result(returncode, "", stderr)
+
+    def stop(self) -> None:
+        """Stop the command if it still runs (nobody took it, or the reader left), and reap it."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._out.close()
+        self._errors.close()
+
+
+def prefetch(root: Path, *args: str, stdin: str = "") -> None:
+    """Start the streamed, read-only ``git ARGS`` now, for a ``Git(root).stream`` of it later.
+
+    What nobody takes is stopped by ``end_early``.
+    """
+    key = (os.path.abspath(root), args, stdin)
+    if key not in _PREFETCHED:
+        _PREFETCHED[key] = Prefetched(root, args, stdin)
+
+
+def start_early(root: Path, *args: str) -> None:
+    """Start the read-only ``git ARGS`` now, for a ``Git(root).start`` of it later.
+
+    As ``Git.ahead`` does for a block, but for the whole command: ``end_early`` stops it if
+    nobody took it.
+    """
+    key = (os.path.abspath(root), args)
+    if key not in _AHEAD:
+        _AHEAD[key] = Started(Git(root), args, None)
+
+
+def end_early() -> None:
+    """Stop and reap what ``prefetch`` and ``start_early`` started and nobody took."""
+    while _PREFETCHED:
+        _PREFETCHED.popitem()[1].stop()
+    while _AHEAD:
+        _AHEAD.popitem()[1].__exit__(None, None, None)
+
+
 class Git:
     """Runs git in one working tree."""
 
@@ -293,6 +439,10 @@ class Git:
         what it needed, or was interrupted) stops git and reaps it. Raises ``GitError`` with
         git's last line when git fails; records already yielded stay valid.
         """
+        early = _PREFETCHED.pop((os.path.abspath(self.root), args, stdin), None)
+        if early is not None:
+            yield from _follow(early, str(self.root), separator)
+            return
         with tempfile.TemporaryFile() as errors:
             process: subprocess.Popen[bytes] | None = None
             finished = False
@@ -376,6 +526,9 @@ class Git:
         ends it if no ``start`` took it over; the repository must not change meanwhile.
         """
         key = (os.path.abspath(self.root), args)
+        if key in _AHEAD:  # started earlier for the whole command (``start_early``)
+            yield
+            return
         _AHEAD[key] = Started(self, args, None)
         try:
             yield
@@ -460,10 +613,9 @@ class Git:
         return result.stdout.strip() if result.returncode == 0 else None
 
     def tag_commits(self) -> dict[str, str]:
-        """Each tag's commit (annotated tags peeled), in one call."""
-        out = self.output(
-            "for-each-ref", "--format=%(refname:strip=2) %(*objectname) %(objectname)", "refs/tags"
-        )
+        """Each tag's commit (annotated tags peeled), in one call (or one started early)."""
+        with self.start(*TAG_COMMITS) as listing:
+            out = listing.result().stdout
         commits = {}
         for line in out.splitlines():
             name, _, objects = line.partition(" ")

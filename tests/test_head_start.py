@@ -1,0 +1,86 @@
+"""git's long reads started before the command line loads are taken over, never run twice.
+
+``head_start`` starts the commands that ``commits``, ``tags`` and ``prepare`` will ask for, by
+their exact arguments; if those drifted apart, each walk would run twice (and the head start
+would only cost). git's own trace counts what ran.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support import CHANGELOG, PYPROJECT, Repo, RepoBuilder, run_releasekit
+
+
+def _traced(repo: Repo, *args: str) -> tuple[str, list[str]]:
+    """Run releasekit with GIT_TRACE; its output and the git commands it ran."""
+    trace = repo.path.parent / "trace.txt"
+    trace.unlink(missing_ok=True)
+    result = run_releasekit(repo.path, *args, env={"GIT_TRACE": str(trace)})
+    assert 0 == result.returncode, result.stderr
+    lines = trace.read_text().splitlines()
+    return result.stdout, [line.split("built-in: ", 1)[1] for line in lines if "built-in: " in line]
+
+
+def _count(commands: list[str], start: str) -> int:
+    """How many of ``commands`` are ``start`` (a ``git tag`` with ``--merged`` in any form)."""
+    if start.startswith("git tag"):
+        return sum(command.startswith("git tag") and "--merged" in command for command in commands)
+    return sum(command.startswith(start) for command in commands)
+
+
+def _history(make_repo: RepoBuilder, *, tagged: bool) -> Repo:
+    repo = make_repo(
+        {"pyproject.toml": PYPROJECT, "CHANGELOG.md": CHANGELOG},
+        tags=("v1.2.3",) if tagged else (),
+    )
+    for number in range(3):
+        repo.write({f"file-{number}.txt": f"{number}\n"})
+        repo.commit(f"feat: feature {number}")
+    return repo
+
+
+def test_the_whole_changelog_walks_the_history_once(make_repo: RepoBuilder) -> None:
+    repo = _history(make_repo, tagged=True)
+    shown, commands = _traced(repo, "notes", "--from-commits", "--all")
+    assert "feature 2" in shown
+    assert 1 == _count(commands, "git log -z")
+    assert 1 == _count(commands, "git for-each-ref '--format=%(refname:strip=2) %(*objectname)")
+
+
+def test_prepare_auto_without_tags_reads_the_history_and_the_tags_once(
+    make_repo: RepoBuilder,
+) -> None:
+    repo = _history(make_repo, tagged=False)
+    shown, commands = _traced(repo, "prepare", "auto", "--dry-run")
+    assert "feature 2" in shown
+    assert 1 == _count(commands, "git log -z")
+    assert 1 == _count(commands, "git tag --list --merged HEAD")
+    assert 1 == _count(commands, "git for-each-ref '--format=%(refname:strip=2) %(*objectname)")
+
+
+def test_with_tags_and_from_another_folder_nothing_runs_twice(
+    make_repo: RepoBuilder, tmp_path: Path
+) -> None:
+    """A tagged project (no speculative walk), and -C from elsewhere (the same folder key)."""
+    repo = _history(make_repo, tagged=True)
+    shown, commands = _traced(repo, "notes", "--from-commits")
+    assert "feature 2" in shown
+    assert 1 == _count(commands, "git log -z")
+    assert 1 == _count(commands, "git tag --list --merged HEAD")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    trace = tmp_path / "trace-c.txt"
+    result = run_releasekit(
+        elsewhere,
+        "-C",
+        str(repo.path),
+        "prepare",
+        "auto",
+        "--dry-run",
+        env={"GIT_TRACE": str(trace)},
+    )
+    assert 0 == result.returncode, result.stderr
+    traced = [line for line in trace.read_text().splitlines() if "built-in: " in line]
+    assert 1 == sum("tag --list --merged HEAD" in line for line in traced)
+    assert 1 == sum("%(*objectname)" in line for line in traced)
