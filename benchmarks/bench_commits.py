@@ -53,6 +53,7 @@ cannot be installed is reported as such. releasekit is the one installed in this
 
     uv run python benchmarks/bench_commits.py [--rounds N] [--commits N] [--intervals 0,200,20]
         [--only releasekit,git,semantic-release,commitizen,git-cliff] [--timeout S] [--keep DIR]
+        [--baseline OLD/src]
 
 A quick run: ``--commits 2000 --rounds 1``. The full run takes about 25 minutes on two cores,
 most of it git-cliff on the 1,000-tag history (about 100 s a run). Results and how to read them:
@@ -377,10 +378,17 @@ class Command:
     argv: list[str] | None
     reason: str = ""  # "n/a", "not installable: ...", "failed: ...", "not built yet: ..."
     reads_file: str | None = None  # the tool writes its result here instead of stdout
+    env: dict[str, str] | None = None  # added to ENV (the baseline's PYTHONPATH)
 
 
-def commands(history: History, bins: dict[str, Path | str]) -> dict[str, dict[str, Command]]:
-    """Every tool's command per column for ``history``."""
+def commands(
+    history: History, bins: dict[str, Path | str], baseline: Path | None = None
+) -> dict[str, dict[str, Command]]:
+    """Every tool's command per column for ``history``.
+
+    With ``baseline`` (another tree's ``src`` folder), that tree's releasekit too, as
+    ``releasekit baseline``.
+    """
     last = history.tags[-1] if history.tags else None
     rng_range = [f"{last}..HEAD"] if last else []
     git = ["git", "--no-pager", "log", "--format=%B"]
@@ -398,6 +406,15 @@ def commands(history: History, bins: dict[str, Path | str]) -> dict[str, dict[st
             ),
         },
     }
+
+    if baseline is not None:
+        other = [sys.executable, "-m", "releasekit"]
+        path = {"PYTHONPATH": str(baseline)}
+        table["releasekit baseline"] = {
+            "next version": Command([*other, "prepare", "auto", "--dry-run"], env=path),
+            "draft": Command([*other, "notes", "--from-commits"], env=path),
+            "full changelog": Command([*other, "notes", "--from-commits", "--all"], env=path),
+        }
 
     def tool(name: str, package: str, columns: dict[str, Command]) -> None:
         where = bins.get(package)
@@ -465,7 +482,7 @@ def first_run(history: History, command: Command, timeout: float) -> tuple[str, 
         result = subprocess.run(
             command.argv,
             cwd=history.path,
-            env=ENV,
+            env={**ENV, **(command.env or {})},
             capture_output=True,
             check=False,
             timeout=timeout,
@@ -488,7 +505,7 @@ def first_run(history: History, command: Command, timeout: float) -> tuple[str, 
     return "", stdout
 
 
-def timed(history: History, argv: list[str]) -> float:
+def timed(history: History, argv: list[str], env: dict[str, str] | None = None) -> float:
     """Wall time of one run, its output thrown away.
 
     No timeout here (the warm-up had one): ``subprocess`` waits for a timeout by polling in
@@ -498,7 +515,7 @@ def timed(history: History, argv: list[str]) -> float:
     subprocess.run(
         argv,
         cwd=history.path,
-        env=ENV,
+        env={**ENV, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
@@ -538,7 +555,7 @@ def measure(
         name: (history.path / name).read_bytes() for name in ("CHANGELOG.md", "pyproject.toml")
     }
     result = Result()
-    runnable: list[tuple[str, str, list[str]]] = []
+    runnable: list[tuple[str, str, list[str], dict[str, str] | None]] = []
     for tool, columns in table.items():
         for column, command in columns.items():
             key = (tool, column)
@@ -552,10 +569,10 @@ def measure(
                 continue
             result.printed[key] = summary(column, output)
             result.times[key] = []
-            runnable.append((tool, column, command.argv))
+            runnable.append((tool, column, command.argv, command.env))
     for number in range(rounds):
-        for tool, column, argv in runnable:
-            result.times[tool, column].append(timed(history, argv))
+        for tool, column, argv, env in runnable:
+            result.times[tool, column].append(timed(history, argv, env))
             restore(history, originals)
         print(f"  {history.name}: round {number + 1}/{rounds} done", file=sys.stderr)
     return result
@@ -634,12 +651,23 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600, help="per run, in seconds")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--keep", type=Path, help="generate the histories here and keep them")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also run another tree's releasekit (its src folder), as 'releasekit baseline'",
+    )
     args = parser.parse_args()
     tools = [tool.strip() for tool in args.only.split(",") if tool.strip()]
     unknown = sorted(set(tools) - set(TOOLS))
     if unknown:
         parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(TOOLS)}")
     tools = [tool for tool in TOOLS if tool in tools]
+    baseline = args.baseline.resolve() if args.baseline is not None else None
+    if baseline is not None:
+        tools.insert(
+            tools.index("releasekit") + 1 if "releasekit" in tools else 0, "releasekit baseline"
+        )
     packages = {"semantic-release": "python-semantic-release", "commitizen": "commitizen"}
     packages["git-cliff"] = "git-cliff"
     bins: dict[str, Path | str] = {}
@@ -666,7 +694,9 @@ def main() -> None:
             took = time.perf_counter() - started
             print(f"{name}: generated in {took:.1f} s at {folder}", file=sys.stderr)
             table = {
-                tool: columns for tool, columns in commands(history, bins).items() if tool in tools
+                tool: columns
+                for tool, columns in commands(history, bins, baseline).items()
+                if tool in tools
             }
             result = measure(history, table, args.rounds, args.timeout)
             print(markdown(history, result, tools), flush=True)
