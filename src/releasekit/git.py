@@ -329,10 +329,12 @@ class Prefetched:
 def prefetch(root: Path, *args: str, stdin: str = "") -> None:
     """Start the streamed, read-only ``git ARGS`` now, for a ``Git(root).stream`` of it later.
 
-    What nobody takes is stopped by ``end_early``.
+    What nobody takes is stopped by ``end_early``. Where reading at an offset (``os.pread``) is
+    missing (Windows), nothing is started: the file's one offset is git's, and moving it would
+    move where git writes.
     """
     key = (os.path.abspath(root), args, stdin)
-    if key not in _PREFETCHED:
+    if key not in _PREFETCHED and hasattr(os, "pread"):
         _PREFETCHED[key] = Prefetched(root, args, stdin)
 
 
