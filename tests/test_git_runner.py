@@ -192,10 +192,12 @@ def test_a_prefetched_failure_names_the_command_and_leftovers_are_stopped(
     with pytest.raises(GitError, match=r"^git log failed: "):
         list(Git(repo.path).stream("-c", "log.follow=false", "log", "no-such-revision"))
     prefetch(repo.path, "log", "--format=%H", stdin="")
-    start_early(repo.path, *MERGED_TAGS)
+    start_early(Git(repo.path), *MERGED_TAGS)
     end_early()
     counter = Counter()
     with Git(repo.path, watch=counter).start(*MERGED_TAGS) as merged:  # not the stopped one
         merged.result()
     assert 1 == counter.started_count
-    assert [] == list(Git(repo.path).stream("log", "--format=%H", "--", "no-such-path"))
+    # Nor the stopped walk: a taken-over one starts no git of its own, so none would be counted.
+    assert 1 == len(list(Git(repo.path, watch=counter).stream("log", "--format=%H")))
+    assert 2 == counter.started_count

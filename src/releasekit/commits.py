@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.version import Version
@@ -714,30 +714,49 @@ def _release_ranks(
     if not tagged:
         return [unreleased] * len(records)  # nothing released yet: no order to work out
     index = {commit: position for position, (commit, _, _) in enumerate(records)}
-    # One pass in git's order, which is right unless a parent came before its child.
-    ranks: list[int] = []
+    try:
+        return _ranks_in(range(len(records)), records, tagged, unreleased, index)
+    except _ParentFirst:
+        return _ranks_in(_children_first(records, index), records, tagged, unreleased, None)
+
+
+class _ParentFirst(Exception):
+    """git's order showed a parent before one of its children (a clock set wrong)."""
+
+
+def _ranks_in(
+    order: Iterable[int],
+    records: Sequence[tuple[str, list[str], object]],
+    tagged: Mapping[str, int],
+    unreleased: int,
+    git_order: Mapping[str, int] | None,
+) -> list[int]:
+    """The ranks, taking the records in ``order``, children before parents.
+
+    With ``git_order`` (each commit's position in git's order, which ``order`` then is), raises
+    ``_ParentFirst`` as soon as a parent turns out to come before its child.
+    """
+    ranks = [unreleased] * len(records)
     inherited: dict[str, int] = {}
-    for position, (commit, parents, _) in enumerate(records):
+    for position in order:
+        commit, parents, _ = records[position]
         rank = tagged.get(commit, unreleased)
         passed_down = inherited.pop(commit, unreleased)
         if passed_down < rank:  # noqa: PLR1730  # min() is a call, for each of 20,000 commits
             rank = passed_down
-        ranks.append(rank)
+        ranks[position] = rank
         for parent in parents:
-            if index.get(parent, position) < position:
-                return _sorted_ranks(records, index, tagged, unreleased)
+            if git_order is not None and git_order.get(parent, position) < position:
+                raise _ParentFirst
             if inherited.get(parent, unreleased) > rank:
                 inherited[parent] = rank
     return ranks
 
 
-def _sorted_ranks(
-    records: Sequence[tuple[str, list[str], object]],
-    index: Mapping[str, int],
-    tagged: Mapping[str, int],
-    unreleased: int,
+def _children_first(
+    records: Sequence[tuple[str, list[str], object]], index: Mapping[str, int]
 ) -> list[int]:
-    """``_release_ranks`` for a history whose clock went backwards: children sorted first."""
+    """The records' positions ordered so that every child comes before its parents."""
     children = dict.fromkeys(index, 0)
     for _, parents, _ in records:
         for parent in parents:
@@ -745,21 +764,16 @@ def _sorted_ranks(
                 children[parent] += 1
     ready = [index[commit] for commit, count in children.items() if count == 0]
     ready.reverse()
-    ranks = [unreleased] * len(records)
-    inherited: dict[str, int] = {}
+    order: list[int] = []
     while ready:
         position = ready.pop()
-        commit, parents, _ = records[position]
-        rank = min(tagged.get(commit, unreleased), inherited.pop(commit, unreleased))
-        ranks[position] = rank
-        for parent in parents:
-            if inherited.get(parent, unreleased) > rank:
-                inherited[parent] = rank
+        order.append(position)
+        for parent in records[position][1]:
             if parent in children:
                 children[parent] -= 1
                 if children[parent] == 0:
                     ready.append(index[parent])
-    return ranks
+    return order
 
 
 def read_releases(

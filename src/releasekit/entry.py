@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+from collections.abc import Sequence
 
 from releasekit import __version__
 
@@ -29,15 +30,24 @@ _QUICK_EXIT_COMMANDS = frozenset({"check", "publish"})
 _HEAD_START_COMMANDS = frozenset({"prepare", "notes"})
 
 
-def _command(args: list[str]) -> str:
-    """The command's name on the command line ("" if none): the first word not an option."""
-    words = iter(args)
-    for word in words:
+def split_command(args: Sequence[str]) -> tuple[str, str | None, list[str]]:
+    """The command's name ("" if none), ``-C``'s folder (``None``: none), the words after the name.
+
+    ``-C DIR`` counts before or after the name, as the command line takes it, and is left out
+    of the words.
+    """
+    command = ""
+    folder = None
+    words: list[str] = []
+    remaining = iter(args)
+    for word in remaining:
         if word == "-C":
-            next(words, None)
+            folder = next(remaining, None)
+        elif command:
+            words.append(word)
         elif not word.startswith("-"):
-            return word
-    return ""
+            command = word
+    return command, folder, words
 
 
 def _leave_quickly(code: object) -> None:
@@ -75,12 +85,12 @@ def main() -> None:
     if args in _VERSION_FLAGS:
         sys.stdout.write(f"releasekit {__version__}\n")
         raise SystemExit(0)
-    command = _command(args)
+    command, folder, words = split_command(args)
     try:
         if command in _HEAD_START_COMMANDS:
             from releasekit.head_start import begin  # noqa: PLC0415  # for these commands only
 
-            begin(args)  # git's long reads go on while the command line loads
+            begin(command, folder, words)  # git reads while the command line loads
         from releasekit.cli import main as cli_main  # noqa: PLC0415  # loaded only when needed
     except KeyboardInterrupt:
         # Ctrl-C while loading: nothing has started yet, and a traceback would say otherwise.

@@ -142,7 +142,7 @@ def _follow(early: Prefetched, where: str, separator: bytes) -> Iterator[bytes]:
             early.stop()
     result = early.finish()
     if result.returncode != 0:
-        raise GitError(f"git {_command(early.args)} failed: {result.last_line}", where=where)
+        raise _failed(early.args, result, where)
 
 
 def _not_installed() -> GitError:
@@ -174,6 +174,11 @@ def _pieces(chunks: Iterable[bytes], separator: bytes) -> Iterator[bytes]:
     tail = b"".join(pending)
     if tail:
         yield tail
+
+
+def _failed(args: tuple[str, ...], result: Result, where: str) -> GitError:
+    """The error for a git command that failed: its name and git's most telling line."""
+    return GitError(f"git {_command(args)} failed: {result.last_line}", where=where)
 
 
 def _command(args: tuple[str, ...]) -> str:
@@ -239,10 +244,7 @@ class Started:
             self._errors.close()
             self._result = Result(self._process.returncode, stdout, stderr)
         if check and self._result.returncode != 0:
-            raise GitError(
-                f"git {_command(self._args)} failed: {self._result.last_line}",
-                where=str(self._git.root),
-            )
+            raise _failed(self._args, self._result, str(self._git.root))
         return self._result
 
     def __enter__(self) -> Started:
@@ -338,15 +340,17 @@ def prefetch(root: Path, *args: str, stdin: str = "") -> None:
         _PREFETCHED[key] = Prefetched(root, args, stdin)
 
 
-def start_early(root: Path, *args: str) -> None:
-    """Start the read-only ``git ARGS`` now, for a ``Git(root).start`` of it later.
+def start_early(git: Git, *args: str) -> bool:
+    """Start the read-only ``git ARGS`` now, for a ``start`` of it in the same folder later.
 
-    As ``Git.ahead`` does for a block, but for the whole command: ``end_early`` stops it if
-    nobody took it.
+    For the whole command: ``end_early`` stops it if nobody took it (``Git.ahead`` for a
+    block). False when the same command was started already.
     """
-    key = (os.path.abspath(root), args)
-    if key not in _AHEAD:
-        _AHEAD[key] = Started(Git(root), args, None)
+    key = (os.path.abspath(git.root), args)
+    if key in _AHEAD:
+        return False
+    _AHEAD[key] = Started(git, args, None)
+    return True
 
 
 def end_early() -> None:
@@ -425,7 +429,7 @@ class Git:
             self.watch.ended()
         result = Result(process.returncode, stdout, stderr)
         if check and result.returncode != 0:
-            raise GitError(f"git {_command(args)} failed: {result.last_line}", where=str(self.root))
+            raise _failed(args, result, str(self.root))
         return result
 
     def stream(
@@ -439,7 +443,8 @@ class Git:
         do not make the command line too long); git reads all of it before it writes anything,
         so writing it up front cannot deadlock. Closing the generator early (the caller found
         what it needed, or was interrupted) stops git and reaps it. Raises ``GitError`` with
-        git's last line when git fails; records already yielded stay valid.
+        git's last line when git fails; records already yielded stay valid. The same walk
+        started by ``prefetch`` in the same folder is taken over instead.
         """
         early = _PREFETCHED.pop((os.path.abspath(self.root), args, stdin), None)
         if early is not None:
@@ -487,9 +492,7 @@ class Git:
                 errors.seek(0)
                 stderr = errors.read().decode("utf-8", errors="replace")
                 result = Result(process.returncode, "", stderr)
-                raise GitError(
-                    f"git {_command(args)} failed: {result.last_line}", where=str(self.root)
-                )
+                raise _failed(args, result, str(self.root))
 
     def output(self, *args: str) -> str:
         """Run ``git ARGS`` and return its stripped standard output."""
@@ -527,15 +530,13 @@ class Git:
         tags reachable from HEAD): git walks while the command reads its settings. The block
         ends it if no ``start`` took it over; the repository must not change meanwhile.
         """
-        key = (os.path.abspath(self.root), args)
-        if key in _AHEAD:  # started earlier for the whole command (``start_early``)
+        if not start_early(self, *args):  # started for the whole command already
             yield
             return
-        _AHEAD[key] = Started(self, args, None)
         try:
             yield
         finally:
-            left = _AHEAD.pop(key, None)
+            left = _AHEAD.pop((os.path.abspath(self.root), args), None)
             if left is not None:
                 left.__exit__(None, None, None)
 
@@ -607,7 +608,7 @@ class Git:
             return int(result.stdout)
         if self.ref(f"{upstream}^{{commit}}") is None:
             return None
-        raise GitError(f"git rev-list failed: {result.last_line}", where=str(self.root))
+        raise _failed(("rev-list",), result, str(self.root))
 
     def ref(self, name: str) -> str | None:
         """The object a full ref name points to, or ``None``."""

@@ -24,32 +24,11 @@ from releasekit.git import (
     LOG_RECORD,
     MERGED_TAGS,
     TAG_COMMITS,
+    Git,
     end_early,
     prefetch,
     start_early,
 )
-
-# The options of ``prepare`` and ``notes`` that take a value (the value is no word of its own).
-_VALUED = frozenset({"-C", "--package", "--date"})
-
-
-def _folder_and_words(args: Sequence[str]) -> tuple[Path, str, list[str]]:
-    """The folder (``-C``), the command's name, and the words after it but ``-C DIR``.
-
-    ``-C`` counts before or after the command's name, as the command line takes it.
-    """
-    folder = Path()
-    command = ""
-    words: list[str] = []
-    remaining = iter(args)
-    for word in remaining:
-        if word == "-C":
-            folder = Path(next(remaining, "."))
-        elif not command and not word.startswith("-"):
-            command = word
-        elif command:
-            words.append(word)
-    return folder, command, words
 
 
 def _prefetch_history(folder: Path) -> None:
@@ -73,42 +52,30 @@ def _has_tags(folder: Path) -> bool:
     return listed.returncode != 0 or bool(listed.stdout.strip())
 
 
-def begin(args: Sequence[str]) -> None:
-    """Start the git reads that the command ``args`` (``sys.argv[1:]``) will ask for."""
-    folder, command, words = _folder_and_words(args)
-    if command not in ("prepare", "notes") or any(
-        word in ("--help", "-h", "--recover") or word.startswith("--package") for word in words
+def begin(command: str, folder: str | None, words: Sequence[str]) -> None:
+    """Start the git reads that ``prepare`` or ``notes`` (``entry.split_command``) will ask for."""
+    where = Path(folder or ".")
+    if (
+        not where.is_dir()
+        or (command == "notes" and "--from-commits" not in words)
+        or (command == "prepare" and "--all" in words)  # each package reads its own history
+        or any(
+            word in ("--help", "-h", "--recover") or word.startswith("--package") for word in words
+        )
     ):
         return
-    if command == "prepare" and "--all" in words:
-        return  # every package of a monorepo: each reads its own history
-    from_commits = command == "notes" and "--from-commits" in words
-    if (command == "notes" and not from_commits) or not folder.is_dir():
-        return
     atexit.register(end_early)
+    git = Git(where)
     try:
-        if from_commits and "--all" in words:
-            _prefetch_history(folder)
-            start_early(folder, *TAG_COMMITS)
-        else:
-            start_early(folder, *MERGED_TAGS)
-            start_early(folder, *TAG_COMMITS)
-            auto = from_commits or any(word.startswith("auto") for word in _positional(words))
-            if auto and not _has_tags(folder):
-                _prefetch_unreleased(folder)  # no tag: the release reads all of HEAD
+        if command == "notes" and "--all" in words:
+            _prefetch_history(where)
+            start_early(git, *TAG_COMMITS)
+            return
+        start_early(git, *MERGED_TAGS)
+        start_early(git, *TAG_COMMITS)
+        # ``prepare auto``, ``auto,rc``; ``notes --from-commits`` drafts from the same range.
+        auto = command == "notes" or any(word.startswith("auto") for word in words)
+        if auto and not _has_tags(where):
+            _prefetch_unreleased(where)  # no tag: the release reads all of HEAD
     except OSError:
         pass  # no git, an unreadable folder: the command reports it in its own words
-
-
-def _positional(words: Sequence[str]) -> list[str]:
-    """The words that are not options or options' values."""
-    found = []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word.startswith("-"):
-            skip = word in _VALUED
-        else:
-            found.append(word)
-    return found

@@ -689,48 +689,46 @@ def plan_release(
         )
         if problems:
             raise PreflightError(problems)
-
-        writes = tuple(
-            FileChange(real, os.path.relpath(real, base), edit.old.encode(), edit.new.encode())
-            for edit in edits
-            for real in [real_paths[edit.path]]
-        )
-        actions: list[Action] = list(writes)
-        actions.extend(plan.changelog.build for plan in plans if plan.changelog.build)
-        committing, message = _commit_and_tags(
-            git,
-            plans,
-            package_paths,
-            options,
-            per_package=several and settings.commit_per_package,
-            monorepo=workspace.is_monorepo,
-        )
-        actions.extend(committing)
-        tags = [plan.tag_name for plan in plans] if options.commit and wants_tag else []
-        push = _push(git, target, tags) if options.push else None
-        actions.extend([push] if push else [])
-        first = plans[0].release
-        return ReleasePlan(
-            root=base,
-            current=first.current,
-            new=first.new,
-            tag=first.tag,
-            commit_message=message,
-            writes=writes,
-            actions=tuple(actions),
-            sources=first.sources,
-            push_remote=push.remote if push else None,
-            remote_url=remote_url,
-            branch=branch,
-            warnings=tuple(warnings),
-            other_diffs=tuple(
-                plan.changelog.build.diff() for plan in plans if plan.changelog.build
-            ),
-            head=head,
-            releases=tuple(plan.release for plan in plans),
-            skipped=tuple(skipped),
-            monorepo=workspace.is_monorepo,
-        )
+    # Leaving the block ended every git command started ahead that nobody took.
+    writes = tuple(
+        FileChange(real, os.path.relpath(real, base), edit.old.encode(), edit.new.encode())
+        for edit in edits
+        for real in [real_paths[edit.path]]
+    )
+    actions: list[Action] = list(writes)
+    actions.extend(plan.changelog.build for plan in plans if plan.changelog.build)
+    committing, message = _commit_and_tags(
+        git,
+        plans,
+        package_paths,
+        options,
+        per_package=several and settings.commit_per_package,
+        monorepo=workspace.is_monorepo,
+    )
+    actions.extend(committing)
+    tags = [plan.tag_name for plan in plans] if options.commit and wants_tag else []
+    push = _push(git, target, tags) if options.push else None
+    actions.extend([push] if push else [])
+    first = plans[0].release
+    return ReleasePlan(
+        root=base,
+        current=first.current,
+        new=first.new,
+        tag=first.tag,
+        commit_message=message,
+        writes=writes,
+        actions=tuple(actions),
+        sources=first.sources,
+        push_remote=push.remote if push else None,
+        remote_url=remote_url,
+        branch=branch,
+        warnings=tuple(warnings),
+        other_diffs=tuple(plan.changelog.build.diff() for plan in plans if plan.changelog.build),
+        head=head,
+        releases=tuple(plan.release for plan in plans),
+        skipped=tuple(skipped),
+        monorepo=workspace.is_monorepo,
+    )
 
 
 def _ask_remote(

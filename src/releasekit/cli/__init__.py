@@ -291,14 +291,9 @@ def _render_error(console: Console, error: ReleaseError) -> None:
 
 def _interrupted(args: list[str]) -> str:
     """What an interrupt left behind, for the command that was running."""
-    words = iter(args)
-    command = ""
-    for word in words:
-        if word == "-C":
-            next(words, None)
-        elif not word.startswith("-"):
-            command = word
-            break
+    from releasekit.entry import split_command  # only when interrupted
+
+    command = split_command(args)[0]
     if command == "publish":
         return (
             "interrupted; files already uploaded stay on the index: "
