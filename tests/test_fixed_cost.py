@@ -1,6 +1,8 @@
 """What makes check and publish cheap to start and to stop keeps them correct.
 
-The quick exit of ``check`` and ``publish`` (no interpreter teardown), the metadata judged once
+The quick exit of ``check``, ``publish``, ``prepare`` and ``notes`` (no interpreter teardown),
+the cycle collector off while the command line loads (and for ``prepare`` and ``notes``, to the
+end), the metadata judged once
 per distinct text, the secret masker's lazily compiled expression and the check's lazy imports:
 each is tested here for the behaviour it must keep, in real processes where it matters.
 """
@@ -17,12 +19,12 @@ from releasekit.index.target import Credentials
 from releasekit.redaction import SecretMasker
 from tests import distfactory as make
 from tests.servers import pypiserver
-from tests.support import loaded_modules
+from tests.support import CHANGELOG, PYPROJECT, RepoBuilder, loaded_modules
 
 # Run the executable's entry as the installed command does, with an atexit handler and an
 # object whose finalizer only the interpreter's teardown would call.
 _ENTRY = """
-import atexit, sys
+import atexit, gc, sys
 
 class Teardown:
     def __del__(self):
@@ -30,6 +32,8 @@ class Teardown:
 
 keep = Teardown()
 atexit.register(lambda: print("atexit ran", flush=True))
+# atexit runs the last registered first: this line comes just before "atexit ran".
+atexit.register(lambda: print(f"collector on: {gc.isenabled()}"))
 sys.argv = ["releasekit", *sys.argv[1:]]
 from releasekit.entry import main
 main()
@@ -71,14 +75,39 @@ def test_check_leaves_quickly_with_its_output_code_and_atexit_handlers(tmp_path:
 
 
 def test_other_commands_and_usage_errors_keep_the_ordinary_exit(tmp_path: Path) -> None:
-    """Commands other than check and publish, and usage errors, still end with the teardown."""
-    other = _entry(tmp_path, "notes", "--help")
+    """Other commands, and usage errors, still end with the teardown, the collector back on."""
+    other = _entry(tmp_path, "build", "--help")
     usage = _entry(tmp_path, "check", "--no-such-option")
     assert 0 == other.returncode, other.stderr
     assert "teardown ran" in other.stderr
     assert 2 == usage.returncode
     assert "no such option" in usage.stderr.lower()
     assert "atexit ran" in usage.stdout
+    for run in (other, usage):
+        assert "collector on: True" in run.stdout.splitlines(), run.stdout  # back on once loaded
+
+
+def test_history_commands_leave_quickly_without_the_collector(make_repo: RepoBuilder) -> None:
+    """notes and prepare: output, exit code and atexit handlers kept; no collector, no teardown."""
+    repo = make_repo({"pyproject.toml": PYPROJECT, "CHANGELOG.md": CHANGELOG}, tags=("v1.2.3",))
+    repo.write({"feature.txt": "x"})
+    repo.commit("feat: add the feature")
+    head = repo.git("rev-parse", "HEAD")
+    notes = _entry(repo.path, "notes", "--from-commits")
+    nothing = _entry(repo.path, "notes", "--from-commits", "--package", "nope")
+    prepared = _entry(repo.path, "prepare", "auto", "--yes")
+    assert 0 == notes.returncode, notes.stderr
+    assert "add the feature" in notes.stdout
+    assert 2 == nothing.returncode, nothing.stderr
+    assert 0 == prepared.returncode, prepared.stderr
+    # The release is whole: committed and tagged, nothing left for a finalizer to write.
+    assert "v1.3.0" == repo.git("describe", "--tags", "--exact-match")
+    assert head == repo.git("rev-parse", "HEAD~1")
+    assert "" == repo.git("status", "--porcelain")
+    for run in (notes, nothing, prepared):
+        assert run.stdout.rstrip().endswith("atexit ran"), run.stdout
+        assert "teardown ran" not in run.stderr
+        assert "collector on: False" in run.stdout.splitlines(), run.stdout
 
 
 def test_same_metadata_in_many_files_gives_each_file_its_findings(tmp_path: Path) -> None:

@@ -14,10 +14,12 @@ clean up.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from packaging.version import Version
@@ -27,6 +29,7 @@ from releasekit.changelog_syntax import (
     Flavor,
     Heading,
     HeadingStyle,
+    Resume,
     Title,
     find_headings,
     format_date_like,
@@ -109,19 +112,91 @@ class Link:
 
 @dataclass(frozen=True)
 class Changelog:
-    """A parsed changelog: its exact lines, headings, release-level sections and links."""
+    """A parsed changelog: its exact text and lines, headings, release-level sections and links.
 
-    lines: tuple[str, ...]
-    sections: tuple[Section, ...]
-    links: tuple[Link, ...]
-    newline: str
+    Read as far as asked, each part the first time it is asked for: the markup costs nothing,
+    the section style needs the headings and their titles only, and sections and links are
+    worked out last. ``notes --from-commits --all`` asks a changelog of a thousand releases
+    for its markup alone, and ``prepare`` parses a changelog it has just drafted entries into.
+    """
+
+    text: str
     flavor: Flavor = "markdown"
-    headings: tuple[Heading, ...] = ()
-    style: HeadingStyle | None = None
+    # Known when the text was put together line by line (see ``assembled``): the lines, and
+    # runs (start, end) of lines that are one-line list items, which no scan needs to read.
+    known_lines: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    items: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    # The parsed changelog these lines were made from by inserting ``blocks`` (old position,
+    # lines inserted before it): its headings are taken over where nothing was inserted.
+    base: Changelog | None = field(default=None, compare=False, repr=False)
+    blocks: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+
+    @functools.cached_property
+    def lines(self) -> tuple[str, ...]:
+        """Each line with its ending, exactly as in the text."""
+        if self.known_lines is not None:
+            return self.known_lines
+        return tuple(self.text.splitlines(keepends=True))
+
+    @functools.cached_property
+    def newline(self) -> str:
+        """The line ending new lines get: CRLF when the file has any, else LF."""
+        return "\r\n" if "\r\n" in self.text else "\n"
+
+    @functools.cached_property
+    def _texts(self) -> list[str]:
+        """Each line as ``strip_newline`` gives it, in one call."""
+        return self.text.splitlines()
+
+    @functools.cached_property
+    def _found(self) -> tuple[tuple[Heading, ...], set[int]]:
+        """The headings, and the lines inside code fences."""
+        base = self.base
+        resume = _resumer(base, self.blocks) if base is not None else None
+        headings, fenced = find_headings(self._texts, self.flavor, self.items, resume)
+        return tuple(headings), fenced
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """Every heading, at any level, in file order."""
+        return self._found[0]
+
+    @functools.cached_property
+    def _titles(self) -> list[Title | None]:
+        """What each heading says about a release (``None``: not a release heading)."""
+        return [_read_title(heading.text) for heading in self.headings]
+
+    @functools.cached_property
+    def style(self) -> HeadingStyle | None:
+        """How release and Unreleased headings are marked (most of them; ``None``: none)."""
+        return _section_style(self.headings, self._titles)
+
+    @functools.cached_property
+    def links(self) -> tuple[Link, ...]:
+        """The Markdown link reference definitions, outside code fences."""
+        if self.flavor != "markdown":
+            return ()
+        fenced, texts = self._found[1], self._texts
+        links: list[Link] = []
+        # Between the runs of list items (no list item is a definition), or everywhere.
+        position = 0
+        for start, end in (*self.items, (len(texts), len(texts))):
+            for index in range(position, start):
+                line = texts[index]
+                # A definition has its "[" among the first four characters: most lines do not.
+                if "[" in line[:4] and index not in fenced and (match := LINK.match(line)):
+                    links.append(Link(match.group("label"), match.group("url"), index))
+            position = max(position, end)
+        return tuple(links)
+
+    @functools.cached_property
+    def sections(self) -> tuple[Section, ...]:
+        """The sections at the release level (those marked in ``style``), in file order."""
+        return _sections(self)
 
     def render(self) -> str:
         """The text, exactly as parsed."""
-        return "".join(self.lines)
+        return self.text
 
     def unreleased(self) -> Section | None:
         """The Unreleased section, if there is one."""
@@ -136,7 +211,74 @@ class Changelog:
         return next((ln for ln in self.links if ln.label.lower() == label.lower()), None)
 
 
-def _section_style(headings: list[Heading], titles: list[Title | None]) -> HeadingStyle | None:
+# A changelog is parsed again once entries are drafted into it: its thousand release headings
+# say the same, and are read once. (``Title`` is frozen: a shared one cannot change.)
+_read_title = functools.lru_cache(maxsize=4096)(read_title)
+
+
+def _resumer(base: Changelog, blocks: Sequence[tuple[int, int]]) -> Resume:
+    """A ``Resume`` for lines made of ``base``'s with ``blocks`` inserted: its headings reused.
+
+    Where the scan stands on a line of ``base`` that a heading of ``base`` ended on (or its
+    first line), both scans are in the same state, and a heading is found from its own lines
+    alone: every heading of ``base`` from there up to the next inserted block is found again,
+    as are the fenced lines between them. They are taken over (moved down by the lines
+    inserted above them) and the scan goes on after the last, through the inserted lines.
+    """
+    old = base.headings
+    starts = [heading.start for heading in old]
+    ends = {0, *(heading.end for heading in old)}
+    fenced = sorted(base._found[1])
+    positions = [position for position, _ in blocks]
+    firsts: list[int] = []  # where each block begins among the new lines
+    totals: list[int] = []  # lines inserted up to and including each block
+    inserted = 0
+    for position, count in blocks:
+        firsts.append(position + inserted)
+        inserted += count
+        totals.append(inserted)
+
+    def resume(index: int, headings: list[Heading], fenced_out: set[int]) -> int:
+        block = bisect.bisect_right(firsts, index) - 1
+        if block >= 0 and index < firsts[block] + blocks[block][1]:
+            return index  # an inserted line
+        line = index - (totals[block] if block >= 0 else 0)
+        if line not in ends:
+            return index
+        following = bisect.bisect_right(positions, line)
+        limit = positions[following] if following < len(positions) else len(base._texts) + 1
+        shift = index - line
+        number = bisect.bisect_left(starts, line)
+        last = None
+        while number < len(old) and old[number].end <= limit:
+            h = old[number]
+            headings.append(
+                Heading(
+                    h.start + shift,
+                    h.end + shift,
+                    h.line + shift,
+                    h.offset,
+                    h.text,
+                    h.style,
+                    h.level,
+                )
+            )
+            last = h.end
+            number += 1
+        if last is None:
+            return index
+        for fenced_line in fenced[
+            bisect.bisect_left(fenced, line) : bisect.bisect_left(fenced, last)
+        ]:
+            fenced_out.add(fenced_line + shift)
+        return last + shift
+
+    return resume
+
+
+def _section_style(
+    headings: Sequence[Heading], titles: Sequence[Title | None]
+) -> HeadingStyle | None:
     """The style most release and Unreleased headings share (the first, on a tie)."""
     counts: dict[HeadingStyle, int] = {}
     for heading, title in zip(headings, titles, strict=True):
@@ -145,7 +287,7 @@ def _section_style(headings: list[Heading], titles: list[Title | None]) -> Headi
     return max(counts, key=counts.__getitem__) if counts else None
 
 
-def _link_tail(texts: list[str], links: list[Link]) -> int:
+def _link_tail(texts: list[str], links: Sequence[Link]) -> int:
     """Where the trailing link definitions (and blank lines between them) start."""
     linked = {link.index for link in links}
     tail = len(texts)
@@ -174,22 +316,64 @@ def _label_top(texts: list[str], start: int, floor: int, anchor: re.Pattern[str]
 
 
 def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
-    """Parse a Markdown or reStructuredText changelog; never fails, whatever the text holds."""
-    lines = tuple(text.splitlines(keepends=True))
-    texts = text.splitlines()  # each line as ``strip_newline`` gives it, in one call
-    newline = "\r\n" if "\r\n" in text else "\n"
-    headings, fenced = find_headings(texts, flavor)
-    links: list[Link] = []
-    if flavor == "markdown":
-        for index, line in enumerate(texts):
-            # A definition has its "[" among the first four characters: most lines do not.
-            if "[" in line[:4] and index not in fenced and (match := LINK.match(line)) is not None:
-                links.append(Link(match.group("label"), match.group("url"), index))
-    tail = _link_tail(texts, links)
-    titles = [read_title(heading.text) for heading in headings]
-    style = _section_style(headings, titles)
+    """Parse a Markdown or reStructuredText changelog; never fails, whatever the text holds.
+
+    Each part is read when first asked for (see ``Changelog``).
+    """
+    return Changelog(text, flavor)
+
+
+# Every line break ``str.splitlines`` knows besides "\n" and "\r" (each looked for on its own:
+# searching for one character is a memory scan, a class of them a pattern's walk).
+_OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def assembled(
+    lines: Sequence[str],
+    flavor: Flavor,
+    newline: str,
+    *,
+    added: Sequence[str],
+    items: Sequence[tuple[int, int]],
+    base: Changelog | None = None,
+    blocks: Sequence[tuple[int, int]] = (),
+) -> Changelog:
+    """The changelog made of ``lines``, parsed as ``parse`` would, reading less of it.
+
+    ``lines`` are the lines of a parsed changelog with ``added`` lines put among them, each
+    made to end in ``newline`` (what is checked is that none holds another line break), and
+    ``items`` the runs (start, end) of ``lines`` that are added list items: a bullet (``-``,
+    ``*`` or ``+``, then a space or tab) and text. With every added line one line (and no
+    old-Mac CR line ending that an added LF would join), no line is split again and no
+    run of items is read (an item is never a heading or a link definition); else the text is
+    parsed as any other. ``base``, when given, is the parsed changelog the lines were made from
+    by inserting ``blocks`` (its line number, how many lines went before it), with every
+    changed line among ``added``: its headings are taken over rather than found again.
+    """
+    text = "".join(lines)
+    joined = "".join(added)
+    breaks = len(added)
+    whole = (
+        # A lone "\r" ending a line before an added "\n" would make one line break of two; a
+        # file with "\r\n" endings adds lines that start with no "\n".
+        (newline == "\r\n" or "\r" not in text)
+        and joined.count(newline) == breaks
+        and joined.count("\n") == breaks
+        and joined.count("\r") == (breaks if newline == "\r\n" else 0)
+        and not any(mark in joined for mark in _OTHER_BREAKS)
+    )
+    if not whole:
+        return Changelog(text, flavor)
+    return Changelog(text, flavor, tuple(lines), tuple(items), base, tuple(blocks))
+
+
+def _sections(changelog: Changelog) -> tuple[Section, ...]:
+    """The release-level sections of a changelog: each heading in its style, to the next."""
+    texts = changelog._texts  # the parse's own lines, read once
+    headings, titles, style = changelog.headings, changelog._titles, changelog.style
+    tail = _link_tail(texts, changelog.links)
     starts = {heading.start for heading in headings}
-    anchor = _ANCHOR[flavor]
+    anchor = _ANCHOR[changelog.flavor]
     # Where each heading's labels begin: a section ends above the next heading's labels.
     tops = {
         heading.start: _label_top(
@@ -220,7 +404,7 @@ def parse(text: str, flavor: Flavor = "markdown") -> Changelog:
                     info = replace(info, unreleased=True)
         labels = heading.start - tops[heading.start]
         sections.append(Section(heading.text, info, heading, end, date, date_line, labels))
-    return Changelog(lines, tuple(sections), tuple(links), newline, flavor, tuple(headings), style)
+    return tuple(sections)
 
 
 def is_empty(changelog: Changelog, section: Section) -> bool:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from releasekit.changelog import Changelog, Section, parse, web_base
+from releasekit.changelog import Changelog, Section, assembled, parse, web_base
 from releasekit.changelog_syntax import Flavor, Heading, HeadingStyle
 from releasekit.changelog_template import comment_lines
 from releasekit.commits import Change
@@ -68,20 +68,23 @@ def section_map(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
 
 # Read-only by convention, not ``frozen`` (as ``commits.Change``): a long history drafts tens of
 # thousands of entries, and a frozen dataclass sets each field through ``object.__setattr__``.
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, init=False)
 class Entry:
     """One changelog entry: the change, and the heading it goes under.
 
     ``short`` is the commit's short hash as written in the entry: set once here, because
-    merging into a changelog looks it up several times per entry.
+    merging into a changelog looks it up several times per entry. The constructor is written
+    out (no ``__post_init__``): one call per entry instead of two, for tens of thousands.
     """
 
     heading: str
     change: Change
-    short: str = field(init=False, compare=False, repr=False)
+    short: str = field(compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.short = self.change.commit[:SHORT]
+    def __init__(self, heading: str, change: Change) -> None:
+        self.heading = heading
+        self.change = change
+        self.short = change.commit[:SHORT]
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,10 @@ class Draft:
                 groups[entry.heading] = [entry]
             else:
                 group.append(entry)
-        used = list(groups)
-        return [(heading, groups[heading]) for heading in sorted(used, key=_ranker(used))]
+        if len(groups) == 1:
+            return list(groups.items())
+        # A stable sort: custom headings (all ranked after Keep a Changelog's) keep their order.
+        return [(heading, groups[heading]) for heading in sorted(groups, key=_rank)]
 
     def headings(self) -> list[str]:
         """The headings that have entries: Keep a Changelog's order, then custom ones."""
@@ -117,6 +122,9 @@ class Draft:
 
     def shared_hashes(self) -> set[str]:
         """Short hashes that several entries share (a squash merge's several changes)."""
+        shorts = [entry.short for entry in self.entries]
+        if len(set(shorts)) == len(shorts):  # the usual case: no hash is there twice
+            return set()
         seen: set[str] = set()
         shared: set[str] = set()
         for entry in self.entries:
@@ -128,19 +136,32 @@ class Draft:
 
 
 _KAC_RANK = {name.lower(): rank for rank, name in enumerate(KAC_ORDER)}
+# Each heading's rank, worked out once per process rather than once per release.
+_RANKS: dict[str, int] = {}
 
 
-def _ranker(custom: Sequence[str]) -> Callable[[str], tuple[int, int]]:
-    """Where a heading sorts: KaC headings first, in KaC order; others in the given order."""
-    order = {heading: index for index, heading in reversed(list(enumerate(custom)))}
-
-    def rank(heading: str) -> tuple[int, int]:
-        known = _KAC_RANK.get(heading.lower())
-        if known is not None:
-            return 0, known
-        return 1, order.get(heading, len(custom))
-
+def _rank(heading: str) -> int:
+    """Where a heading sorts: Keep a Changelog's in its order, then every other one."""
+    rank = _RANKS.get(heading)
+    if rank is None:
+        rank = _RANKS[heading] = _KAC_RANK.get(heading.lower(), len(KAC_ORDER))
     return rank
+
+
+# The commit type -> heading tables made, by setting: a whole changelog drafts a thousand
+# releases with one setting, and each table also remembers the types as commits spell them.
+_TABLES: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], dict[str, str]]] = {}
+
+
+def _tables(sections: Mapping[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """``section_map(sections)``, and a table of the types as spelled ("" for no heading)."""
+    key = tuple(sections.items()) if sections else ()
+    found = _TABLES.get(key)
+    if found is None:
+        if len(_TABLES) >= 16:  # noqa: PLR2004  # a handful of settings per process, at most
+            _TABLES.clear()
+        found = _TABLES[key] = (section_map(sections), {})
+    return found
 
 
 def draft(
@@ -154,18 +175,21 @@ def draft(
     Types without a heading (docs, chore, ci, test, build, style by default) are left out; an
     entry repeated by a cherry-pick (same heading, scope and description) is drafted once.
     """
-    table = section_map(sections)
+    table, spelled = _tables(sections)
     entries: list[Entry] = []
     seen: set[tuple[str, str | None, str]] = set()
     for change in changes:
-        heading = table.get(change.type.lower())
+        kind = change.type
+        heading = spelled.get(kind)
         if heading is None:
+            heading = spelled[kind] = table.get(kind.lower(), "")
+        if not heading:
             continue
-        key = (heading, change.scope, change.description)
-        if key in seen:
-            continue
-        seen.add(key)
-        entries.append(Entry(heading, change))
+        # One hashing of the key, not two: the set grows exactly when the key is new.
+        size = len(seen)
+        seen.add((heading, change.scope, change.description))
+        if len(seen) != size:
+            entries.append(Entry(heading, change))
     return Draft(tuple(entries), web_base(remote_url))
 
 
@@ -249,43 +273,59 @@ class _Writer:
         return f"`{text} <{url}>`__" if self._rst else f"[{text}]({url})"
 
     def _reference(self, reference: str) -> str:
-        if self._remote is None:
-            return reference
+        """The reference as written (linked to its page when the forge is known), kept."""
         linked = self._links.get(reference)
         if linked is None:
-            linked = self._link(reference, reference_url(reference, self._remote))
-            self._links[reference] = linked
+            remote = self._remote
+            url = reference_url(reference, remote) if remote is not None else None
+            linked = self._links[reference] = self._link(reference, url)
         return linked
 
     def text(self, entry: Entry) -> str:
         """The entry as ``entry_text`` writes it."""
-        change = entry.change
-        description = change.description
-        if change.type == "revert" and not description.lower().startswith("revert"):
-            # A revert's description is the header it undoes: say that it is undone.
-            description = f'Revert "{description}"'
-        commit = entry.short
-        if self._commit is not None:
-            url = self._commit + change.commit
-            commit = f"`{commit} <{url}>`__" if self._rst else f"[{commit}]({url})"
-        if change.references:
-            trailing: list[str] = []
-            for reference in change.references:
-                linked = self._reference(reference)
-                start = _standing(description, reference)
-                if start >= 0:
-                    end = start + len(reference)
-                    description = description[:start] + linked + description[end:]
-                else:
-                    trailing.append(linked)
-            trailing.append(commit)
-            commit = ", ".join(trailing)
-        if change.breaking and change.breaking_text and change.breaking_text != change.description:
-            description += f" ({change.breaking_text.strip()})"
-        marks = f"{BREAKING} " if change.breaking else ""
-        if change.scope:
-            marks += f"**{change.scope}:** "
-        return f"{marks}{description} ({commit})"
+        return self.texts((entry,))[0]
+
+    def texts(self, entries: Iterable[Entry]) -> list[str]:
+        """Each entry as ``entry_text`` writes it: one call for a list, not one per entry."""
+        out: list[str] = []
+        append = out.append
+        commit_root, rst, links = self._commit, self._rst, self._links
+        for entry in entries:
+            change = entry.change
+            description = change.description
+            if change.type == "revert" and not description.lower().startswith("revert"):
+                # A revert's description is the header it undoes: say that it is undone.
+                description = f'Revert "{description}"'
+            commit = entry.short
+            if commit_root is not None:
+                url = commit_root + change.commit
+                commit = f"`{commit} <{url}>`__" if rst else f"[{commit}]({url})"
+            if change.references:
+                trailing: list[str] = []
+                for reference in change.references:
+                    # Each reference's link is made once (``_reference``), then looked up.
+                    linked = links.get(reference) or self._reference(reference)
+                    # Most references are footers only: a plain search rules them out.
+                    start = _standing(description, reference) if reference in description else -1
+                    if start >= 0:
+                        end = start + len(reference)
+                        description = description[:start] + linked + description[end:]
+                    else:
+                        trailing.append(linked)
+                trailing.append(commit)
+                commit = ", ".join(trailing)
+            breaking = change.breaking
+            if breaking and change.breaking_text and change.breaking_text != change.description:
+                description += f" ({change.breaking_text.strip()})"
+            scope = change.scope
+            if scope:
+                marks = f"{BREAKING} **{scope}:** " if breaking else f"**{scope}:** "
+                append(f"{marks}{description} ({commit})")
+            elif breaking:
+                append(f"{BREAKING} {description} ({commit})")
+            else:
+                append(f"{description} ({commit})")
+        return out
 
 
 def entry_text(entry: Entry, flavor: Flavor, remote: tuple[str, str] | None) -> str:
@@ -365,15 +405,22 @@ def _render_body(
     *,
     style: HeadingStyle | None = None,
     bullet: str = "- ",
+    heads: dict[str, str] | None = None,
 ) -> str:
-    """``render_body`` with the writer given: a whole changelog shares one across releases."""
+    """``render_body`` with the writer given: a whole changelog shares one across releases.
+
+    ``heads`` keeps each sub-heading's lines (with the first bullet) for the next release,
+    when every release is rendered in the same style with the same bullet.
+    """
     style = style or (HeadingStyle(atx=3) if flavor == "markdown" else HeadingStyle(adornment="~"))
-    write = writer.text
+    heads = {} if heads is None else heads
+    separator = f"\n{bullet}"
     blocks: list[str] = []
     for heading, entries in draft_.grouped():
-        lines = [*_heading_lines(style, heading, "\n"), "\n"]
-        lines += [f"{bullet}{write(entry)}\n" for entry in entries]
-        blocks.append("".join(lines))
+        head = heads.get(heading)
+        if head is None:
+            head = heads[heading] = "".join(_heading_lines(style, heading, "\n")) + "\n" + bullet
+        blocks.append(head + separator.join(writer.texts(entries)) + "\n")
     return "\n".join(blocks)
 
 
@@ -581,13 +628,18 @@ def add_to_unreleased(changelog: Changelog, draft_: Draft) -> str:
     when none follows). A missing Unreleased section is added in the file's style, above the
     newest release. Every existing line is kept; entries already present are skipped.
     """
-    changelog = with_unreleased(changelog)
-    section = changelog.unreleased()
-    if section is None:  # pragma: no cover - with_unreleased guarantees one
-        return changelog.render()
-    writer = _Writer(changelog.flavor, draft_.remote)
+    return draft_into_unreleased(changelog, draft_).render()
+
+
+def _missing(
+    existing: _Existing, draft_: Draft, writer: _Writer
+) -> tuple[list[Entry], dict[int, str]]:
+    """The entries the changelog does not hold yet, and the texts written to find out."""
     shared = draft_.shared_hashes()
-    existing = _Existing.read(changelog, section)
+    if not shared and not existing.items:
+        # The usual case, in one pass: only the short hashes tell what is there.
+        hashes = existing.hashes
+        return [entry for entry in draft_.entries if entry.short not in hashes], {}
     kept: list[Entry] = []
     written: dict[int, str] = {}  # id(entry) -> its text, for those already written
     for entry in draft_.entries:
@@ -596,9 +648,26 @@ def add_to_unreleased(changelog: Changelog, draft_: Draft) -> str:
             text = written[id(entry)] = writer.text(entry)
         if not _present(existing, entry, text):
             kept.append(entry)
+    return kept, written
+
+
+def draft_into_unreleased(changelog: Changelog, draft_: Draft) -> Changelog:
+    """``add_to_unreleased``, parsed: the changelog with the drafted entries in Unreleased.
+
+    The result is parsed as ``parse`` would parse its text, but put together from the lines it
+    is made of: the thousands of entries a long history drafts are not split and scanned again
+    (``changelog.assembled``), so releasing the section next costs about as much as it would
+    without them.
+    """
+    changelog = with_unreleased(changelog)
+    section = changelog.unreleased()
+    if section is None:  # pragma: no cover - with_unreleased guarantees one
+        return changelog
+    writer = _Writer(changelog.flavor, draft_.remote)
+    kept, written = _missing(_Existing.read(changelog, section), draft_, writer)
     wanted = Draft(tuple(kept), draft_.remote)
     if not wanted.entries:
-        return changelog.render()
+        return changelog
     nl = changelog.newline
     lines = list(changelog.lines)
     unended = bool(lines) and not lines[-1].endswith(("\n", "\r"))
@@ -608,28 +677,42 @@ def add_to_unreleased(changelog: Changelog, draft_: Draft) -> str:
     style = _subheading_style(changelog, section)
     layout = _layout(changelog, section)
     inserts: dict[int, list[str]] = {}
+    # Where each block's entries are among the lines inserted at its position, and how many.
+    runs: dict[int, list[tuple[int, int]]] = {}
     for title, entries in wanted.grouped():
         # Shared-hash entries were written when checking for them: their text is reused.
         texts = (
             [written.get(id(entry)) or writer.text(entry) for entry in entries]
             if written
-            else map(writer.text, entries)
+            else writer.texts(entries)
         )
         items = [f"{bullet}{text}{nl}" for text in texts]
+        first = items[0]
         if _normalized(title) not in layout.ends:
             items = [*_heading_lines(style, title, nl), nl, *items]
         position, block = _insertion(lines, section, layout, title, block=items, nl=nl)
-        inserts.setdefault(position, []).extend(block)
+        inserted = inserts.setdefault(position, [])
+        offset = len(inserted) + next(i for i, line in enumerate(block) if line is first)
+        runs.setdefault(position, []).append((offset, len(texts)))
+        inserted.extend(block)
     out: list[str] = []
+    added: list[str] = [lines[-1]] if unended else []
+    spans: list[tuple[int, int]] = []
     position = 0
     for index in sorted(inserts):  # each block goes before the line it is keyed by
         out += lines[position:index]
+        spans += [(len(out) + start, len(out) + start + count) for start, count in runs[index]]
         out += inserts[index]
+        added += inserts[index]
         position = index
     out += lines[position:]
-    text = "".join(out)
     # A file without a final line break keeps it that way, unless entries went after it.
-    return text.removesuffix(nl) if unended and len(lines) not in inserts else text
+    if unended and len(lines) not in inserts:
+        out[-1] = out[-1].removesuffix(nl)
+    blocks = [(index, len(inserts[index])) for index in sorted(inserts)]
+    return assembled(
+        out, changelog.flavor, nl, added=added, items=spans, base=changelog, blocks=blocks
+    )
 
 
 # A whole changelog, for projects that have none.
@@ -692,6 +775,7 @@ def render_changelog(
     rank = {tag: index for index, tag in reversed(list(enumerate(tags)))}
     # One writer per forge (every release's, in practice): each reference linked once.
     writers: dict[tuple[str, str] | None, _Writer] = {}
+    heads: dict[str, str] = {}  # each sub-heading's lines, made once for every release
     for release in releases:
         if release.tag is None and not release.draft.entries:
             continue
@@ -707,7 +791,10 @@ def render_changelog(
         writer = writers.get(release.draft.remote)
         if writer is None:
             writer = writers[release.draft.remote] = _Writer(flavor, release.draft.remote)
-        body = _render_body(release.draft, writer, flavor, style=sub_style) or NO_CHANGES + "\n"
+        body = (
+            _render_body(release.draft, writer, flavor, style=sub_style, heads=heads)
+            or NO_CHANGES + "\n"
+        )
         parts.append("".join(_heading_lines(section_style, title, "\n")) + "\n" + body)
         links += [f"[{label}]: {url}\n"] if url else []
     text = "\n".join(parts)

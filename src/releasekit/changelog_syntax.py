@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -121,20 +121,57 @@ class Title:
     generic: bool = False
 
 
+# Where a scan of the headings goes on from. Asked at the start and right after each heading
+# (where the scan has no fence open and follows a break, whatever came before), with the
+# index it is at and what it found so far: it may add the headings and fenced lines it knows
+# to come next (from an earlier scan of the same lines) and return the index after them.
+Resume = Callable[[int, list[Heading], set[int]], int]
+
+
 def strip_newline(line: str) -> str:
     """A line without its line break (any break ``str.splitlines`` knows)."""
     stripped = line.splitlines()
     return stripped[0] if stripped else ""
 
 
-def _markdown_headings(texts: Sequence[str]) -> tuple[list[Heading], set[int]]:
-    """ATX and setext headings outside code fences, and the fenced lines."""
+def _atx(text: str, index: int) -> Heading | None:
+    """The ATX heading on line ``index``, if its text is one."""
+    atx = _ATX.match(text)
+    if atx is None:
+        return None
+    title = atx.group("text") or ""
+    offset = atx.start("text") if atx.group("text") is not None else len(text)
+    level = len(atx.group("marks"))
+    return Heading(index, index + 1, index, offset, title, HeadingStyle(atx=level), level)
+
+
+def _markdown_headings(
+    texts: Sequence[str], items: Sequence[tuple[int, int]] = (), resume: Resume | None = None
+) -> tuple[list[Heading], set[int]]:
+    """ATX and setext headings outside code fences, and the fenced lines.
+
+    ``items`` are runs of lines (start, end) known to be list items: each a bullet (``-``, ``*``
+    or ``+`` and a space or tab) and text on one line. Such a line is never a fence, a heading,
+    a setext title or underline; it only ends a run of blank lines (or is fenced): a run is
+    passed over in one step rather than read line by line. ``resume`` is asked where to go on
+    at the start and after each heading (see ``Resume``).
+    """
     headings: list[Heading] = []
     fenced: set[int] = set()
     fence: str | None = None
     after_break = True
-    index = 0
+    runs = iter(items)
+    run = next(runs, None)
+    index = resume(0, headings, fenced) if resume is not None else 0
     while index < len(texts):
+        if run is not None and run[0] <= index:
+            if run[0] == index:
+                if fence is not None:
+                    fenced.update(range(run[0], run[1]))
+                after_break = False
+                index = run[1]
+            run = next(runs, None)
+            continue
         text = texts[index]
         # Fences and ATX headings start with "`", "~" or "#" after at most three spaces: the
         # patterns are tried only on such lines (most of a changelog is list items and prose).
@@ -148,16 +185,8 @@ def _markdown_headings(texts: Sequence[str]) -> tuple[list[Heading], set[int]]:
             after_break = False
             index += 1
             continue
-        if marked and (atx := _ATX.match(text)) is not None:
-            title = atx.group("text") or ""
-            offset = atx.start("text") if atx.group("text") is not None else len(text)
-            level = len(atx.group("marks"))
-            style = HeadingStyle(atx=level)
-            headings.append(Heading(index, index + 1, index, offset, title, style, level))
-            after_break = True
-            index += 1
-            continue
-        if (
+        heading = _atx(text, index) if marked else None
+        if heading is None and (
             after_break
             and text.strip()
             and not text.startswith("    ")
@@ -170,23 +199,42 @@ def _markdown_headings(texts: Sequence[str]) -> tuple[list[Heading], set[int]]:
             offset = len(text) - len(text.lstrip())
             style = HeadingStyle(adornment=char)
             level = 1 if char == "=" else 2
-            headings.append(Heading(index, index + 2, index, offset, text.strip(), style, level))
-            index += 2
+            heading = Heading(index, index + 2, index, offset, text.strip(), style, level)
+        if heading is not None:
+            headings.append(heading)
+            after_break = True  # a setext title needed one already
+            index = heading.end
+            if resume is not None:
+                index = resume(index, headings, fenced)
             continue
         after_break = not text.strip()
         index += 1
     return headings, fenced
 
 
-def _rst_headings(texts: Sequence[str]) -> list[Heading]:
+def _rst_headings(
+    texts: Sequence[str], items: Sequence[tuple[int, int]] = (), resume: Resume | None = None
+) -> list[Heading]:
     """Section titles: underlined, or over- and underlined, after a blank line or a title.
 
     Levels follow the order in which each style first appears, as docutils assigns them.
+    ``items`` as for ``_markdown_headings``: a list item is no adornment, and is a title only
+    right after a break (a blank line or a title) with an adornment under it; in a run of two
+    or more, the first has an item under it and the others one above: none is a title.
+    ``resume`` as for ``_markdown_headings`` (the levels it gives are set again here).
     """
-    found: list[tuple[int, int, int, str, HeadingStyle]] = []
+    found: list[Heading] = []
     after_break = True
-    index = 0
+    runs = iter(items)
+    run = next(runs, None)
+    index = resume(0, found, set()) if resume is not None else 0
     while index < len(texts):
+        if run is not None and run[0] <= index:
+            if run[0] == index and run[1] - run[0] > 1:
+                after_break = False
+                index = run[1]
+            run = next(runs, None)
+            continue
         text = texts[index]
         following = texts[index + 1] if index + 1 < len(texts) else ""
         if (
@@ -200,8 +248,10 @@ def _rst_headings(texts: Sequence[str]) -> list[Heading]:
         ):
             offset = len(following) - len(following.lstrip())
             style = HeadingStyle(adornment=text[0], overline=True)
-            found.append((index, index + 3, offset, following.strip(), style))
+            found.append(Heading(index, index + 3, index + 1, offset, following.strip(), style, 0))
             index += 3
+            if resume is not None:
+                index = resume(index, found, set())
             continue
         underline = _ADORNMENT.match(following)
         if (
@@ -212,28 +262,39 @@ def _rst_headings(texts: Sequence[str]) -> list[Heading]:
             and underline is not None
             and len(following.rstrip()) >= min(len(text.rstrip()), 3)
         ):
-            found.append((index, index + 2, 0, text.rstrip(), HeadingStyle(adornment=following[0])))
+            style = HeadingStyle(adornment=following[0])
+            found.append(Heading(index, index + 2, index, 0, text.rstrip(), style, 0))
             index += 2
+            if resume is not None:
+                index = resume(index, found, set())
             continue
         after_break = not text.strip()
         index += 1
     order: list[HeadingStyle] = []
-    for *_, style in found:
-        if style not in order:
-            order.append(style)
-    headings = []
-    for start, end, offset, title, style in found:
-        line = start + 1 if style.overline else start
-        level = order.index(style) + 1
-        headings.append(Heading(start, end, line, offset, title, style, level))
-    return headings
+    for heading in found:
+        if heading.style not in order:
+            order.append(heading.style)
+    return [
+        Heading(h.start, h.end, h.line, h.offset, h.text, h.style, order.index(h.style) + 1)
+        for h in found
+    ]
 
 
-def find_headings(texts: Sequence[str], flavor: Flavor) -> tuple[list[Heading], set[int]]:
-    """Every heading of the text (lines without endings), and lines inside code fences."""
+def find_headings(
+    texts: Sequence[str],
+    flavor: Flavor,
+    items: Sequence[tuple[int, int]] = (),
+    resume: Resume | None = None,
+) -> tuple[list[Heading], set[int]]:
+    """Every heading of the text (lines without endings), and lines inside code fences.
+
+    ``items``: runs of lines known to be one-line list items, in order (see
+    ``_markdown_headings``); ``resume``: what is known of the text already (see ``Resume``).
+    The result is the same, found without reading those lines.
+    """
     if flavor == "rst":
-        return _rst_headings(texts), set()
-    return _markdown_headings(texts)
+        return _rst_headings(texts, items, resume), set()
+    return _markdown_headings(texts, items, resume)
 
 
 def read_title(text: str) -> Title | None:

@@ -112,6 +112,7 @@ _REVERT_REF_TOKENS = frozenset({"refs", "ref", "reverts"})
 _MERGE_REQUEST = re.compile(r"^See merge request (\S+)$", re.MULTILINE)
 _PULL_SUFFIX = re.compile(r"\s*\((?:[\w.-]+/[\w.-]+)?[#!]\d+\)$")
 _FULL_HASH = re.compile(r"[0-9a-f]{40}")
+_FULL_LENGTH = 40  # hex digits in a full (SHA-1) commit hash
 # How many excluded tags a message names before "...".
 _NAMED = 3
 
@@ -155,10 +156,12 @@ def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
         position = first
         while position and (not lines[position - 1] or lines[position - 1].isspace()):
             position -= 1
-    for index in range(start):
-        if lines[index].startswith("BREAKING") and _BREAKING_LINE.match(lines[index]):
-            start = index
-            break
+    # Most bodies never say BREAKING: one search of the text instead of a look at each line.
+    if start and "BREAKING" in "\n".join(lines[:start]):
+        for index in range(start):
+            if lines[index].startswith("BREAKING") and _BREAKING_LINE.match(lines[index]):
+                start = index
+                break
     footers: list[tuple[str, str]] = []
     token: str | None = None
     value: list[str] = []
@@ -463,36 +466,34 @@ class _Range:
         self.read: list[tuple[str, tuple[Change, ...] | Malformed]] = []
         self.changes: list[Change] = []
         self.malformed: list[Malformed] = []
-        self.reverts = False
         self.commits = 0
         self.merges = 0
 
-    def add(self, commit: str, merge: bool, message: str) -> None:
-        skipped = merge and not self.include_merges
-        self.add_parsed(commit, merge, None if skipped else parse_message(commit, message))
+    def add(self, records: Iterable[tuple[str, list[str], tuple[Change, ...] | Malformed]]) -> None:
+        """(hash, parents, entries) of commits, newest first; merges count but are skipped.
 
-    def add_parsed(
-        self, commit: str, merge: bool, result: tuple[Change, ...] | Malformed | None
-    ) -> None:
-        """A commit parsed already (``None``: a merge that ``add`` did not parse)."""
-        self.commits += 1
-        if result is None or (merge and not self.include_merges):
-            self.merges += 1
-            return
-        self.read.append((commit, result))
-        if isinstance(result, Malformed):
-            self.malformed.append(result)
-            return
-        self.changes.extend(result)
-        if not self.reverts:
-            for change in result:  # a loop, not any(): no generator for each of 20,000 commits
-                if change.type == "revert":
-                    self.reverts = True
-                    break
+        One call for a whole range: a history holds tens of thousands of commits, and a call
+        for each would cost a fifth of the time their entries take to sort.
+        """
+        include_merges = self.include_merges
+        read, changes, malformed = self.read, self.changes, self.malformed
+        commits = merges = 0
+        for commit, parents, parsed in records:
+            commits += 1
+            if len(parents) > 1 and not include_merges:
+                merges += 1
+                continue
+            read.append((commit, parsed))
+            if isinstance(parsed, Malformed):
+                malformed.append(parsed)
+            else:
+                changes.extend(parsed)
+        self.commits += commits
+        self.merges += merges
 
     def log(self) -> CommitLog:
         """The range's log, with the changes that a revert in the range undid taken out."""
-        dropped = _cancelled_by_reverts(self.read) if self.reverts else {}
+        dropped = _cancelled_by_reverts(self.read, self.changes)
         if not dropped:
             return CommitLog(tuple(self.changes), tuple(self.malformed), self.commits, self.merges)
         changes: list[Change] = []
@@ -524,34 +525,38 @@ def _revert_targets(change: Change) -> list[str]:
 
 
 def _cancelled_by_reverts(
-    read: Sequence[tuple[str, tuple[Change, ...] | Malformed]],
+    read: Sequence[tuple[str, tuple[Change, ...] | Malformed]], changes: Sequence[Change]
 ) -> dict[str, bool]:
     """Commits to leave out: ``True`` for a reverted commit, ``False`` for the revert itself.
 
-    A revert and the commit it undoes cancel out when both are in the range; a revert of an
-    already released commit stays (it is news). Newest first, so a revert of a revert undoes
-    the revert and the original stands.
+    ``changes`` are the entries of ``read``, in order. A revert and the commit it undoes cancel
+    out when both are in the range; a revert of an already released commit stays (it is news).
+    Newest first, so a revert of a revert undoes the revert and the original stands.
     """
     reverts = [
-        (index, commit, targets)
-        for index, (commit, result) in enumerate(read)
-        if not isinstance(result, Malformed)
-        for change in result
+        (change.commit, targets)
+        for change in changes
         if change.type == "revert" and (targets := _revert_targets(change))
     ]
     if not reverts:
         return {}
-    position = {commit: index for index, (commit, _) in enumerate(read)}
-    by_prefix: dict[str, list[str]] = {}
-    for commit in position:
-        by_prefix.setdefault(commit[:7], []).append(commit)
+    commits = [commit for commit, _ in read]
+    position = dict(zip(commits, range(len(commits)), strict=True))
+    by_prefix: dict[str, list[str]] = {}  # for abbreviated hashes, made when one is met
     dropped: dict[str, bool] = {}
-    for index, commit, targets in reverts:
+    for commit, targets in reverts:
         if dropped.get(commit):
             continue
         for target in targets:
-            matches = [full for full in by_prefix.get(target[:7], ()) if full.startswith(target)]
-            if len(matches) == 1 and position[matches[0]] > index:
+            if len(target) == _FULL_LENGTH:  # git revert's own message: a full hash
+                matches = [target] if target in position else []
+            else:
+                if not by_prefix:
+                    for each in commits:
+                        by_prefix.setdefault(each[:7], []).append(each)
+                near = by_prefix.get(target[:7], ())
+                matches = [full for full in near if full.startswith(target)]
+            if len(matches) == 1 and position[matches[0]] > position[commit]:
                 dropped[matches[0]] = True
                 dropped.setdefault(commit, False)
     return dropped
@@ -630,12 +635,16 @@ def read_log(
     history ends before the walk does.
     """
     found = _Range(include_merges)
+    skip_merges, parse = not include_merges, parse_message
     try:
         walk = ("--stdin", *_pathspecs(paths))
         revisions = _revisions(exclude)
         with _collector_paused():
-            for commit, parents, message in _commits(git, walk, revisions, _short_of(exclude)):
-                found.add(commit, len(parents) > 1, message)
+            found.add(
+                # A merge that is skipped is not parsed: ``add`` passes over its entries.
+                (commit, parents, () if skip_merges and len(parents) > 1 else parse(commit, text))
+                for commit, parents, text in _commits(git, walk, revisions, _short_of(exclude))
+            )
     except HistoryMissing:
         raise
     except GitError:
@@ -680,7 +689,14 @@ class HistoryWalk:
         Raises ``HistoryMissing`` in a shallow clone, whose history ends before the walk does.
         """
         if self._records is None:
-            self._records = self._read() if _has_commits(self.git) else []
+            try:
+                self._records = self._read()
+            except HistoryMissing:
+                raise
+            except GitError:
+                if _has_commits(self.git):
+                    raise
+                self._records = []  # git log fails on a branch with no commits yet
         return self._records
 
     def _read(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:
@@ -707,73 +723,32 @@ def _release_ranks(
 ) -> list[int]:
     """Each record's release: the rank of the oldest release tag it is reachable from.
 
-    A commit is in the lowest of its own tag's rank and its children's ranks, so children are
-    taken before parents: in git's order when no parent comes before a child (a clock set
-    wrong makes git show a parent early), else in an order sorted here (Kahn's algorithm).
-    """
-    if not tagged:
-        return [unreleased] * len(records)  # nothing released yet: no order to work out
-    index = {commit: position for position, (commit, _, _) in enumerate(records)}
-    try:
-        return _ranks_in(range(len(records)), records, tagged, unreleased, index)
-    except _ParentFirst:
-        return _ranks_in(_children_first(records, index), records, tagged, unreleased, None)
-
-
-class _ParentFirst(Exception):
-    """git's order showed a parent before one of its children (a clock set wrong)."""
-
-
-def _ranks_in(
-    order: Iterable[int],
-    records: Sequence[tuple[str, list[str], object]],
-    tagged: Mapping[str, int],
-    unreleased: int,
-    git_order: Mapping[str, int] | None,
-) -> list[int]:
-    """The ranks, taking the records in ``order``, children before parents.
-
-    With ``git_order`` (each commit's position in git's order, which ``order`` then is), raises
-    ``_ParentFirst`` as soon as a parent turns out to come before its child.
+    The tags' histories are walked oldest tag first, each down to the commits an older tag has
+    claimed already: those and all their ancestors are in an older release. Every commit is
+    visited once, and git's order does not matter (a clock set wrong makes git show a parent
+    before its child).
     """
     ranks = [unreleased] * len(records)
-    inherited: dict[str, int] = {}
-    for position in order:
-        commit, parents, _ = records[position]
-        rank = tagged.get(commit, unreleased)
-        passed_down = inherited.pop(commit, unreleased)
-        if passed_down < rank:  # noqa: PLR1730  # min() is a call, for each of 20,000 commits
-            rank = passed_down
-        ranks[position] = rank
-        for parent in parents:
-            if git_order is not None and git_order.get(parent, position) < position:
-                raise _ParentFirst
-            if inherited.get(parent, unreleased) > rank:
-                inherited[parent] = rank
+    if not tagged:
+        return ranks  # nothing released yet
+    index = {commit: position for position, (commit, _, _) in enumerate(records)}
+    claimed = bytearray(len(records))
+    for commit, rank in sorted(tagged.items(), key=lambda item: item[1]):
+        position = index.get(commit)
+        if position is None or claimed[position]:
+            continue
+        claimed[position] = 1
+        pending = [position]
+        while pending:
+            position = pending.pop()
+            ranks[position] = rank
+            for parent in records[position][1]:
+                # A parent missing from the records is beyond a shallow clone's boundary.
+                above = index.get(parent)
+                if above is not None and not claimed[above]:
+                    claimed[above] = 1
+                    pending.append(above)
     return ranks
-
-
-def _children_first(
-    records: Sequence[tuple[str, list[str], object]], index: Mapping[str, int]
-) -> list[int]:
-    """The records' positions ordered so that every child comes before its parents."""
-    children = dict.fromkeys(index, 0)
-    for _, parents, _ in records:
-        for parent in parents:
-            if parent in children:
-                children[parent] += 1
-    ready = [index[commit] for commit, count in children.items() if count == 0]
-    ready.reverse()
-    order: list[int] = []
-    while ready:
-        position = ready.pop()
-        order.append(position)
-        for parent in records[position][1]:
-            if parent in children:
-                children[parent] -= 1
-                if children[parent] == 0:
-                    ready.append(index[parent])
-    return order
 
 
 def read_releases(
@@ -803,7 +778,6 @@ def read_releases(
     walk.only(paths)
     ranked = sorted(tags, key=lambda tag: tag.version)
     unreleased = len(ranked)
-    groups = [_Range(include_merges) for _ in range(unreleased + 1)]
     records = walk.records()
     if not records:
         return [(None, CommitLog()), *((tag, CommitLog()) for tag in reversed(ranked))]
@@ -815,9 +789,15 @@ def read_releases(
             tagged.setdefault(commit, rank)
     wanted = walk.touching()
     ranks = _release_ranks(records, tagged, unreleased)
-    for (commit, parents, parsed), rank in zip(records, ranks, strict=True):
-        if wanted is None or commit in wanted:
-            groups[rank].add_parsed(commit, len(parents) > 1, parsed)
+    released: list[list[tuple[str, list[str], tuple[Change, ...] | Malformed]]] = [
+        [] for _ in range(unreleased + 1)
+    ]
+    for record, rank in zip(records, ranks, strict=True):
+        if wanted is None or record[0] in wanted:
+            released[rank].append(record)
+    groups = [_Range(include_merges) for _ in released]
+    for group, its_records in zip(groups, released, strict=True):
+        group.add(its_records)
     result: list[tuple[ReleaseTag | None, CommitLog]] = [(None, groups[unreleased].log())]
     result.extend((tag, groups[rank].log()) for rank, tag in reversed(list(enumerate(ranked))))
     return result

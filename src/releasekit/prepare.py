@@ -16,10 +16,9 @@ from pathlib import Path
 from packaging.version import Version
 
 from releasekit.auto_version import AutoVersion, NothingToRelease, auto_steps, decide
-from releasekit.changelog import parse as parse_changelog
 from releasekit.changelog import release_unreleased
-from releasekit.changelog_draft import add_to_unreleased, towncrier_fragments
 from releasekit.changelog_draft import draft as draft_entries
+from releasekit.changelog_draft import draft_into_unreleased, towncrier_fragments
 from releasekit.changelog_files import SEARCHED, load_changelog
 from releasekit.commits import CommitLog
 from releasekit.config import (
@@ -208,7 +207,7 @@ def _preflight(
                     "lists the rules)",
                 )
             )
-        elif tag is not None and git.ref(f"refs/tags/{tag}") is not None:
+        elif tag is not None and tag in history.commits:  # every tag, read with the history
             problems.append(
                 GitError(
                     f"tag {tag} already exists",
@@ -381,7 +380,8 @@ def _changelog_step(
     changelog = found.parse()
     if drafted is not None:
         detail(f"changelog: {len(drafted.entries)} entr(ies) drafted from the commits")
-        changelog = parse_changelog(add_to_unreleased(changelog, drafted), found.flavor)
+        # Parsed as it is put together: thousands of drafted entries are not parsed again.
+        changelog = draft_into_unreleased(changelog, drafted)
     released = release_unreleased(
         changelog,
         version=new,

@@ -151,7 +151,11 @@ def _report(console: Console, log: CommitLog, what: str) -> None:
 
 
 def _project_changelog(obj: Context, settings: Settings) -> Changelog | None:
-    """The project's changelog, parsed, for its markup and style; ``None`` without one."""
+    """The project's changelog, parsed, for its markup and style; ``None`` without one.
+
+    Parsed as far as asked (``changelog.Changelog``): a whole changelog drafted from the
+    commits asks only for the markup, and a file of a thousand releases is not read for it.
+    """
     from releasekit.changelog_files import load_changelog
     from releasekit.errors import ChangelogError
 
