@@ -154,6 +154,10 @@ class Console:
         """
         if self.quiet:
             return
+        if not self.color:  # the lines as they are: one join, not a call for each
+            if text:
+                self._write(self.out, "\n".join(text.splitlines()))
+            return
         styled: list[str] = []
         for line in text.splitlines():
             if line.startswith(("+++", "---")):
