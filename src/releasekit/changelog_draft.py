@@ -15,6 +15,7 @@ or whose description is already an entry of the Unreleased section, is never add
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,32 +137,20 @@ class Draft:
 
 
 _KAC_RANK = {name.lower(): rank for rank, name in enumerate(KAC_ORDER)}
-# Each heading's rank, worked out once per process rather than once per release.
-_RANKS: dict[str, int] = {}
 
 
 def _rank(heading: str) -> int:
     """Where a heading sorts: Keep a Changelog's in its order, then every other one."""
-    rank = _RANKS.get(heading)
-    if rank is None:
-        rank = _RANKS[heading] = _KAC_RANK.get(heading.lower(), len(KAC_ORDER))
-    return rank
+    return _KAC_RANK.get(heading.lower(), len(KAC_ORDER))
 
 
-# The commit type -> heading tables made, by setting: a whole changelog drafts a thousand
-# releases with one setting, and each table also remembers the types as commits spell them.
-_TABLES: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], dict[str, str]]] = {}
+@functools.lru_cache(maxsize=16)
+def _heading_table(sections: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """``section_map`` for one setting, made once: a whole changelog drafts a thousand releases.
 
-
-def _tables(sections: Mapping[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
-    """``section_map(sections)``, and a table of the types as spelled ("" for no heading)."""
-    key = tuple(sections.items()) if sections else ()
-    found = _TABLES.get(key)
-    if found is None:
-        if len(_TABLES) >= 16:  # noqa: PLR2004  # a handful of settings per process, at most
-            _TABLES.clear()
-        found = _TABLES[key] = (section_map(sections), {})
-    return found
+    Shared by every draft with that setting: read, never changed.
+    """
+    return section_map(dict(sections))
 
 
 def draft(
@@ -175,15 +164,12 @@ def draft(
     Types without a heading (docs, chore, ci, test, build, style by default) are left out; an
     entry repeated by a cherry-pick (same heading, scope and description) is drafted once.
     """
-    table, spelled = _tables(sections)
+    table = _heading_table(tuple(sections.items()) if sections else ())
     entries: list[Entry] = []
     seen: set[tuple[str, str | None, str]] = set()
     for change in changes:
-        kind = change.type
-        heading = spelled.get(kind)
+        heading = table.get(change.type.lower())
         if heading is None:
-            heading = spelled[kind] = table.get(kind.lower(), "")
-        if not heading:
             continue
         # One hashing of the key, not two: the set grows exactly when the key is new.
         size = len(seen)
@@ -289,7 +275,7 @@ class _Writer:
         """Each entry as ``entry_text`` writes it: one call for a list, not one per entry."""
         out: list[str] = []
         append = out.append
-        commit_root, rst, links = self._commit, self._rst, self._links
+        commit_root, rst = self._commit, self._rst
         for entry in entries:
             change = entry.change
             description = change.description
@@ -303,8 +289,7 @@ class _Writer:
             if change.references:
                 trailing: list[str] = []
                 for reference in change.references:
-                    # Each reference's link is made once (``_reference``), then looked up.
-                    linked = links.get(reference) or self._reference(reference)
+                    linked = self._reference(reference)  # each one's link made once
                     # Most references are footers only: a plain search rules them out.
                     start = _standing(description, reference) if reference in description else -1
                     if start >= 0:

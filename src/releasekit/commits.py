@@ -586,17 +586,24 @@ def _commits(
 ) -> Iterator[tuple[str, list[str], str]]:
     """(hash, parents, message) of each commit ``git log WALK`` reads, as git writes them.
 
-    Raises ``HistoryMissing`` (saying ``short``) when a shallow clone's history ends first.
+    Raises ``HistoryMissing`` (saying ``short``) when a shallow clone's history ends first. A
+    branch without commits yet has none (git fails there; HEAD is asked only then).
     """
     boundary = _shallow_boundary(git)
-    with _walk(git, _RECORD, *walk, stdin=stdin) as log:
-        for record in log:
-            split = _split(record.decode("utf-8", errors="replace"))
-            if split is None:
-                continue
-            if split[0] in boundary:
-                raise _history_missing(git, split[0], short)
-            yield split
+    try:
+        with _walk(git, _RECORD, *walk, stdin=stdin) as log:
+            for record in log:
+                split = _split(record.decode("utf-8", errors="replace"))
+                if split is None:
+                    continue
+                if split[0] in boundary:
+                    raise _history_missing(git, split[0], short)
+                yield split
+    except HistoryMissing:
+        raise
+    except GitError:
+        if _has_commits(git):
+            raise
 
 
 @contextlib.contextmanager
@@ -636,21 +643,14 @@ def read_log(
     """
     found = _Range(include_merges)
     skip_merges, parse = not include_merges, parse_message
-    try:
-        walk = ("--stdin", *_pathspecs(paths))
-        revisions = _revisions(exclude)
-        with _collector_paused():
-            found.add(
-                # A merge that is skipped is not parsed: ``add`` passes over its entries.
-                (commit, parents, () if skip_merges and len(parents) > 1 else parse(commit, text))
-                for commit, parents, text in _commits(git, walk, revisions, _short_of(exclude))
-            )
-    except HistoryMissing:
-        raise
-    except GitError:
-        if not _has_commits(git):
-            return CommitLog()
-        raise
+    walk = ("--stdin", *_pathspecs(paths))
+    revisions = _revisions(exclude)
+    with _collector_paused():
+        found.add(
+            # A merge that is skipped is not parsed: ``add`` passes over its entries.
+            (commit, parents, () if skip_merges and len(parents) > 1 else parse(commit, text))
+            for commit, parents, text in _commits(git, walk, revisions, _short_of(exclude))
+        )
     return found.log()
 
 
@@ -689,14 +689,7 @@ class HistoryWalk:
         Raises ``HistoryMissing`` in a shallow clone, whose history ends before the walk does.
         """
         if self._records is None:
-            try:
-                self._records = self._read()
-            except HistoryMissing:
-                raise
-            except GitError:
-                if _has_commits(self.git):
-                    raise
-                self._records = []  # git log fails on a branch with no commits yet
+            self._records = self._read()
         return self._records
 
     def _read(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:

@@ -209,21 +209,10 @@ class Started:
         try:
             with postponed():  # see ``Git.run``
                 try:
-                    self._process = subprocess.Popen(
-                        ["git", *args],
-                        cwd=git.root,
-                        stdin=subprocess.DEVNULL,
-                        stdout=subprocess.PIPE,
-                        stderr=self._errors,
-                        text=True,
-                        encoding="utf-8",
-                        errors="replace",
-                        env=None if env is None else {**os.environ, **env},
-                    )
+                    extended = None if env is None else {**os.environ, **env}
+                    self._process = git.spawn(args, stderr=self._errors, env=extended)
                 except FileNotFoundError:
                     self._errors.close()
-                if self._process is not None and git.watch is not None:
-                    git.watch.started(self._process.pid)
         except BaseException:
             self.__exit__()  # never entered: an interrupt as it started
             raise
@@ -370,6 +359,37 @@ class Git:
         # Whether the last interrupted child had to be stopped before it finished by itself.
         self.stopped_child = False
 
+    def spawn(
+        self,
+        args: tuple[str, ...],
+        *,
+        stderr: int | IO[bytes],
+        process_group: int | None = None,
+        start_new_session: bool = False,
+        env: Mapping[str, str] | None = None,
+    ) -> subprocess.Popen[str]:
+        """``git ARGS`` started, its output read as text, and named to the watch (a journal).
+
+        Raises ``FileNotFoundError`` when git is not installed. ``Git.run`` and ``Started``
+        start their git this way, each inside ``postponed()``.
+        """
+        process = subprocess.Popen(
+            ["git", *args],
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            process_group=process_group,
+            start_new_session=start_new_session,
+            env=env,
+        )
+        if self.watch is not None:
+            self.watch.started(process.pid)
+        return process
+
     def run(
         self, *args: str, check: bool = True, isolated: bool = False, detached: bool = False
     ) -> Result:
@@ -391,23 +411,15 @@ class Git:
             # then this block's to stop and reap.
             with postponed():
                 try:
-                    process = subprocess.Popen(
-                        ["git", *args],
-                        cwd=self.root,
-                        stdin=subprocess.DEVNULL,
-                        stdout=subprocess.PIPE,
+                    process = self.spawn(
+                        args,
                         stderr=subprocess.PIPE,
-                        text=True,
-                        encoding="utf-8",
-                        errors="replace",
                         process_group=0 if isolated else None,
                         start_new_session=detached,
                         env={**os.environ, "GIT_TERMINAL_PROMPT": "0"} if detached else None,
                     )
                 except FileNotFoundError as exc:
                     raise _not_installed() from exc
-                if self.watch is not None:
-                    self.watch.started(process.pid)
             stdout, stderr = process.communicate()
         except BaseException:
             if process is None:
