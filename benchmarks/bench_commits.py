@@ -49,7 +49,8 @@ warm-up fills (as in the other benchmarks).
 The competitors are installed from the package index, at the versions pinned in ``PINS`` (the
 newest when this was written), each into its own virtual environment (``uv venv`` + ``uv pip
 install``) under ``<system temp>/releasekit-bench-tools/``, made once and reused. A tool that
-cannot be installed is reported as such. releasekit is the one installed in this environment.
+cannot be installed is reported as such. releasekit is installed the same way, from this tree
+(not the development environment's editable install), into a fresh environment for the run.
 
     uv run python benchmarks/bench_commits.py [--rounds N] [--commits N] [--intervals 0,200,20]
         [--only releasekit,git,semantic-release,commitizen,git-cliff] [--timeout S] [--keep DIR]
@@ -77,6 +78,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]  # this tree, whose releasekit is measured
 PINS = {"python-semantic-release": "10.7.0", "commitizen": "4.19.3", "git-cliff": "2.14.2"}
 TOOLS_HOME = Path(tempfile.gettempdir()) / "releasekit-bench-tools"
 TOOLS = ("git", "releasekit", "semantic-release", "commitizen", "git-cliff")
@@ -342,12 +344,8 @@ def generate(folder: Path, name: str, commits: int, interval: int, seed: int) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def install(package: str, version: str) -> Path | str:
-    """The ``bin`` folder of a virtual environment holding ``package==version``, or why not."""
-    home = TOOLS_HOME / f"{package}-{version}-py{sys.version_info[0]}{sys.version_info[1]}"
-    ready = home / ".installed"
-    if ready.exists():
-        return home / "bin"
+def _environment(home: Path, requirement: str) -> str | None:
+    """Make a fresh virtual environment at ``home`` holding ``requirement``; why not, if not."""
     uv = shutil.which("uv") or str(BIN / "uv")
     steps = [
         [uv, "venv", "-q", "--clear", "--python", sys.executable, str(home)],
@@ -359,7 +357,7 @@ def install(package: str, version: str) -> Path | str:
             "--compile-bytecode",
             "--python",
             str(home / "bin" / "python"),
-            f"{package}=={version}",
+            requirement,
         ],
     ]
     for step in steps:
@@ -367,7 +365,33 @@ def install(package: str, version: str) -> Path | str:
         if result.returncode != 0:
             lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
             return f"not installable: {lines[-1][:120]}"
+    return None
+
+
+def install(package: str, version: str) -> Path | str:
+    """The ``bin`` folder of a virtual environment holding ``package==version``, or why not."""
+    home = TOOLS_HOME / f"{package}-{version}-py{sys.version_info[0]}{sys.version_info[1]}"
+    ready = home / ".installed"
+    if ready.exists():
+        return home / "bin"
+    failed = _environment(home, f"{package}=={version}")
+    if failed is not None:
+        return failed
     ready.touch()
+    return home / "bin"
+
+
+def install_releasekit(work: Path) -> Path:
+    """The ``bin`` folder of a virtual environment holding this tree's releasekit.
+
+    Installed from the tree (built by its build backend), alone in its environment as the tools
+    it is compared with are: the development environment's editable install and its test
+    dependencies' ``.pth`` files add start-up work (about 5 ms) that no user's install has.
+    """
+    home = work / "releasekit-env"
+    failed = _environment(home, str(ROOT))
+    if failed is not None:
+        raise SystemExit(f"releasekit: {failed}")
     return home / "bin"
 
 
@@ -382,16 +406,18 @@ class Command:
 
 
 def commands(
-    history: History, bins: dict[str, Path | str], baseline: Path | None = None
+    history: History, bins: dict[str, Path | str], releasekit: Path, baseline: Path | None = None
 ) -> dict[str, dict[str, Command]]:
     """Every tool's command per column for ``history``.
 
-    With ``baseline`` (another tree's ``src`` folder), that tree's releasekit too, as
-    ``releasekit baseline``.
+    ``releasekit`` is the ``bin`` folder releasekit is installed in. With ``baseline`` (another
+    tree's ``src`` folder), that tree's releasekit too, as ``releasekit baseline``, run by the
+    same Python.
     """
     last = history.tags[-1] if history.tags else None
     rng_range = [f"{last}..HEAD"] if last else []
     git = ["git", "--no-pager", "log", "--format=%B"]
+    command = str(releasekit / "releasekit")
     table: dict[str, dict[str, Command]] = {
         "git": {
             "next version": Command([*git, *rng_range]),
@@ -399,16 +425,14 @@ def commands(
             "full changelog": Command(git),
         },
         "releasekit": {
-            "next version": Command([str(BIN / "releasekit"), "prepare", "auto", "--dry-run"]),
-            "draft": Command([str(BIN / "releasekit"), "notes", "--from-commits"]),
-            "full changelog": Command(
-                [str(BIN / "releasekit"), "notes", "--from-commits", "--all"]
-            ),
+            "next version": Command([command, "prepare", "auto", "--dry-run"]),
+            "draft": Command([command, "notes", "--from-commits"]),
+            "full changelog": Command([command, "notes", "--from-commits", "--all"]),
         },
     }
 
     if baseline is not None:
-        other = [sys.executable, "-m", "releasekit"]
+        other = [str(releasekit / "python"), "-m", "releasekit"]
         path = {"PYTHONPATH": str(baseline)}
         table["releasekit baseline"] = {
             "next version": Command([*other, "prepare", "auto", "--dry-run"], env=path),
@@ -636,6 +660,17 @@ def version_of(argv: list[str]) -> str:
     return str(lines[0]) if lines else "?"
 
 
+def _versions(releasekit: Path, bins: dict[str, Path | str]) -> list[str]:
+    """What was measured: Python's, git's and every tool's version (or why it is missing)."""
+    versions = [f"Python {sys.version.split()[0]}", version_of(["git", "--version"])]
+    versions.append(version_of([str(releasekit / "releasekit"), "--version"]))
+    for package, where in bins.items():
+        versions.append(
+            f"{package} {PINS[package]}" if isinstance(where, Path) else f"{package}: {where}"
+        )
+    return versions
+
+
 def main() -> None:
     """Generate the histories, install the competitors, time everything, print Markdown."""
     parser = argparse.ArgumentParser(
@@ -675,13 +710,10 @@ def main() -> None:
         if tool in packages:
             print(f"installing {packages[tool]}=={PINS[packages[tool]]}", file=sys.stderr)
             bins[packages[tool]] = install(packages[tool], PINS[packages[tool]])
-    versions = [f"Python {sys.version.split()[0]}", version_of(["git", "--version"])]
-    versions.append(version_of([str(BIN / "releasekit"), "--version"]))
-    for package, where in bins.items():
-        versions.append(
-            f"{package} {PINS[package]}" if isinstance(where, Path) else f"{package}: {where}"
-        )
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-commits-"))
+    print("installing releasekit from this tree", file=sys.stderr)
+    releasekit = install_releasekit(work)
+    versions = _versions(releasekit, bins)
     try:
         for interval in (int(part) for part in args.intervals.split(",")):
             name = f"tag every {interval}" if interval else "no tags"
@@ -695,7 +727,7 @@ def main() -> None:
             print(f"{name}: generated in {took:.1f} s at {folder}", file=sys.stderr)
             table = {
                 tool: columns
-                for tool, columns in commands(history, bins, baseline).items()
+                for tool, columns in commands(history, bins, releasekit, baseline).items()
                 if tool in tools
             }
             result = measure(history, table, args.rounds, args.timeout)

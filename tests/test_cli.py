@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from releasekit import __version__
 from releasekit.cli import COMMANDS
 from releasekit.cli.lazy import LazyCommand, LazyGroup
+from tests.distfactory import wheel
 from tests.support import RELEASE_DATE, Repo, releasekit_command, run_releasekit, snapshot
 
 
@@ -194,6 +195,7 @@ def test_help_and_version_import_no_command_modules(option: str) -> None:
         "releasekit.console",
         "releasekit.errors",
         "releasekit.interrupts",  # SIGTERM and SIGHUP as interrupts, for every command
+        "releasekit.records",  # the frozen dataclasses' decorator
         "releasekit.redaction",
     ]
     assert expected == _modules_loaded_by(option)
@@ -274,3 +276,64 @@ def test_the_executable_answers_version_without_loading_click(option: str) -> No
     assert "0 ['releasekit', 'releasekit.entry']" == result.stderr.strip()
     via_click = run_releasekit(Path(), "--version", "-q")  # anything more goes to the command line
     assert (0, f"releasekit {__version__}\n") == (via_click.returncode, via_click.stdout)
+
+
+# Runs ``main(argv)`` with SIGTERM raised once, the moment a ZipFile being built has opened its
+# file but not yet set the flag its finalizer reads: where a real signal landed in CI.
+_SIGTERM_INSIDE_ZIPFILE = """
+import signal, sys, zipfile
+from releasekit.cli import main
+
+def tracer(frame, event, arg):
+    if frame.f_code is not zipfile.ZipFile.__init__.__code__:
+        return None
+    def line(frame, event, arg):
+        built = vars(frame.f_locals["self"])
+        if event == "line" and "fp" in built and "_writing" not in built and not raised:
+            raised.append(True)
+            sys.settrace(None)
+            signal.raise_signal(signal.SIGTERM)
+        return line
+    return line
+
+raised = []
+sys.settrace(tracer)
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["publish", "--repository-url", "http://127.0.0.1:9/legacy/"]],
+    ids=["check", "publish"],
+)
+def test_an_interrupt_inside_a_half_built_object_ends_on_the_error_line(
+    tmp_path: Path, command: list[str], verbose: bool
+) -> None:
+    """A signal that lands inside a constructor leaves no finalizer traceback after the error.
+
+    The exit code is 143, as for SIGTERM in every command. Python frees the half-built object
+    when it lets go of the interrupt's traceback; its finalizer then fails, and Python would
+    print that failure after releasekit's last line. ``publish`` reports its own interrupts (what
+    was sent), ``check`` leaves that to the command line: both paths are covered.
+    """
+    built = wheel(tmp_path)
+    args = [*command, str(built), *(["-v"] if verbose else [])]
+    result = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_INSIDE_ZIPFILE, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "RELEASEKIT_TOKEN": "pypi-unused"},  # read before any upload
+        check=False,
+    )
+    lines = result.stderr.splitlines()
+    assert 143 == result.returncode, result.stderr
+    assert lines[-1].startswith("error: interrupted"), result.stderr
+    assert "Exception ignored" not in result.stderr
+    if not verbose:  # -v adds releasekit's own traceback of an error
+        assert "Traceback" not in result.stderr
+    notes = [line for line in lines if line.startswith("note: ignored while stopping: ")]
+    debris = "AttributeError: 'ZipFile' object has no attribute '_writing'"
+    assert ([f"note: ignored while stopping: {debris}"] if verbose else []) == notes

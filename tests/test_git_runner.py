@@ -74,6 +74,36 @@ def test_outside_a_repository_the_top_is_asked_every_time(tmp_path: Path) -> Non
     assert 2 == counter.started_count
 
 
+def test_one_rev_parse_tells_the_top_the_git_folders_and_the_shallow_file(
+    make_repo: RepoBuilder,
+) -> None:
+    """A linked worktree's own git folder and the common one; a bare repository has no top.
+
+    The answers are remembered per folder: one git command for all of them.
+    """
+    repo = make_repo({"README.md": "x\n"})
+    linked = repo.path.parent / "linked"
+    git(repo.path, "worktree", "add", "-q", str(linked))
+    counter = Counter()
+    runner = Git(linked, watch=counter)
+    own, common = runner.git_dirs()
+    assert (repo.path / ".git" / "worktrees" / "linked").resolve() == own.resolve()
+    assert (repo.path / ".git").resolve() == common.resolve()
+    layout = runner.layout()
+    assert layout is not None
+    assert (linked.resolve(), False) == (runner.toplevel(), layout.shallow.exists())
+    assert 1 == counter.started_count
+    bare = Git(Path(repo.remote))
+    assert bare.toplevel() is None
+    assert Path(repo.remote).resolve() == bare.git_dirs()[1].resolve()
+
+
+def test_outside_a_repository_there_are_no_git_folders(tmp_path: Path) -> None:
+    """Asking for the lock's folder outside a repository is an error that says so."""
+    with pytest.raises(GitError, match="not inside a git repository"):
+        Git(tmp_path).git_dirs()
+
+
 def test_the_check_fetch_leaves_housekeeping_alone(
     make_repo: RepoBuilder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -138,17 +168,27 @@ def test_an_interrupt_as_a_child_starts_stops_and_reaps_it(make_repo: RepoBuilde
 
 
 def test_the_upstream_is_the_checked_out_branch_s_own(make_repo: RepoBuilder) -> None:
-    """One listing of the branches: the checked-out one's upstream, none for a local one."""
+    """One listing of the branches: the checked-out one, its upstream, none for a local one."""
     repo = make_repo({"README.md": "x\n"})
-    runner = Git(repo.path)
+    counter = Counter()
+    runner = Git(repo.path, watch=counter)
     git(repo.path, "branch", "--set-upstream-to=origin/main")
-    assert ("origin", "main") == runner.upstream()
+    assert ("main", ("origin", "main")) == runner.checkout()
+    assert 1 == counter.started_count  # the branch and its upstream in one git command
     git(repo.path, "switch", "-q", "-c", "topic")  # no upstream, while main keeps its own
-    assert runner.upstream() is None
+    assert ("topic", None) == runner.checkout()
     git(repo.path, "branch", "--set-upstream-to=main")  # a local upstream: nothing to push to
-    assert runner.upstream() is None
+    assert ("topic", None) == runner.checkout()
+    git(repo.path, "tag", "topic")  # a tag of the same name: git's short name says heads/
+    assert (runner.current_branch(), None) == runner.checkout()
     git(repo.path, "switch", "-q", "--detach", "main")
-    assert runner.upstream() is None
+    assert (None, None) == runner.checkout()
+
+
+def test_a_branch_without_commits_is_named_too(tmp_path: Path) -> None:
+    """No ref lists a branch before its first commit: it is asked for by name."""
+    git(tmp_path, "init", "-q", "-b", "trunk")
+    assert ("trunk", None) == Git(tmp_path).checkout()
 
 
 def test_untracked_and_behind_are_asked_in_one_call_each(make_repo: RepoBuilder) -> None:

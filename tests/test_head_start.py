@@ -84,3 +84,20 @@ def test_with_tags_and_from_another_folder_nothing_runs_twice(
     traced = [line for line in trace.read_text().splitlines() if "built-in: " in line]
     assert 1 == sum("tag --list --merged HEAD" in line for line in traced)
     assert 1 == sum("%(*objectname)" in line for line in traced)
+
+
+def test_each_question_about_the_repository_is_asked_once(make_repo: RepoBuilder) -> None:
+    """Where the repository keeps things, HEAD, the branch and its upstream: one git each.
+
+    The top, the git folders and the shallow file come from one ``rev-parse`` (started with
+    the walk), the branch with its upstream from one ``for-each-ref``; HEAD is read once.
+    """
+    repo = _history(make_repo, tagged=True)
+    for args in (("prepare", "auto", "--dry-run"), ("notes", "--from-commits", "--all")):
+        _, commands = _traced(repo, *args)
+        rev_parses = [command for command in commands if command.startswith("git rev-parse")]
+        assert 1 == sum("--git-common-dir" in command for command in rev_parses), args
+        assert 1 == sum("HEAD^{commit}" in command for command in rev_parses), args
+        assert 2 == len(rev_parses), (args, rev_parses)  # nothing else: no toplevel, no shallow
+        assert 1 == _count(commands, "git for-each-ref '--format=%(HEAD)"), args
+        assert 0 == _count(commands, "git symbolic-ref"), args

@@ -198,6 +198,17 @@ def test_a_shallow_clone_says_history_is_missing(make_repo: RepoBuilder, tmp_pat
     assert "shallow" in result.stderr
 
 
+def test_a_repository_without_commits_has_nothing_to_draft(tmp_path: Path) -> None:
+    """Before the first commit: one line saying so (exit 1), for the next notes and for all."""
+    git(tmp_path, "init", "-q")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    for words in ([], ["--all"]):
+        result = run_releasekit(tmp_path, "notes", "--from-commits", *words)
+        assert (1, "") == (result.returncode, result.stdout)
+        assert "nothing releasable: the repository has no commits yet" in result.stderr
+        assert 1 == len(result.stderr.splitlines())
+
+
 def _backend_repo(make_repo: RepoBuilder) -> Repo:
     """demo at the top (v1.2.3) and the package backend in backend/ (backend-v0.1.0)."""
     return make_repo(

@@ -11,13 +11,13 @@ arriving on that line starts 2.0.0rc1.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from packaging.version import Version
 
 from releasekit.commits import CommitLog, infer_bump, read_log
 from releasekit.errors import ReleaseError, UsageError
 from releasekit.git import Git
+from releasekit.records import frozen
 from releasekit.tags import ReleaseHistory
 from releasekit.versioning import Bump, target_version
 
@@ -28,7 +28,7 @@ class NothingToRelease(ReleaseError):
     """``prepare auto`` found no releasable change since the last release (exit 1)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class AutoVersion:
     """What the commits decided: the bump, the version, and the changes to draft."""
 

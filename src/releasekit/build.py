@@ -15,7 +15,6 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -35,6 +34,7 @@ from releasekit.isolated_backend import (
 )
 from releasekit.plan import Reporter
 from releasekit.project_meta import static_name
+from releasekit.records import frozen
 from releasekit.sources import current_version, find_sources
 from releasekit.tags import read_history, require_matching_format
 
@@ -58,7 +58,7 @@ class BuildReporter(Reporter, Protocol):
         """A line shown only with ``-v``."""
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildResult:
     """The files built, their version, and unrelated files found in the output folder."""
 

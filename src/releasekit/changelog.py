@@ -19,7 +19,7 @@ import datetime
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from urllib.parse import urlsplit
 
 from packaging.version import Version
@@ -40,6 +40,7 @@ from releasekit.changelog_syntax import (
 )
 from releasekit.changelog_template import TemplateSplit, comment_lines, split_template
 from releasekit.errors import ChangelogError
+from releasekit.records import frozen
 
 _COMPARE = re.compile(r"^(?P<prefix>.+/compare/)(?P<old>.+?)\.\.\.(?P<new>[^/]+)$")
 UNRELEASED = "unreleased"
@@ -57,7 +58,7 @@ _ANCHOR = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Section:
     """A section at the release level: its heading, and lines ``start`` to ``end`` (exclusive).
 
@@ -101,7 +102,7 @@ class Section:
         return self.info.version is not None and not self.info.unreleased
 
 
-@dataclass(frozen=True)
+@frozen
 class Link:
     """A Markdown link reference definition (``[1.2.0]: https://...``) on line ``index``."""
 
@@ -110,7 +111,7 @@ class Link:
     index: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Changelog:
     """A parsed changelog: its exact text and lines, headings, release-level sections and links.
 

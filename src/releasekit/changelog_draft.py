@@ -27,6 +27,7 @@ from releasekit.changelog_syntax import Flavor, Heading, HeadingStyle
 from releasekit.changelog_template import comment_lines
 from releasekit.commits import Change
 from releasekit.errors import ChangelogError
+from releasekit.records import frozen
 from releasekit.towncrier import FragmentLayout
 
 # Keep a Changelog's headings, in its order; custom headings follow them.
@@ -88,7 +89,7 @@ class Entry:
         self.short = change.commit[:SHORT]
 
 
-@dataclass(frozen=True)
+@frozen
 class Draft:
     """The entries drafted from a range of commits, and where their links point."""
 
@@ -108,8 +109,6 @@ class Draft:
                 groups[entry.heading] = [entry]
             else:
                 group.append(entry)
-        if len(groups) == 1:
-            return list(groups.items())
         # A stable sort: custom headings (all ranked after Keep a Changelog's) keep their order.
         return [(heading, groups[heading]) for heading in sorted(groups, key=_rank)]
 
@@ -193,15 +192,14 @@ def reference_url(reference: str, remote: tuple[str, str] | None) -> str | None:
         return None
     kind, base = remote
     number = reference[1:]
-    if reference[:1] == "#" and number.isdecimal():
-        # The usual form, read without the pattern (``isdecimal`` is what ``\d`` matches).
-        if kind == "github":
-            return f"{base}/issues/{number}"
-        return f"{base}/-/issues/{number}" if kind == "gitlab" else None
-    match = _ISSUE.match(reference)
-    if match is None:
-        return None
-    repo, mark, number = match.group("repo"), match.group("mark"), match.group("number")
+    repo: str | None = None
+    mark = "#"
+    if reference[:1] != "#" or not number.isdecimal():
+        # Else the usual form, read without the pattern (``isdecimal`` is what ``\d`` matches).
+        match = _ISSUE.match(reference)
+        if match is None:
+            return None
+        repo, mark, number = match.group("repo"), match.group("mark"), match.group("number")
     root = f"{_host(base)}/{repo}" if repo else base
     if kind == "github" and mark in {"#", "GH-"}:
         return f"{root}/issues/{number}"
@@ -262,8 +260,7 @@ class _Writer:
         """The reference as written (linked to its page when the forge is known), kept."""
         linked = self._links.get(reference)
         if linked is None:
-            remote = self._remote
-            url = reference_url(reference, remote) if remote is not None else None
+            url = reference_url(reference, self._remote)
             linked = self._links[reference] = self._link(reference, url)
         return linked
 
@@ -275,7 +272,7 @@ class _Writer:
         """Each entry as ``entry_text`` writes it: one call for a list, not one per entry."""
         out: list[str] = []
         append = out.append
-        commit_root, rst = self._commit, self._rst
+        commit_root = self._commit
         for entry in entries:
             change = entry.change
             description = change.description
@@ -284,8 +281,7 @@ class _Writer:
                 description = f'Revert "{description}"'
             commit = entry.short
             if commit_root is not None:
-                url = commit_root + change.commit
-                commit = f"`{commit} <{url}>`__" if rst else f"[{commit}]({url})"
+                commit = self._link(commit, commit_root + change.commit)
             if change.references:
                 trailing: list[str] = []
                 for reference in change.references:
@@ -440,7 +436,7 @@ def _item(line: str) -> str:
 _HEX_RUN = re.compile(rf"[0-9a-fA-F]{{{SHORT},}}")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Existing:
     """What the changelog already says, read once for every entry drafted into it.
 
@@ -456,7 +452,7 @@ class _Existing:
 
     @classmethod
     def read(cls, changelog: Changelog, section: Section) -> _Existing:
-        text = "".join(changelog.lines)
+        text = changelog.text
         return cls(
             frozenset(run[:SHORT] for run in _HEX_RUN.findall(text)),
             text,
@@ -543,7 +539,7 @@ def _last(lines: Sequence[str], start: int, end: int, wanted: Iterable[int] = ()
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class _Layout:
     """The Unreleased section as drafting sees it: its sub-sections and which lines are entries."""
 
@@ -592,10 +588,10 @@ def _insertion(
         position = (last if last is not None else sub.end - 1) + 1
         after = [nl] if position < len(lines) and lines[position].strip() else []
         return position, [nl, *block, *after]
-    known = {name.lower(): rank for rank, name in enumerate(KAC_ORDER)}
-    rank = known.get(title.lower(), len(KAC_ORDER))
+    rank = _rank(title)
     following = next(
-        (sub for sub in layout.subsections if known.get(_normalized(sub.text), -1) > rank), None
+        (sub for sub in layout.subsections if _KAC_RANK.get(_normalized(sub.text), -1) > rank),
+        None,
     )
     if following is not None:
         return following.start, [*block, nl]
@@ -616,24 +612,18 @@ def add_to_unreleased(changelog: Changelog, draft_: Draft) -> str:
     return draft_into_unreleased(changelog, draft_).render()
 
 
-def _missing(
-    existing: _Existing, draft_: Draft, writer: _Writer
-) -> tuple[list[Entry], dict[int, str]]:
-    """The entries the changelog does not hold yet, and the texts written to find out."""
+def _missing(existing: _Existing, draft_: Draft, writer: _Writer) -> list[Entry]:
+    """The entries the changelog does not hold yet."""
     shared = draft_.shared_hashes()
     if not shared and not existing.items:
         # The usual case, in one pass: only the short hashes tell what is there.
         hashes = existing.hashes
-        return [entry for entry in draft_.entries if entry.short not in hashes], {}
-    kept: list[Entry] = []
-    written: dict[int, str] = {}  # id(entry) -> its text, for those already written
-    for entry in draft_.entries:
-        text = None
-        if entry.short in shared:
-            text = written[id(entry)] = writer.text(entry)
-        if not _present(existing, entry, text):
-            kept.append(entry)
-    return kept, written
+        return [entry for entry in draft_.entries if entry.short not in hashes]
+    return [
+        entry
+        for entry in draft_.entries
+        if not _present(existing, entry, writer.text(entry) if entry.short in shared else None)
+    ]
 
 
 def draft_into_unreleased(changelog: Changelog, draft_: Draft) -> Changelog:
@@ -649,7 +639,7 @@ def draft_into_unreleased(changelog: Changelog, draft_: Draft) -> Changelog:
     if section is None:  # pragma: no cover - with_unreleased guarantees one
         return changelog
     writer = _Writer(changelog.flavor, draft_.remote)
-    kept, written = _missing(_Existing.read(changelog, section), draft_, writer)
+    kept = _missing(_Existing.read(changelog, section), draft_, writer)
     wanted = Draft(tuple(kept), draft_.remote)
     if not wanted.entries:
         return changelog
@@ -665,12 +655,7 @@ def draft_into_unreleased(changelog: Changelog, draft_: Draft) -> Changelog:
     # Where each block's entries are among the lines inserted at its position, and how many.
     runs: dict[int, list[tuple[int, int]]] = {}
     for title, entries in wanted.grouped():
-        # Shared-hash entries were written when checking for them: their text is reused.
-        texts = (
-            [written.get(id(entry)) or writer.text(entry) for entry in entries]
-            if written
-            else writer.texts(entries)
-        )
+        texts = writer.texts(entries)
         items = [f"{bullet}{text}{nl}" for text in texts]
         first = items[0]
         if _normalized(title) not in layout.ends:
@@ -703,7 +688,7 @@ def draft_into_unreleased(changelog: Changelog, draft_: Draft) -> Changelog:
 # A whole changelog, for projects that have none.
 
 
-@dataclass(frozen=True)
+@frozen
 class Release:
     """One release drafted from its tag's commits; ``tag`` None is what is not released yet."""
 

@@ -9,13 +9,13 @@ other file, and ``false`` turns the changelog step off.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.changelog import Changelog, parse
 from releasekit.changelog_syntax import Flavor
 from releasekit.config import Settings
 from releasekit.errors import ChangelogError
+from releasekit.records import frozen
 from releasekit.towncrier import towncrier_config
 
 # Searched in this order: each name with each extension, at the root, then in docs/ when the
@@ -28,7 +28,7 @@ SEARCHED = "CHANGELOG, CHANGES, HISTORY or NEWS (.md, .rst, .txt or none; any ca
 _MARKDOWN_HINTS = re.compile(r"^(?:#{1,6}[ \t]|```|~~~|\[[^\]]+\]:[ \t]*\S)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@frozen
 class ChangelogFile:
     """A changelog as read from disk: where it is, its exact text and its markup."""
 

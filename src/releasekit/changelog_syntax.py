@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from packaging.version import InvalidVersion, Version
+
+from releasekit.records import frozen
 
 Flavor = Literal["markdown", "rst"]
 
@@ -81,7 +82,7 @@ _UNRELEASED_LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class HeadingStyle:
     """How a heading is marked: ATX ``#`` count, or an adornment character (and an overline)."""
 
@@ -90,7 +91,7 @@ class HeadingStyle:
     overline: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Heading:
     """A heading on lines ``start`` to ``end`` (exclusive); its title is on line ``line``.
 
@@ -107,7 +108,7 @@ class Heading:
     level: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Title:
     """What a release or Unreleased heading says, with the spans (in its text) to rewrite."""
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from releasekit.changelog_syntax import Flavor, Heading
+from releasekit.records import frozen
 
 _HTML_COMMENT_OPEN = "<!--"
 _HTML_COMMENT_CLOSE = "-->"
@@ -24,7 +24,7 @@ _HTML_COMMENT_CLOSE = "-->"
 _RST_COMMENT = re.compile(r"^\.\.(?:[ \t]+(?![\w-]+::)(?!_)|[ \t]*$)")
 
 
-@dataclass(frozen=True)
+@frozen
 class TemplateSplit:
     """The Unreleased body split in two: what stays (the skeleton) and what is released."""
 

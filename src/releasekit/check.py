@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.dists import Dist, open_dists
 from releasekit.findings import Finding
 from releasekit.readme import media_type, rst_problem
+from releasekit.records import frozen
 
 if TYPE_CHECKING:
     from packaging.metadata import RawMetadata
@@ -70,7 +70,7 @@ _FIELD_CODES = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Checked:
     """What the batch checks need of one file, once its own checks are done."""
 
@@ -511,7 +511,7 @@ class ReadmeRenderer:
                 dist.add("error", "readme-invalid", message)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Verdict:
     """What a metadata file says and the findings it earns, whichever file carries it.
 

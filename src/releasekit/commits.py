@@ -21,6 +21,7 @@ from packaging.version import Version
 
 from releasekit.errors import GitError
 from releasekit.git import LOG, LOG_RECORD, Git, Started
+from releasekit.records import frozen
 from releasekit.tags import ReleaseTag
 from releasekit.versioning import Bump
 
@@ -51,7 +52,7 @@ class Malformed:
     subject: str
 
 
-@dataclass(frozen=True)
+@frozen
 class CommitLog:
     """What one range of history holds, newest first."""
 
@@ -385,10 +386,6 @@ def _git_revert(
 
 # --- reading history -----------------------------------------------------------------------
 
-# git's own settings that would change what ``git log`` prints: signatures and notes in the
-# output, follow-renames (which refuses more than one pathspec), a non-UTF-8 output encoding.
-_LOG = LOG
-_RECORD = LOG_RECORD
 _UNSHALLOW = (
     "fetch the whole history: git fetch --unshallow --tags "
     "(in GitHub Actions: fetch-depth: 0 on actions/checkout)"
@@ -421,13 +418,15 @@ def _pathspecs(paths: Sequence[str]) -> list[str]:
 
 
 def _shallow_boundary(git: Git) -> frozenset[str]:
-    """The commits whose parents a shallow clone lacks; empty in a complete repository."""
-    result = git.run("rev-parse", "--is-shallow-repository", "--git-path", "shallow", check=False)
-    shallow, _, path = result.stdout.partition("\n")
-    if result.returncode != 0 or shallow.strip() != "true" or not path.strip():
+    """The commits whose parents a shallow clone lacks; empty in a complete repository.
+
+    A shallow clone lists them in its shallow file; a complete one has none.
+    """
+    layout = git.layout()
+    if layout is None:
         return frozenset()
     try:
-        text = (git.root / path.strip()).read_text(encoding="ascii", errors="replace")
+        text = layout.shallow.read_text(encoding="ascii", errors="replace")
     except OSError:
         return frozenset()
     return frozenset(text.split())
@@ -450,7 +449,7 @@ def _short_of(exclude: Sequence[str]) -> str:
 
 
 def _split(record: str) -> tuple[str, list[str], str] | None:
-    """(hash, parents, message) of one ``_RECORD``; ``None`` for anything else."""
+    """(hash, parents, message) of one ``git.LOG_RECORD``; ``None`` for anything else."""
     parts = record.split("\x1f", 2)
     if len(parts) != 3:  # noqa: PLR2004  # hash, parents, message
         return None
@@ -574,7 +573,7 @@ def _revisions(exclude: Sequence[str]) -> str:
 @contextlib.contextmanager
 def _walk(git: Git, *args: str, stdin: str = "") -> Iterator[Iterator[bytes]]:
     """A streamed ``git log`` that is stopped if the reader leaves early."""
-    records = git.stream(*_LOG, *args, stdin=stdin)
+    records = git.stream(*LOG, *args, stdin=stdin)
     try:
         yield records
     finally:
@@ -591,7 +590,7 @@ def _commits(
     """
     boundary = _shallow_boundary(git)
     try:
-        with _walk(git, _RECORD, *walk, stdin=stdin) as log:
+        with _walk(git, LOG_RECORD, *walk, stdin=stdin) as log:
             for record in log:
                 split = _split(record.decode("utf-8", errors="replace"))
                 if split is None:
@@ -681,7 +680,7 @@ class HistoryWalk:
     def only(self, paths: Sequence[str]) -> None:
         """Count only the commits touching ``paths`` (pathspecs from the top); none: all."""
         if paths and self._touching is None:
-            self._touching = self.git.start(*_LOG, "--format=%H", "HEAD", *_pathspecs(paths))
+            self._touching = self.git.start(*LOG, "--format=%H", "HEAD", *_pathspecs(paths))
 
     def records(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:
         """(hash, parents, entries) of each commit, newest first (merges too).

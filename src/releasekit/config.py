@@ -11,19 +11,20 @@ import difflib
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from releasekit.errors import ConfigError
+from releasekit.records import frozen
 from releasekit.redaction import redact_credentials
 
 PYPROJECT = "pyproject.toml"
 DEFAULT_COMMIT_MESSAGE = "Release {version}"
 
 
-@dataclass(frozen=True)
+@frozen
 class VersionFileSpec:
     """A file, beyond those found automatically, in which the version is written.
 
@@ -35,7 +36,7 @@ class VersionFileSpec:
     pattern: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """Every setting a release needs, already validated."""
 
@@ -67,7 +68,7 @@ class Settings:
         return self.commit_message.format(version=version, name=name)
 
 
-@dataclass(frozen=True)
+@frozen
 class Project:
     """A project root and its parsed pyproject.toml (empty for a setup.py/setup.cfg project)."""
 

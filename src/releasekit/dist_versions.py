@@ -9,7 +9,6 @@ for tag-derived projects). Outside a project there is nothing to compare with.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -19,12 +18,13 @@ from releasekit.config import LEGACY_FILES, PYPROJECT, load_project
 from releasekit.dists import name_and_version
 from releasekit.findings import Finding
 from releasekit.project_meta import static_name
+from releasekit.records import frozen
 
 CODE = "other-version"
 HINT = "run releasekit build (or pass --allow-other-version if these are the files you mean)"
 
 
-@dataclass(frozen=True)
+@frozen
 class ProjectVersion:
     """The version the project declares, and the release tagged on HEAD; either may be unknown."""
 

@@ -27,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.attestations import is_attestation
 from releasekit.errors import UsageError
 from releasekit.findings import Finding, Severity
+from releasekit.records import frozen
 
 DistKind = Literal["wheel", "sdist"]
 _SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
@@ -69,7 +70,7 @@ def kind_of(path: Path) -> DistKind | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Selection:
     """The files a command acts on, and the folders its globs matched and left out."""
 

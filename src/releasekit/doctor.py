@@ -35,6 +35,7 @@ from releasekit.packages import Package, Workspace, select
 from releasekit.plan import DetailReporter
 from releasekit.project_meta import project_name, static_name
 from releasekit.publishing_job import PublishingJob
+from releasekit.records import frozen
 from releasekit.repo_facts import ProjectFacts, Remote, TestPlan, read_facts, read_remote
 from releasekit.sources import current_version, find_sources
 from releasekit.suppression import split_suppressed
@@ -174,7 +175,7 @@ _LICENSE_CLASSIFIER = re.compile(r"^License ::")
 UNKNOWN_PACKAGE = "<package unknown>"
 
 
-@dataclass(frozen=True)
+@frozen
 class TrustedPublisher:
     """The values PyPI's form needs for one publishing job and index.
 
@@ -217,7 +218,7 @@ class TrustedPublisher:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class PackagePublishers:
     """One package of the repository and the publishing jobs that build it."""
 
@@ -237,7 +238,7 @@ class PackagePublishers:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class DoctorReport:
     """Every finding, the findings suppressed on purpose, and the trusted-publisher values."""
 
@@ -551,7 +552,7 @@ def _audited_files(top: Path) -> list[str]:
     return [path.relative_to(top).as_posix() for path in found]
 
 
-@dataclass(frozen=True)
+@frozen
 class _CiAudit:
     """The workflows' findings and publishing jobs, each job with the packages it builds."""
 

@@ -10,7 +10,6 @@ there to show, ``releasekit doctor`` to judge.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
@@ -28,6 +27,7 @@ from releasekit.findings import Finding
 from releasekit.git import Git
 from releasekit.index.target import simple_url_for
 from releasekit.project_meta import static_name
+from releasekit.records import frozen
 from releasekit.sources import VersionSource, current_version, find_sources
 from releasekit.tags import FormatSource, read_history
 
@@ -42,7 +42,7 @@ NOT_FOUND_ORIGIN = "not found"
 DERIVED_ORIGIN = "derived from repository"
 
 
-@dataclass(frozen=True)
+@frozen
 class SettingValue:
     """One setting as releasekit will use it (JSON-ready), and where it came from."""
 
@@ -50,7 +50,7 @@ class SettingValue:
     origin: str
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceValue:
     """One place the version is written: file and 1-based line (``None`` for a tag) and value."""
 
@@ -60,7 +60,7 @@ class SourceValue:
     version: str
 
 
-@dataclass(frozen=True)
+@frozen
 class EffectiveConfig:
     """Everything ``releasekit config`` shows."""
 

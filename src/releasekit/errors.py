@@ -12,7 +12,9 @@ from collections.abc import Sequence
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C: EXIT_SIGNALLED + SIGINT
+# A signal n that stopped the command exits EXIT_SIGNALLED + n, as a shell reports a killed one.
+EXIT_SIGNALLED = 128
 
 
 class ReleaseError(Exception):
@@ -105,7 +107,7 @@ class Stopped(ReleaseError):
 
     def __init__(self, message: str, *, signum: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
-        self.exit_code = 128 + signum
+        self.exit_code = EXIT_SIGNALLED + signum
 
 
 class Aborted(ReleaseError):

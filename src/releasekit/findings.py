@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from releasekit.records import frozen
 
 Severity = Literal["error", "warning", "info"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """What a check says of one file: errors fail the check, warnings and infos do not."""
 

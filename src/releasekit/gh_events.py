@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from releasekit.gh_expressions import UNKNOWN, Prefix, Truth, Value, condition_truth
+from releasekit.records import frozen
 from releasekit.yaml_nodes import Node
 
 # GitHub's activity types for events that have them, used when ``types:`` is absent.
@@ -33,7 +34,7 @@ _DEFAULT_TYPES: Mapping[str, tuple[str, ...]] = {
 _GLOB = "*?[!+"
 
 
-@dataclass(frozen=True)
+@frozen
 class Event:
     """One way the workflow can start, and what is known of its context."""
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Final
+
+from releasekit.records import frozen
 
 
 class _Unknown:
@@ -45,7 +47,7 @@ class _Unknown:
 UNKNOWN: Final = _Unknown()
 
 
-@dataclass(frozen=True)
+@frozen
 class Prefix:
     """A string known only to start with ``text`` (a ref filtered by a glob)."""
 
@@ -89,7 +91,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class _Token:
     kind: str  # string, number, op, word, end
     text: str
@@ -111,7 +113,7 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
-@dataclass(frozen=True)
+@frozen
 class Expr:
     """A parsed expression; ``evaluate`` gives its truth for one (partly known) event."""
 

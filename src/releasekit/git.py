@@ -13,12 +13,12 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, NamedTuple, Protocol
 
 from releasekit.errors import GitError
 from releasekit.interrupts import postponed, signals_deferred
+from releasekit.records import frozen
 from releasekit.redaction import redact_credentials
 
 # How long an interrupted git child may take to stop after SIGTERM before it is killed.
@@ -30,7 +30,9 @@ _STREAM_CHUNK = 1 << 16
 # branches only, and no housekeeping (``git maintenance run --auto``) started by a check.
 FETCH = ("-c", "maintenance.auto=false", "fetch", "--quiet", "--no-tags")
 # How the history is read (``commits``): ``git log`` of NUL-separated records of the hash,
-# the parents and the message, nothing configured turned on (signatures, --follow, notes).
+# the parents and the message, with nothing configured that would change what it prints
+# (signatures and notes in the output, follow-renames, which refuses more than one pathspec, a
+# non-UTF-8 output encoding).
 LOG = (
     "-c",
     "log.showSignature=false",
@@ -55,6 +57,19 @@ TAG_COMMITS = (
 # The tracked files with changes (``Git.changed_tracked_files``): a look at every file's
 # metadata, which ``prepare`` starts ahead while it plans.
 STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=no")
+# Every tag's date (an annotated tag's own, else its commit's), for ``notes --all``'s headings.
+TAG_DATES = ("for-each-ref", "--format=%(refname) %(creatordate:short)", "refs/tags")
+# Where a folder's repository keeps things (``Git.layout``), in one ``rev-parse``: the worktree's
+# git directory, the common one and the shallow file, then the working tree's top. The top comes
+# last: it alone fails in a bare repository or inside ``.git``, and rev-parse stops there, after
+# printing the others.
+LAYOUT = ("rev-parse", "--git-dir", "--git-common-dir", "--git-path", "shallow", "--show-toplevel")
+# Every branch with its upstream, the checked-out one marked (``Git.checkout``).
+_BRANCHES = (
+    "for-each-ref",
+    "--format=%(HEAD)%00%(refname:short)%00%(upstream:remotename)%00%(upstream:remoteref)",
+    "refs/heads/",
+)
 # Commands started by ``Git.ahead`` (or ``start_early``), by folder and arguments, until a
 # ``Git.start`` takes them.
 _AHEAD: dict[tuple[str, tuple[str, ...]], Started] = {}
@@ -63,8 +78,8 @@ _AHEAD: dict[tuple[str, tuple[str, ...]], Started] = {}
 _PREFETCHED: dict[tuple[str, tuple[str, ...], str], Prefetched] = {}
 # How long a reader that has caught up with a prefetched command waits before looking again.
 _FOLLOW_PAUSE = 0.0005
-# Each folder's working-tree top, once found (see ``Git.toplevel``).
-_TOPLEVELS: dict[str, Path] = {}
+# Each folder's repository layout, once found (see ``Git.layout``).
+_LAYOUTS: dict[str, Layout] = {}
 # How long an interrupted push may take to finish by itself: a push that ends tells the truth
 # about the remote; one that is stopped halfway leaves the remote's state to chance.
 PUSH_GRACE_SECONDS = 60.0
@@ -80,7 +95,7 @@ class ChildWatch(Protocol):
         """The child has exited and been waited for."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Result:
     """What a git command returned."""
 
@@ -96,6 +111,15 @@ class Result:
             if lines:
                 return redact_credentials(lines[-1])
         return f"exit status {self.returncode}"
+
+
+class Layout(NamedTuple):
+    """Where a folder's repository keeps things; fixed for the life of the process."""
+
+    git_dir: Path  # the worktree's own: the index, HEAD
+    common_dir: Path  # the repository's: refs, releasekit's lock and journal
+    shallow: Path  # a shallow clone's cut-off commits; no such file in a complete clone
+    top: Path | None  # the working tree's top; ``None`` in a bare repository or inside .git
 
 
 def _stop(process: subprocess.Popen[str], group: bool) -> None:
@@ -510,21 +534,32 @@ class Git:
         """Run ``git ARGS`` and return its stripped standard output."""
         return self.run(*args).stdout.strip()
 
-    def toplevel(self) -> Path | None:
-        """The top of the working tree, or ``None`` outside a git repository.
+    def layout(self) -> Layout | None:
+        """Where this folder's repository keeps things; ``None`` outside any repository.
 
-        Remembered per folder for the life of the process once found (a folder inside a working
-        tree stays inside it); several steps of one command ask for the same folder.
+        One ``rev-parse`` (maybe started early), remembered per folder for the life of the
+        process once found: several steps of one command ask (the top, the lock's folder, the
+        shallow file), and a folder inside a repository stays inside it. A folder outside is
+        asked again each time, so that a later ``git init`` is seen.
         """
         folder = os.path.abspath(self.root)
-        known = _TOPLEVELS.get(folder)
+        known = _LAYOUTS.get(folder)
         if known is not None:
             return known
-        result = self.run("rev-parse", "--show-toplevel", check=False)
-        if result.returncode != 0:
+        with self.start(*LAYOUT) as asked:
+            result = asked.result(check=False)
+        lines = result.stdout.splitlines()
+        if len(lines) < 3:  # noqa: PLR2004  # the git directories and the shallow file
             return None
-        top = _TOPLEVELS[folder] = Path(result.stdout.strip())
-        return top
+        base = Path(folder)
+        top = Path(lines[3]) if result.returncode == 0 and len(lines) > 3 else None  # noqa: PLR2004
+        found = _LAYOUTS[folder] = Layout(base / lines[0], base / lines[1], base / lines[2], top)
+        return found
+
+    def toplevel(self) -> Path | None:
+        """The top of the working tree, or ``None`` outside one (see ``layout``)."""
+        layout = self.layout()
+        return layout.top if layout is not None else None
 
     def start(self, *args: str, env: Mapping[str, str] | None = None) -> Started:
         """Start the read-only ``git ARGS`` now and collect it later (see ``Started``).
@@ -580,26 +615,23 @@ class Git:
         known = set(listed)
         return [path for path in paths if path not in known]
 
-    def upstream(self) -> tuple[str, str] | None:
-        """The current branch's upstream as (remote, branch on the remote), if it has one.
+    def checkout(self) -> tuple[str | None, tuple[str, str] | None]:
+        """The checked-out branch (``None``: HEAD is detached) and its upstream (remote, branch).
 
-        One ``for-each-ref`` (``%(HEAD)`` marks the checked-out branch) instead of asking for
-        the branch and then each of its two settings.
+        The upstream is ``None`` when the branch has none. One ``for-each-ref`` (``%(HEAD)``
+        marks the checked-out branch) instead of asking for the branch and then each of its two
+        settings; only a branch no ref lists yet (one without commits) or a detached HEAD is
+        asked for by name.
         """
-        listing = self.run(
-            "for-each-ref",
-            "--format=%(HEAD)%00%(upstream:remotename)%00%(upstream:remoteref)",
-            "refs/heads/",
-            check=False,
-        ).stdout
+        listing = self.run(*_BRANCHES, check=False).stdout
         for line in listing.splitlines():
-            mark, remote, merge = [*line.split("\0"), "", ""][:3]
+            mark, name, remote, merge = [*line.split("\0"), "", "", ""][:4]
             if mark != "*":
                 continue
             if not remote or remote == "." or not merge.startswith("refs/heads/"):
-                return None
-            return remote, merge.removeprefix("refs/heads/")
-        return None
+                return name, None
+            return name, (remote, merge.removeprefix("refs/heads/"))
+        return self.current_branch(), None
 
     def remotes(self) -> list[str]:
         """The names of the configured remotes."""
@@ -644,8 +676,10 @@ class Git:
         They differ only in a linked worktree: per-worktree files (index, HEAD) live in the
         first, refs and releasekit's lock and journal in the second.
         """
-        own, common = self.output("rev-parse", "--git-dir", "--git-common-dir").splitlines()
-        return self.root / own, self.root / common
+        layout = self.layout()
+        if layout is None:
+            raise GitError("not inside a git repository", where=str(self.root))
+        return layout.git_dir, layout.common_dir
 
     def symbolic_head(self) -> str | None:
         """The full name of the checked-out branch (``refs/heads/main``), or ``None``."""
@@ -720,10 +754,5 @@ class Git:
 
         Raises ``GitError`` when the remote cannot be asked: "unknown" must never read as "none".
         """
-        out = self.output("ls-remote", remote, *refs)
-        found = {}
-        for line in out.splitlines():
-            sha, _, name = line.partition("\t")
-            if name in refs:
-                found[name] = sha
-        return found
+        listed = parse_listing(self.output("ls-remote", remote, *refs))
+        return {name: sha for name, sha in listed.items() if name in refs}

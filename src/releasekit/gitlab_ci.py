@@ -14,7 +14,7 @@ are compared as ``duplicate-publisher``: jobs for different packages of a monore
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from releasekit.findings import Finding
@@ -24,6 +24,7 @@ from releasekit.job_packages import gitlab_jobs, workspace_of
 from releasekit.packages import Workspace
 from releasekit.publisher_duplicates import GitLabPublisher, gitlab_duplicates, tag_pipeline
 from releasekit.publishing_job import PublishingJob
+from releasekit.records import frozen
 from releasekit.workflow_rules import finding
 from releasekit.workflow_uploads import (
     PYPI,
@@ -63,7 +64,7 @@ _SCOPED_ADVICE = (  # advice about tokens, not one
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Definition:
     """A top-level entry of the pipeline and the file that holds it."""
 

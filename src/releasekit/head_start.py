@@ -15,15 +15,17 @@ them.
 from __future__ import annotations
 
 import atexit
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from releasekit.errors import GitError
 from releasekit.git import (
+    LAYOUT,
     LOG,
     LOG_RECORD,
     MERGED_TAGS,
     TAG_COMMITS,
+    TAG_DATES,
     Git,
     end_early,
     prefetch,
@@ -41,14 +43,9 @@ def _prefetch_unreleased(folder: Path) -> None:
     prefetch(folder, *LOG, LOG_RECORD, "--stdin", stdin="HEAD\n")
 
 
-def _has_tags(folder: Path) -> bool:
+def _has_tags(git: Git) -> bool:
     """Whether the repository has any tag at all (one short ``for-each-ref``)."""
-    listed = subprocess.run(
-        ["git", "for-each-ref", "--count=1", "--format=x", "refs/tags"],
-        cwd=folder,
-        capture_output=True,
-        check=False,
-    )
+    listed = git.run("for-each-ref", "--count=1", "--format=x", "refs/tags", check=False)
     return listed.returncode != 0 or bool(listed.stdout.strip())
 
 
@@ -67,15 +64,19 @@ def begin(command: str, folder: str | None, words: Sequence[str]) -> None:
     atexit.register(end_early)
     git = Git(where)
     try:
+        # The walk first (the longest), then the tags, and where the repository keeps things
+        # (the first question of every command).
         if command == "notes" and "--all" in words:
             _prefetch_history(where)
-            start_early(git, *TAG_COMMITS)
+            for args in (TAG_COMMITS, TAG_DATES, LAYOUT):
+                start_early(git, *args)
             return
         start_early(git, *MERGED_TAGS)
-        start_early(git, *TAG_COMMITS)
         # ``prepare auto``, ``auto,rc``; ``notes --from-commits`` drafts from the same range.
         auto = command == "notes" or any(word.startswith("auto") for word in words)
-        if auto and not _has_tags(where):
+        if auto and not _has_tags(git):
             _prefetch_unreleased(where)  # no tag: the release reads all of HEAD
-    except OSError:
+        for args in (TAG_COMMITS, LAYOUT):
+            start_early(git, *args)
+    except (OSError, GitError):
         pass  # no git, an unreadable folder: the command reports it in its own words

@@ -29,7 +29,7 @@ import posixpath
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -37,6 +37,7 @@ from releasekit.errors import ReleaseError
 from releasekit.gh_workflows import Job, Repository
 from releasekit.packages import PYPROJECT, Workspace, discover
 from releasekit.publishing_job import PublishingJob
+from releasekit.records import frozen
 from releasekit.workflow_uploads import env_of, shell_commands
 from releasekit.yaml_nodes import Node
 
@@ -198,7 +199,7 @@ _VERBS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Claim:
     """One thing a step says about what it builds: a folder, an upload path, a name, or all."""
 

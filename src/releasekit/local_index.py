@@ -20,11 +20,12 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from releasekit.errors import EXIT_USAGE, ReleaseError
 from releasekit.index.target import Credentials
+from releasekit.records import frozen
 
 INSTALL_HINT = "install it with: pip install 'releasekit[rehearse]'"
 _START_SECONDS = 30.0
@@ -42,7 +43,7 @@ class LocalIndexError(ReleaseError):
     """The embedded index could not be started (exit 1)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class LocalIndex:
     """A running local index: where to upload, where to look files up, and who may upload."""
 

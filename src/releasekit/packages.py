@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -36,6 +35,7 @@ from releasekit.errors import UsageError
 from releasekit.git import Git
 from releasekit.names import canonical_name
 from releasekit.project_root import find_project
+from releasekit.records import frozen
 
 # Folder names (compared in lower case) whose pyproject.toml files are not releases:
 # documentation, benchmarks, and code vendored from elsewhere.
@@ -68,7 +68,7 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 PYPROJECT = "pyproject.toml"
 
 
-@dataclass(frozen=True)
+@frozen
 class Package:
     """One releasable project of the repository."""
 
@@ -77,7 +77,7 @@ class Package:
     path: str  # its folder relative to the top of the repository, POSIX; "." for the top
 
 
-@dataclass(frozen=True)
+@frozen
 class Workspace:
     """Every package of the repository, and how they were found."""
 

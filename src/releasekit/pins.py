@@ -7,10 +7,10 @@ that updating a pin is one line and ``doctor`` knows the same actions ``init`` u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from releasekit.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class ActionPin:
     """A GitHub action at one commit."""
 

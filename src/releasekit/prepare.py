@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
@@ -39,7 +38,7 @@ from releasekit.errors import (
     UsageError,
 )
 from releasekit.file_changes import FileChange
-from releasekit.git import FETCH, MERGED_TAGS, STATUS, Git, Started, parse_listing
+from releasekit.git import FETCH, MERGED_TAGS, STATUS, Git, Started, end_early, parse_listing
 from releasekit.packages import PROJECT_FILES, Package, Workspace, discover, select
 from releasekit.plan import (
     Action,
@@ -50,6 +49,7 @@ from releasekit.plan import (
     Tag,
 )
 from releasekit.project_meta import static_name
+from releasekit.records import frozen
 from releasekit.release_journal import Journal, Record
 from releasekit.repo_lock import Owner, repository_lock
 from releasekit.sources import (
@@ -78,7 +78,7 @@ from releasekit.versioning import target_version
 DEFAULT_RELEASE_BRANCHES = ("main", "master")
 
 
-@dataclass(frozen=True)
+@frozen
 class PrepareOptions:
     """What the user asked ``prepare`` for."""
 
@@ -97,7 +97,7 @@ class PrepareOptions:
     every: bool = False  # --all: every package (with auto: every package with changes)
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleasePlan:
     """Everything ``prepare`` will do, computed before anything is written."""
 
@@ -125,15 +125,18 @@ class ReleasePlan:
     monorepo: bool = False  # the repository holds several packages: messages name them
 
 
-def _push_target(git: Git) -> tuple[str, str] | None:
-    """(remote, remote branch) to compare with and push to: the upstream, else origin."""
-    upstream = git.upstream()
+def _push_target(git: Git) -> tuple[tuple[str, str] | None, str | None]:
+    """The push target and the checked-out branch (``None``: HEAD is detached).
+
+    The target, (remote, remote branch), is what the release is compared with and pushed to:
+    the upstream, else origin; ``None`` when there is neither.
+    """
+    branch, upstream = git.checkout()
     if upstream is not None:
-        return upstream
-    branch = git.current_branch()
+        return upstream, branch
     if branch is not None and "origin" in git.remotes():
-        return "origin", branch
-    return None
+        return ("origin", branch), branch
+    return None, branch
 
 
 def _listing(paths: list[str], most: int = 5) -> str:
@@ -309,7 +312,7 @@ def _history_problems(history: ReleaseHistory, new: Version, tag: str | None) ->
     return []
 
 
-@dataclass(frozen=True)
+@frozen
 class ChangelogStep:
     """What releasing the changelog takes: a rewrite, a towncrier build, or nothing (and why)."""
 
@@ -395,7 +398,7 @@ def _changelog_step(
     return ChangelogStep(edit=FileEdit(path=found.path, old=found.text, new=released))
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageRelease:
     """One package's part of a release, for the plan shown and the JSON report."""
 
@@ -409,7 +412,7 @@ class PackageRelease:
     commits: int | None = None  # the commits ``auto`` read
 
 
-@dataclass(frozen=True)
+@frozen
 class _PackagePlan:
     """Everything one package contributes to a release, before the commit and the tags."""
 
@@ -599,6 +602,17 @@ def _commit_and_tags(
     return actions, message
 
 
+def _planning() -> contextlib.ExitStack:
+    """The block a release is planned in, which git commands started ahead end with.
+
+    Those started as the command began (``head_start``) end with it too: they tell how the
+    repository was then, and the planning is the last step before anything changes.
+    """
+    stack = contextlib.ExitStack()
+    stack.callback(end_early)
+    return stack
+
+
 def plan_release(
     root: Path,
     options: PrepareOptions,
@@ -627,13 +641,13 @@ def plan_release(
         raise GitError(
             "not inside a git repository", where=str(root), hint="run git init, or pass -C DIR"
         )
-    with contextlib.ExitStack() as running:
+    with _planning() as running:
         if not selecting:
             # git finds the tags on HEAD's line while the project and its settings are read.
             running.enter_context(git.ahead(*MERGED_TAGS))
         # And the projects in the tree, while the remote settings are read.
         running.enter_context(Git(top.resolve()).ahead(*PROJECT_FILES))
-        target = _push_target(git)
+        target, branch = _push_target(git)
         workspace = discover(root)
         packages = select(workspace, root=root, package=options.package, every=options.every)
         several = len(packages) > 1
@@ -670,7 +684,7 @@ def plan_release(
             package_paths.append(paths)
         all_paths = [path for paths in package_paths for path in paths]
         wants_tag = options.commit and options.tag
-        head, branch = git.head(), git.current_branch()
+        head = plans[0].history.head
         problems.extend(
             _preflight(
                 git,
@@ -689,7 +703,8 @@ def plan_release(
         )
         if problems:
             raise PreflightError(problems)
-    # Leaving the block ended every git command started ahead that nobody took.
+    # Leaving the block ended every git command started ahead (here or at the command's start)
+    # that nobody took.
     writes = tuple(
         FileChange(real, os.path.relpath(real, base), edit.old.encode(), edit.new.encode())
         for edit in edits
@@ -852,7 +867,7 @@ def release_name(plan: ReleasePlan) -> str:
     return ", ".join(f"{release.name} {release.new}" for release in plan.releases)
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleaseGuard:
     """The repository's release lock, held, and its journal."""
 

@@ -10,7 +10,6 @@ environment (which costs an environment install, so it is done once per project 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,14 @@ from releasekit.cargo import crate_name, manifest_path
 from releasekit.config import Project
 from releasekit.errors import ConfigError, SourceError
 from releasekit.isolated_backend import BackendFailure, CapturingRunner, run_hook
+from releasekit.records import frozen
 from releasekit.setuptools_files import read_setup_cfg, read_setup_py
 from releasekit.tree_copy import copy_project
 
 BACKEND_ORIGIN = "the build backend (prepare_metadata_for_build_wheel)"
 
 
-@dataclass(frozen=True)
+@frozen
 class ProjectMetadata:
     """A name and version, and where they were read (for messages)."""
 

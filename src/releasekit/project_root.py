@@ -9,14 +9,15 @@ up to the filesystem root. Only the file system is read: no git process is start
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from releasekit.records import frozen
 
 # What marks a project folder, in the order they are reported.
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
-@dataclass(frozen=True)
+@frozen
 class FoundProject:
     """Where the search started, the project folder it found, and the file that marked it."""
 

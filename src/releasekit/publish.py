@@ -42,13 +42,14 @@ from releasekit.index.simple import IndexFile, IndexLookupError, project_files
 from releasekit.index.target import Target
 from releasekit.index.upload import Login, Outcome, RetryPolicy, Uploader, UploadEvents
 from releasekit.index_check import compare_file
+from releasekit.records import frozen
 from releasekit.redaction import SecretMasker, redact_credentials
 
 FileStatus = Literal["uploaded", "skipped", "failed", "not-attempted", "would-upload", "unverified"]
 _DONE = ("uploaded", "skipped", "would-upload")
 
 
-@dataclass(frozen=True)
+@frozen
 class PublishOptions:
     """What the command line asked for."""
 

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 
 from releasekit.findings import Finding
 from releasekit.gh_events import Event, events
 from releasekit.gh_expressions import UNKNOWN, Prefix, Truth, Value
 from releasekit.gh_workflows import Job, Repository, Workflow
+from releasekit.records import frozen
 from releasekit.workflow_rules import finding
 from releasekit.yaml_nodes import Node
 
@@ -45,7 +45,7 @@ _RELEASE_ACTIONS = frozenset({"published", "created", "released", "prereleased"}
 _MAX_CALL_DEPTH = 5  # GitHub allows four levels of nested calls
 
 
-@dataclass(frozen=True)
+@frozen
 class _Publisher:
     """One publishing job reached from one starting workflow, for one index."""
 
@@ -305,7 +305,7 @@ def tag_pipeline(job: Node) -> Truth | str:
     return UNKNOWN if any(w not in {"branches", "merge_requests"} for w in only) else False
 
 
-@dataclass(frozen=True)
+@frozen
 class GitLabPublisher:
     """A GitLab job that uploads to one index, whether tag pipelines run it, and its packages.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from releasekit.records import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class PublishingJob:
     """One job uploading to one index (a job uploading to two indexes is two of these).
 

@@ -29,6 +29,7 @@ from releasekit.errors import PreflightError, ReleaseError
 from releasekit.findings import Finding, Severity
 from releasekit.interrupts import signals_deferred
 from releasekit.local_index import LocalIndex, local_index, require_pypiserver
+from releasekit.records import frozen
 from releasekit.redaction import SecretMasker
 from releasekit.sandbox import (
     Sandbox,
@@ -90,7 +91,7 @@ _LISTED = 5  # uncommitted files named in the warning
 _MISSING_MODULE = re.compile(r"No module named '([^']+)'")
 
 
-@dataclass(frozen=True)
+@frozen
 class RehearseOptions:
     """What the user asked ``rehearse`` for."""
 
@@ -102,7 +103,7 @@ class RehearseOptions:
     package: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class StepResult:
     """How one step of the rehearsal ended and how long it took."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import configparser
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from releasekit import project_meta
 from releasekit.changelog import web_base
 from releasekit.config import Project
 from releasekit.git import Git
+from releasekit.records import frozen
 
 CiKind = Literal["github", "gitlab"]
 # How the wheels are built: one pure wheel, cibuildwheel per platform, or maturin's own action.
@@ -50,7 +50,7 @@ _TAG_VERSIONING_REQUIRES = {
 _SHELL_SAFE = re.compile(r"^[A-Za-z0-9_.\-\[\],<>=!~*;: ']+$")
 
 
-@dataclass(frozen=True)
+@frozen
 class Remote:
     """Where the repository is hosted: GitHub or GitLab, with owner (namespace) and name."""
 
@@ -65,7 +65,7 @@ class Remote:
         return f"{self.owner}/{self.name}"
 
 
-@dataclass(frozen=True)
+@frozen
 class TestPlan:
     """How the workflow tests the built wheel: what to install beside it, and what to run.
 
@@ -87,7 +87,7 @@ class TestPlan:
 NO_TESTS = TestPlan("", "", "")
 
 
-@dataclass(frozen=True)
+@frozen
 class ProjectFacts:
     """Everything the workflow, the guide and the audit are tailored from."""
 

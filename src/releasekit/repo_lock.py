@@ -15,10 +15,11 @@ import json
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from releasekit.errors import ReleaseError
+from releasekit.records import frozen
 
 # /proc/PID/stat's starttime, numbered from the state field that follows the command name.
 _START_FIELD = 19
@@ -50,7 +51,7 @@ def process_running(pid: int, start: str | None) -> bool:
     return start is None or now is None or now == start
 
 
-@dataclass(frozen=True)
+@frozen
 class Owner:
     """Who holds (or held) a lock, and what they ran."""
 

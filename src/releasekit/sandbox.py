@@ -14,7 +14,6 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +22,7 @@ from packaging.utils import canonicalize_name
 
 from releasekit.errors import GitError, ReleaseError, UsageError
 from releasekit.git import Git
+from releasekit.records import frozen
 from releasekit.tree_copy import copy_project
 
 # Variables that make git act on another repository than the one in the working directory.
@@ -56,7 +56,7 @@ class SandboxError(ReleaseError):
     """The throwaway clone or environment could not be made, or a program in it failed (exit 1)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Sandbox:
     """The clone, the project inside it, and what was left out of it."""
 
@@ -182,7 +182,7 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-@dataclass(frozen=True)
+@frozen
 class VirtualEnv:
     """A fresh virtual environment and the installer that fills it."""
 
@@ -270,7 +270,7 @@ def installer_environment(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in clean_environment(env).items() if k not in _INDEX_VARIABLES}
 
 
-@dataclass(frozen=True)
+@frozen
 class WheelFacts:
     """What a wheel promises: its importable top-level names, console scripts and requirements."""
 

@@ -15,7 +15,6 @@ import dataclasses
 import os
 import re
 import tempfile
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -26,6 +25,7 @@ from releasekit.config import Settings, load_project, resolve_settings
 from releasekit.errors import ReleaseError, UsageError
 from releasekit.git import Git
 from releasekit.project_meta import static_name
+from releasekit.records import frozen
 from releasekit.repo_facts import CiKind, ProjectFacts, read_facts
 from releasekit.tags import read_history
 from releasekit.towncrier import towncrier_config
@@ -66,7 +66,7 @@ class InitError(ReleaseError):
     """A file cannot be written (exit 1)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class InitOptions:
     """What the command line asked ``init`` for."""
 
@@ -86,7 +86,7 @@ class InitOptions:
         return GITHUB_WORKFLOW if self.name is None else f".github/workflows/{self.name}"
 
 
-@dataclass(frozen=True)
+@frozen
 class PlannedFile:
     """One file ``init`` would write."""
 
@@ -97,7 +97,7 @@ class PlannedFile:
     describes: str | None = None  # the workflow this file explains: written only with it
 
 
-@dataclass(frozen=True)
+@frozen
 class InitResult:
     """What ``init`` wrote, what it left alone, and what the maintainer does next."""
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from releasekit.records import frozen
 from releasekit.text_spans import ini_value
 
 Span = tuple[int, int]
 
 
-@dataclass(frozen=True)
+@frozen
 class SetupCfg:
     """The parts of setup.cfg that say what the project is called, its version and its packages."""
 
@@ -35,7 +36,7 @@ class SetupCfg:
     py_modules: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class SetupPy:
     """The literal keywords of the ``setup(...)`` call in setup.py."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +21,7 @@ from releasekit.cargo import cargo_locations, from_cargo_version, to_cargo_versi
 from releasekit.config import Project, Settings
 from releasekit.errors import ConfigError, SourceError
 from releasekit.project_meta import backend_metadata, has_backend
+from releasekit.records import frozen
 from releasekit.setuptools_files import SetupCfg, read_setup_cfg, read_setup_py
 from releasekit.shipped_packages import version_files
 from releasekit.text_spans import Located, toml_string
@@ -43,7 +43,7 @@ _ASSIGNMENT = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class VersionSource:
     """One place where the version is written.
 
@@ -67,7 +67,7 @@ class VersionSource:
         return self.text.count("\n", 0, self.spans[0][0]) + 1 if self.spans else 0
 
 
-@dataclass(frozen=True)
+@frozen
 class FileEdit:
     """The whole old and new text of one file the release rewrites."""
 

@@ -18,7 +18,7 @@ import re
 import shlex
 import string
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.version import InvalidVersion, Version
@@ -27,6 +27,7 @@ from releasekit.config import Project, Settings
 from releasekit.errors import ConfigError
 from releasekit.git import MERGED_TAGS, Git
 from releasekit.names import canonical_name
+from releasekit.records import frozen
 
 if TYPE_CHECKING:
     from releasekit.packages import Workspace
@@ -50,7 +51,7 @@ Family = Literal["name", "generic", "other"]
 FormatSource = Literal["setting", "scm", "tags", "default"]
 
 
-@dataclass(frozen=True)
+@frozen
 class TagFormat:
     """How release tags are written (``template`` holds one ``{version}``) and where that came from.
 
@@ -91,7 +92,7 @@ class TagFormat:
         return f"{self.template} (from {origin})"
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleaseTag:
     """A tag that names a release of this project."""
 
@@ -100,7 +101,7 @@ class ReleaseTag:
     template: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleaseHistory:
     """The project's release tags: those reachable from HEAD, and those anywhere in the repo.
 
@@ -120,6 +121,8 @@ class ReleaseHistory:
     strays: tuple[ReleaseTag, ...] = ()
     # Every tag of the repository and its commit, as read (release tags or not).
     commits: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The commit HEAD was on when the tags were read; ``None`` without commits (or git).
+    head: str | None = None
 
     @property
     def version_at_head(self) -> Version | None:
@@ -237,7 +240,7 @@ def _regex_prefix(pattern: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class _ScmFilter:
     """What an scm tool accepts as a release tag, and the literal prefix it implies."""
 
@@ -515,6 +518,7 @@ def read_history(
             latest,
             strays,
             commits,
+            head,
         )
 
 

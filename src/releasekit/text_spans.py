@@ -10,13 +10,14 @@ rather than a wrong edit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from releasekit.records import frozen
 
 _ANY_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@frozen
 class Located:
     """Where one version is written: a file's exact text and the spans of the version in it."""
 

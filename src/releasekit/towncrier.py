@@ -25,6 +25,7 @@ from packaging.version import Version
 from releasekit.errors import ChangelogError
 from releasekit.file_changes import FileChange
 from releasekit.git import Git
+from releasekit.records import frozen
 
 DEFAULT_NEWS_FILE = "NEWS.rst"  # towncrier's own default
 # Variables that would point git in the scratch copy at the user's repository.
@@ -40,7 +41,7 @@ _GIT_LOCATION = (
 INSTALL_HINT = "install it: pip install towncrier, or uv tool install towncrier"
 
 
-@dataclass(frozen=True)
+@frozen
 class TowncrierConfig:
     """Where towncrier is configured (for messages) and the news file it writes."""
 
@@ -81,7 +82,7 @@ DEFAULT_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class FragmentLayout:
     """Where towncrier looks for news fragments and which types it knows, as it reads them."""
 

@@ -16,7 +16,6 @@ import contextlib
 import signal
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +24,7 @@ from releasekit.file_changes import FileChange, replace_bytes
 from releasekit.git import Git
 from releasekit.interrupts import Interrupted, hold, signals_deferred
 from releasekit.plan import Action, Commit, Push, Reporter, Tag
+from releasekit.records import frozen
 from releasekit.release_journal import Journal, PushRecord, Record
 from releasekit.repo_lock import Owner
 
@@ -32,7 +32,7 @@ Kind = Literal["rolled-back", "published", "kept", "unknown", "incomplete"]
 RECOVER_COMMAND = "releasekit prepare --recover"
 
 
-@dataclass(frozen=True)
+@frozen
 class Settlement:
     """How a release that did not finish normally ended up, after checking."""
 
@@ -88,7 +88,7 @@ def _chain_position(git: Git, commit: str | None, record: Record) -> int | None:
     return len(found) - 1 if list(reversed(found)) == expected else None
 
 
-@dataclass(frozen=True)
+@frozen
 class _Local:
     """What the repository holds of the release, as it is now.
 

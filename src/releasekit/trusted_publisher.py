@@ -6,8 +6,7 @@ the two never disagree with each other or with the workflow that will present th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from releasekit.records import frozen
 from releasekit.repo_facts import CiKind, ProjectFacts, Remote
 
 GITHUB_WORKFLOW = ".github/workflows/publish.yml"
@@ -16,7 +15,7 @@ GITLAB_PIPELINE = ".gitlab/publish.gitlab-ci.yml"
 GITLAB_TOP_LEVEL = ".gitlab-ci.yml"
 
 
-@dataclass(frozen=True)
+@frozen
 class Index:
     """PyPI or TestPyPI, as the guide and the workflow name them."""
 

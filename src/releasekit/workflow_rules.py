@@ -6,12 +6,11 @@ docs/init-and-doctor.md lists them with what fires and what does not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from releasekit.findings import Finding, Severity
+from releasekit.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     """What one finding id means."""
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from releasekit.records import frozen
 from releasekit.yaml_nodes import Node
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
@@ -60,7 +60,7 @@ CREDENTIAL_ENV = re.compile(
 _PYTHON = re.compile(r"^(python[0-9.]*|py)$")
 
 
-@dataclass(frozen=True)
+@frozen
 class Upload:
     """One upload: what does it, where it goes, and whether it really uploads."""
 

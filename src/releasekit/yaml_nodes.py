@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import yaml
+
+from releasekit.records import frozen
 
 MAX_CHARS = 1_048_576  # 1 MiB of text; real workflows are a few kilobytes
 MAX_DEPTH = 100
@@ -37,7 +39,7 @@ class YamlLimitError(YamlSyntaxError):
     """The text is too large, too deep, or its aliases expand too far to be read safely."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Node:
     """A value and the 1-based line it starts on.
 

@@ -4,7 +4,8 @@ This package is the only code that prints, prompts, reads ``sys.argv`` or exits.
 holds the group, its global options, error rendering and ``main``; each command lives in its own
 module (``releasekit.cli.prepare`` and so on) with its options and its rendering, and is imported
 only when it runs, as are the library modules it calls, so ``--version`` and ``--help`` stay fast.
-Exit codes: 0 success, 1 the operation failed, 2 usage/configuration/input error, 130 interrupted.
+Exit codes: 0 success, 1 the operation failed, 2 usage/configuration/input error, 128 + the
+signal when interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 
 To add a command, write ``releasekit/cli/<name>.py`` defining a click command called ``<name>``
 and add one row to ``COMMANDS``.
@@ -12,6 +13,7 @@ and add one row to ``COMMANDS``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -28,12 +30,14 @@ from releasekit.console import Console, MaskedStream, wants_color, without_escap
 from releasekit.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_SIGNALLED,
     EXIT_USAGE,
     PreflightError,
     ReleaseError,
     UsageError,
 )
 from releasekit.interrupts import terminations_as_interrupts
+from releasekit.records import frozen
 from releasekit.redaction import SecretMasker
 
 if TYPE_CHECKING:
@@ -100,7 +104,7 @@ COMMANDS: Final = (
 DOCS_URL: Final = "https://pypi.org/project/releasekit/"
 
 
-@dataclass(frozen=True)
+@frozen
 class Context:
     """What every command gets from the global options.
 
@@ -304,8 +308,43 @@ def _interrupted(args: list[str]) -> str:
     return "interrupted; any change already made was rolled back"
 
 
+def _let_go(stop: BaseException, console: Console, *, verbose: bool) -> None:
+    """Free what the interrupted code held now, so that nothing is printed after the error line.
+
+    A signal can land inside a constructor: ZipFile's, between opening its file and setting the
+    flag its finalizer reads. The half-built object lives on in the interrupt's traceback, and
+    when Python frees it, at exit, its finalizer fails and Python prints that failure's traceback
+    after releasekit's last line. Clearing the traceback's frames frees it here instead, with such
+    failures noted in one line under -v and otherwise dropped: they are the interrupt's debris,
+    not the command's outcome.
+    """
+
+    def note(unraisable: sys.UnraisableHookArgs) -> None:
+        if verbose:
+            kind, error = unraisable.exc_type.__name__, unraisable.exc_value
+            console.err.write(without_escapes(f"note: ignored while stopping: {kind}: {error}\n"))
+
+    sys.unraisablehook = note
+    seen: set[int] = set()  # ids: the chain holds every exception until the walk ends
+    chain: list[BaseException | None] = [stop]
+    while chain:  # the interrupt may have been caught and raised again, wrapped
+        part = chain.pop()
+        if part is None or id(part) in seen:
+            continue
+        seen.add(id(part))
+        chain += [part.__cause__, part.__context__]
+        trace = part.__traceback__
+        while trace is not None:
+            with contextlib.suppress(RuntimeError):  # a frame still running keeps its locals
+                trace.tb_frame.clear()
+                # A tracer (a debugger, coverage) may have copied the locals: reading them
+                # again after the clear empties that copy too.
+                trace.tb_frame.f_locals  # noqa: B018
+            trace = trace.tb_next
+
+
 class Interrupted(ReleaseError):
-    """Ctrl-C or SIGTERM stopped the command (exit 130); only reported, never raised."""
+    """A signal stopped the command (exit 128 + the signal); only reported, never raised."""
 
     exit_code = EXIT_INTERRUPTED
 
@@ -359,6 +398,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             import traceback  # only for -v: it loads the tokenizer, costly for every run
 
             console.err.write(without_escapes(traceback.format_exc()))
+        if error.exit_code > EXIT_SIGNALLED:  # a signal stopped prepare or publish, which said so
+            _let_go(error, console, verbose=verbose)
         answer_in_json(error)
         _render_error(console, error)
         sys.exit(error.exit_code)
@@ -376,8 +417,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         console.error(f"{message}; {hint}")
         sys.exit(EXIT_USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort) as stop:
+        _let_go(stop, console, verbose=verbose)
         answer_in_json(Interrupted(_interrupted(args)))
         console.error(_interrupted(args))
-        signum = getattr(stop, "signum", None)  # interrupts.Interrupted: SIGTERM, SIGHUP
-        sys.exit(128 + signum if isinstance(signum, int) else EXIT_INTERRUPTED)
+        # interrupts.Interrupted knows SIGTERM and SIGHUP; click wraps it in an Abort.
+        signum = getattr(stop.__cause__ or stop, "signum", None)
+        sys.exit(EXIT_SIGNALLED + signum if isinstance(signum, int) else EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

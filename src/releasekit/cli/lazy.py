@@ -11,13 +11,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import click
 
+from releasekit.records import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class LazyCommand:
     """One row of the command table: the command's name, its module and its summary.
 

@@ -9,12 +9,12 @@ changelog from every release tag's commits; neither writes anything.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
 
 from releasekit.cli import Context
+from releasekit.records import frozen
 
 if TYPE_CHECKING:
     from releasekit.changelog import Changelog
@@ -115,18 +115,14 @@ def _written(obj: Context, version: str | None) -> None:
 
 def _remote_url(git: Git) -> str | None:
     """The URL of the remote releases are pushed to (the upstream's, else origin's)."""
-    upstream = git.upstream()
+    _, upstream = git.checkout()
     if upstream is not None:
         return git.remote_url(upstream[0])
     return git.remote_url("origin") if "origin" in git.remotes() else None
 
 
-# Every tag's date (an annotated tag's own, else its commit's), in one git call.
-_TAG_DATES = ("for-each-ref", "--format=%(refname) %(creatordate:short)", "refs/tags")
-
-
 def _tag_dates(listed: Result) -> dict[str, str]:
-    """The dates ``_TAG_DATES`` listed, by tag name."""
+    """The dates ``git.TAG_DATES`` listed, by tag name."""
     dates: dict[str, str] = {}
     for line in listed.stdout.splitlines():
         ref, _, date = line.rpartition(" ")
@@ -169,7 +165,7 @@ def _project_changelog(obj: Context, settings: Settings) -> Changelog | None:
 def _from_commits(obj: Context, *, every: bool) -> None:
     """Draft notes from the commits: the next release's, or (``every``) a whole changelog."""
     from releasekit.config import load_project
-    from releasekit.git import MERGED_TAGS, Git
+    from releasekit.git import MERGED_TAGS, TAG_DATES, Git
 
     # Outside any project "no pyproject.toml found" (exit 2) is the answer.
     project = load_project(obj.root)
@@ -181,7 +177,7 @@ def _from_commits(obj: Context, *, every: bool) -> None:
             "not inside a git repository", where=str(obj.root), hint="run git init, or pass -C DIR"
         )
     if every:
-        with git.start(*_TAG_DATES) as dates:
+        with git.start(*TAG_DATES) as dates:
             _whole_changelog(obj, git, project, dates)
         return
     # git finds the tags on HEAD's line while the rest is imported and the settings are read.
@@ -189,7 +185,7 @@ def _from_commits(obj: Context, *, every: bool) -> None:
         _next_notes(obj, git, project)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Found:
     """What drafting from the commits reads first: the release tags, settings, package, style."""
 
@@ -213,11 +209,6 @@ def _read(obj: Context, git: Git, project: Project, walk: HistoryWalk | None) ->
     from releasekit.project_meta import static_name
     from releasekit.tags import read_history
 
-    if git.head() is None:
-        raise NothingToRelease(
-            "nothing releasable: the repository has no commits yet",
-            hint="commit with Conventional Commits messages (feat: ..., fix: ...)",
-        )
     settings = resolve_settings(project, env=os.environ)
     workspace = discover(obj.root)
     # The whole history first (parsed as git walks it): the commits it reaches say which tags
@@ -234,6 +225,11 @@ def _read(obj: Context, git: Git, project: Project, walk: HistoryWalk | None) ->
         workspace,
         walked=walked,
     )
+    if history.head is None:
+        raise NothingToRelease(
+            "nothing releasable: the repository has no commits yet",
+            hint="commit with Conventional Commits messages (feat: ..., fix: ...)",
+        )
     return _Found(
         history=history,
         settings=settings,

@@ -30,7 +30,7 @@ from releasekit.cli.common import (
 )
 from releasekit.cli.json_report import envelope, failure_report, print_json
 from releasekit.console import Console
-from releasekit.errors import EXIT_FAILED, EXIT_OK
+from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_SIGNALLED
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -549,7 +549,7 @@ def _interrupted(console: Console, stop: PublishInterrupted) -> Interrupted:
             f"{finishing_command(sys.argv[1:])}",
         )
     if stop.signum is not None:
-        error.exit_code = 128 + stop.signum
+        error.exit_code = EXIT_SIGNALLED + stop.signum
     return error
 
 

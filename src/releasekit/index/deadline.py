@@ -21,8 +21,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from releasekit.records import frozen
 
 if TYPE_CHECKING:
     from releasekit.index.http import Pool
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 KIB = 1024
 
 
-@dataclass(frozen=True)
+@frozen
 class Timeouts:
     """How long a request to an index may take (the settings of docs/configuration.md).
 

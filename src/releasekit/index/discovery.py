@@ -12,7 +12,6 @@ reading its answer included, is bounded by the request deadline (``index.deadlin
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +20,7 @@ from packaging.utils import canonicalize_name
 from releasekit.index.deadline import DeadlinePassed, Timeouts, deadline, guarded_pool
 from releasekit.index.http import HTTPError, Pool, Response, Retry
 from releasekit.index.simple import JSON_TYPE, IndexLookupError, get_on_origin, same_origin
+from releasekit.records import frozen
 from releasekit.redaction import redact_credentials
 
 PROBE_ACCEPT = f"{JSON_TYPE}, text/html;q=0.1"
@@ -35,7 +35,7 @@ _MAX_JSON_BYTES = 4 << 20
 _DEVPI_DEPTH = 2  # devpi serves an index at /<user>/<index>/
 
 
-@dataclass(frozen=True)
+@frozen
 class Candidate:
     """A place the simple API may be, and the convention that put it there."""
 
@@ -43,7 +43,7 @@ class Candidate:
     convention: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Discovery:
     """The simple API found (``url`` is ``None`` when none answered) and every probe's outcome."""
 

@@ -29,11 +29,11 @@ import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
 from releasekit.index.deadline import attach, pause
+from releasekit.records import frozen
 
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 # Statuses whose Retry-After is honoured, and methods retried after a broken read or a status
@@ -68,7 +68,7 @@ class TooManyRetries(HTTPError):
         self.status = status
 
 
-@dataclass(frozen=True)
+@frozen
 class Retry:
     """How a request is retried: ``total`` retries in all, with exponential backoff.
 

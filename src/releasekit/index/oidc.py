@@ -20,7 +20,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from http import HTTPStatus
 from typing import Literal
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from releasekit.errors import ConfigError, ReleaseError
 from releasekit.index.http import HTTPError, Pool, Response, Retry
 from releasekit.index.target import Credentials, Target, is_loopback
+from releasekit.records import frozen
 
 Mode = Literal["auto", "always", "never"]
 _CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI")
@@ -92,7 +93,7 @@ def _mint_failure(body: dict[str, object]) -> str:
     return str(message) if message else "no reason given"
 
 
-@dataclass(frozen=True)
+@frozen
 class MintedToken:
     """An upload token from the index, and when (this machine's clock) it stops working."""
 

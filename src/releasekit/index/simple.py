@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from http import HTTPStatus
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -29,6 +28,7 @@ from packaging.utils import canonicalize_name
 from releasekit.errors import ReleaseError
 from releasekit.index.deadline import DeadlinePassed, Timeouts, deadline, guarded_pool
 from releasekit.index.http import HTTPError, Pool, Response, Retry
+from releasekit.records import frozen
 from releasekit.redaction import redact_credentials
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -61,7 +61,7 @@ class IndexLookupError(ReleaseError):
     """The index could not be asked; its files are unknown, not absent (exit 1)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class IndexFile:
     """One file the index serves for a project."""
 

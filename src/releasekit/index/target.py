@@ -13,11 +13,12 @@ import base64
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from releasekit.errors import ConfigError, UsageError
+from releasekit.records import frozen
 from releasekit.redaction import is_credential_parameter, redact_credentials
 
 UPLOAD_URLS = {
@@ -32,7 +33,7 @@ SIMPLE_URLS = {
 _PYPIRC_KEYS = ("repository", "username", "password", "ca_cert", "client_cert")
 
 
-@dataclass(frozen=True)
+@frozen
 class Credentials:
     """A username and password (or ``__token__`` and a token), and where they came from."""
 
@@ -58,7 +59,7 @@ class Credentials:
         return (self.password, header, *encoded, *(e.rstrip("=") for e in encoded))
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """Where to upload: the legacy upload URL, the simple API for lookups, TLS files, login."""
 
@@ -242,7 +243,7 @@ def _foreign_credentials(env: Mapping[str, str]) -> tuple[Credentials | None, st
     return None, None
 
 
-@dataclass(frozen=True)
+@frozen
 class Destination:
     """Where the upload goes, as chosen: a repository name or an upload URL, and what chose it."""
 

@@ -17,7 +17,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Literal, Protocol
@@ -37,6 +36,7 @@ from releasekit.index.http import ConnectFailed, HTTPError, TLSFailed, retry_aft
 from releasekit.index.multipart import MultipartBody
 from releasekit.index.server_text import readable, shorten, without_controls
 from releasekit.index.target import Credentials, Target
+from releasekit.records import frozen
 from releasekit.redaction import SecretMasker
 
 Status = Literal["uploaded", "skipped", "failed"]
@@ -50,7 +50,7 @@ _MESSAGE_LIMIT = 300
 INTERRUPTED = "interrupted while in flight; it may have landed"
 
 
-@dataclass(frozen=True)
+@frozen
 class RetryPolicy:
     """How often and how long to wait: exponential backoff with jitter, capped."""
 
@@ -67,7 +67,7 @@ class RetryPolicy:
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311  # jitter, not crypto
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     """How one upload ended."""
 
@@ -76,7 +76,7 @@ class Outcome:
     attempts: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class UploadEvents:
     """Callbacks for progress: bytes of the file sent, a retry about to wait, a request done."""
 
