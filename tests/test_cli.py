@@ -119,13 +119,19 @@ def _run_on_terminal(repo: Repo, answer: bytes) -> tuple[int, str]:
         if ready:
             seen += os.read(leader, 4096)
     os.write(leader, answer)
-    while process.poll() is None:
-        ready, _, _ = select.select([leader], [], [], 0.2)
-        if ready:
-            try:
-                seen += os.read(leader, 4096)
-            except OSError:
-                break
+    # Read until the far end is closed, not until the process is gone: its last line may
+    # still sit in the terminal's buffer after it exits. Linux reports the closed end as EIO.
+    while True:
+        assert time.monotonic() < deadline, seen
+        if not select.select([leader], [], [], 1)[0]:
+            continue
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
     process.wait(timeout=60)
     os.close(leader)
     return process.returncode, seen.decode(errors="replace")
