@@ -6,12 +6,21 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from releasekit.errors import GitError
-from releasekit.git import FETCH, MERGED_TAGS, Git, end_early, prefetch, start_early
+from releasekit.git import (
+    FETCH,
+    MERGED_TAGS,
+    Git,
+    _batches,
+    end_early,
+    prefetch,
+    start_early,
+)
 from releasekit.interrupts import Interrupted, signals_as_interrupts
 from tests.support import Counter, RepoBuilder, git
 
@@ -205,6 +214,23 @@ def test_untracked_and_behind_are_asked_in_one_call_each(make_repo: RepoBuilder)
     assert runner.commits_behind("refs/remotes/origin/no-such-branch") is None
 
 
+def _records(batches: Iterable[list[str]]) -> list[str]:
+    return [record for batch in batches for record in batch]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
+def test_records_are_the_same_whatever_the_chunks_git_writes(size: int) -> None:
+    """Decoded once per batch: the records of any cut into chunks, each decoded on its own.
+
+    The cuts fall inside records, inside UTF-8 characters and between invalid bytes.
+    """
+    output = "feat: é\x1fa\0\0fix: 🚀 x\0".encode() + b"bad \xe2\x82\0\xff\xfe tail"
+    chunks = [output[start : start + size] for start in range(0, len(output), size)]
+    expected = [piece.decode("utf-8", errors="replace") for piece in output.split(b"\0")]
+    assert expected == _records(_batches(iter(chunks), b"\0"))
+    assert ["a", "", "b"] == _records(_batches(iter([b"a\0\0b\0"]), b"\0"))  # no empty last one
+
+
 def test_a_prefetched_walk_is_taken_over_by_the_same_stream(make_repo: RepoBuilder) -> None:
     """Started before anyone asks, read as git writes it: the same records as a fresh stream."""
     repo = make_repo({"README.md": "x\n"}, tags=("v1.0.0",))
@@ -212,14 +238,14 @@ def test_a_prefetched_walk_is_taken_over_by_the_same_stream(make_repo: RepoBuild
         repo.write({"README.md": f"{number}\n"})
         git(repo.path, "commit", "-qam", f"fix: change {number}")
     args = ("log", "-z", "--format=%H %s")
-    fresh = list(Git(repo.path).stream(*args))
+    fresh = _records(Git(repo.path).stream(*args))
     prefetch(repo.path, *args)
     counter = Counter()
-    assert fresh == list(Git(repo.path / ".", watch=counter).stream(*args))
+    assert fresh == _records(Git(repo.path / ".", watch=counter).stream(*args))
     assert 0 == counter.started_count  # taken over: no second git
     assert 4 == len(fresh)
     # Taken once: the next stream runs git again.
-    assert fresh == list(Git(repo.path, watch=counter).stream(*args))
+    assert fresh == _records(Git(repo.path, watch=counter).stream(*args))
     assert 1 == counter.started_count
 
 
@@ -239,5 +265,5 @@ def test_a_prefetched_failure_names_the_command_and_leftovers_are_stopped(
         merged.result()
     assert 1 == counter.started_count
     # Nor the stopped walk: a taken-over one starts no git of its own, so none would be counted.
-    assert 1 == len(list(Git(repo.path, watch=counter).stream("log", "--format=%H")))
+    assert 1 == len(_records(Git(repo.path, watch=counter).stream("log", "--format=%H")))
     assert 2 == counter.started_count

@@ -228,15 +228,13 @@ def _change(
     )
 
 
-def _with_revert_target(
-    footers: list[tuple[str, str]], body: str, is_revert: bool
-) -> list[tuple[str, str]]:
+def _with_revert_target(footers: list[tuple[str, str]], body: str) -> list[tuple[str, str]]:
     """Footers plus a ``Refs`` naming the reverted commit, as git's revert body states it.
 
     ``git revert`` writes "This reverts commit <hash>." in prose; the Conventional Commits
     specification writes ``Refs: <hash>``. One form downstream: the footer.
     """
-    if not is_revert or "This reverts commit" not in body:
+    if "This reverts commit" not in body:
         return footers
     named = " ".join(value for token, value in footers if token.lower() in _REVERT_REF_TOKENS)
     missing = [target for target in _REVERTS_COMMIT.findall(body) if target not in named]
@@ -313,41 +311,90 @@ def parse_message(commit: str, message: str) -> tuple[Change, ...] | Malformed:
             ),
         )
     body = body.lstrip("\n")
-    merge_references: list[str] = []
-    if header is None and subject.startswith("Merge "):
+    if header is not None:
+        return (_headed(commit, header, body),)
+    if subject.startswith("Merge "):
         # GitHub: "Merge pull request #12 from a/b" then the title; GitLab: "Merge branch 'b'
         # into 'main'" then the title and "See merge request group/project!12".
         title, _, rest = body.partition("\n")
         merge_header = _HEADER.match(title.strip())
         if merge_header is not None:
             merge_references = [*_references(subject), *_MERGE_REQUEST.findall(rest)]
-            header, body = merge_header, rest.lstrip("\n")
+            return (_headed(commit, merge_header, rest.lstrip("\n"), merge_references),)
+    return _headless(commit, subject, body)
+
+
+def _body_footers(body: str) -> list[tuple[str, str]]:
+    """The footers of a body, a squash merge's bullets set apart first.
+
+    The bullets' lines are set apart even when they make no entry, so that a footer above them
+    (a squashed commit's BREAKING CHANGE) does not run on into the list. Every footer holds ":"
+    or " #"; most bodies are prose without either.
+    """
+    if ":" not in body and "#" not in body:
+        return []
+    if ("* " in body or "- " in body) and _HAS_BULLET.search(body):
+        return _footers(_squash_entries(body.split("\n"))[1])
+    return _footers(body.split("\n"))
+
+
+def _headed(
+    commit: str, header: re.Match[str], body: str, extra_references: Sequence[str] = ()
+) -> Change:
+    """The one entry of a message with a body whose subject (or merge title) is a header.
+
+    A squash merge lists every commit of the pull request in its body, fixups and all; when its
+    subject makes an entry, that entry is what the pull request is (commitizen's "fix(config):
+    ... (#1773)" over "* feat(config): ..." was released as a patch), so its bullets are left.
+    ``_change`` written out with ``_notes``: this runs for most commits of a history.
+    """
+    footers = _body_footers(body)
+    kind, scope, text, bang = header.group("type", "scope", "text", "bang")
+    kind = kind.lower()
+    if kind == "revert":
+        footers = _with_revert_target(footers, body)
+    description = text.rstrip()
+    references = _references(description)
+    breaking_text = None
+    if footers:
+        notes = _notes(footers)
+        breaking_text = notes.breaking_text
+        if notes.references:
+            references = [*references, *notes.references]
+    if extra_references:
+        references = [*references, *extra_references]
+    return Change(
+        commit,
+        kind,
+        scope.strip() or None if scope is not None else None,
+        description,
+        bang is not None or breaking_text is not None,
+        breaking_text,
+        _unique(references),
+        tuple(footers),
+    )
+
+
+def _headless(commit: str, subject: str, body: str) -> tuple[Change, ...] | Malformed:
+    """The entries of a message with a body whose subject is no header.
+
+    A revert in git's form is one entry; otherwise a squash merge's bullets that are headers
+    are the entries (GitHub's "Update things (#12)" says nothing of its own).
+    """
     bullets: list[tuple[re.Match[str], list[str]]] = []
     own: list[str] | None = None
     if ("* " in body or "- " in body) and _HAS_BULLET.search(body):
-        # The bullets' lines are set apart even when they make no entry, so that a footer
-        # above them (a squashed commit's BREAKING CHANGE) does not run on into the list.
         bullets, own = _squash_entries(body.split("\n"))
-    # Every footer holds ":" or " #"; most bodies are prose without either.
     footers: list[tuple[str, str]] = []
     if ":" in body or "#" in body:
         footers = _footers(body.split("\n") if own is None else own)
-    is_revert = header is None or header["type"].lower() == "revert"
-    footers = _with_revert_target(footers, body, is_revert)
-    notes = _notes(footers)
-    entries: list[Change] = []
-    if header is not None:
-        entries.append(_change(commit, header, footers, notes, merge_references))
-    elif (revert := _git_revert(commit, subject, footers, body)) is not None:
-        entries.extend(revert)
-    if entries or not bullets:
-        # A squash merge lists every commit of the pull request in its body, fixups and all;
-        # when its subject makes an entry, that entry is what the pull request is (commitizen's
-        # "fix(config): ... (#1773)" over "* feat(config): ..." was released as a patch). Only
-        # a subject that says nothing (GitHub's "Update things (#12)") hands over to the bullets.
-        return tuple(entries) if entries else Malformed(commit, subject)
+    footers = _with_revert_target(footers, body)
+    revert = _git_revert(commit, subject, footers, body)
+    if revert is not None or not bullets:
+        return revert or Malformed(commit, subject)
     # A bullet shares the commit's own references (the pull request a squash merge names).
-    shared = [*_references(subject), *notes.references]
+    shared = [*_references(subject), *_notes(footers).references]
+    entries: list[Change] = []
     seen: set[tuple[str, str | None, str]] = set()
     for found, block in bullets:
         own_footers = _footers(_dedent(block))
@@ -448,15 +495,6 @@ def _short_of(exclude: Sequence[str]) -> str:
     return f"before the release tags ({names}) that mark where the changes to release begin"
 
 
-def _split(record: str) -> tuple[str, list[str], str] | None:
-    """(hash, parents, message) of one ``git.LOG_RECORD``; ``None`` for anything else."""
-    parts = record.split("\x1f", 2)
-    if len(parts) != 3:  # noqa: PLR2004  # hash, parents, message
-        return None
-    commit, parents, message = parts
-    return commit.strip(), parents.split(), message
-
-
 class _Range:
     """The entries of one range of history as they are read, newest first."""
 
@@ -471,8 +509,8 @@ class _Range:
     def add(self, records: Iterable[tuple[str, list[str], tuple[Change, ...] | Malformed]]) -> None:
         """(hash, parents, entries) of commits, newest first; merges count but are skipped.
 
-        One call for a whole range: a history holds tens of thousands of commits, and a call
-        for each would cost a fifth of the time their entries take to sort.
+        One call for each batch git's output comes in: a history holds tens of thousands of
+        commits, and a call for each would cost a fifth of the time their entries take to sort.
         """
         include_merges = self.include_merges
         read, changes, malformed = self.read, self.changes, self.malformed
@@ -571,7 +609,7 @@ def _revisions(exclude: Sequence[str]) -> str:
 
 
 @contextlib.contextmanager
-def _walk(git: Git, *args: str, stdin: str = "") -> Iterator[Iterator[bytes]]:
+def _walk(git: Git, *args: str, stdin: str = "") -> Iterator[Iterator[list[str]]]:
     """A streamed ``git log`` that is stopped if the reader leaves early."""
     records = git.stream(*LOG, *args, stdin=stdin)
     try:
@@ -580,24 +618,40 @@ def _walk(git: Git, *args: str, stdin: str = "") -> Iterator[Iterator[bytes]]:
         records.close()
 
 
-def _commits(
-    git: Git, walk: Sequence[str], stdin: str, short: str
-) -> Iterator[tuple[str, list[str], str]]:
-    """(hash, parents, message) of each commit ``git log WALK`` reads, as git writes them.
+# (hash, parents, entries) of one commit; a merge that is not parsed has no entries.
+_Record = tuple[str, list[str], tuple[Change, ...] | Malformed]
 
-    Raises ``HistoryMissing`` (saying ``short``) when a shallow clone's history ends first. A
-    branch without commits yet has none (git fails there; HEAD is asked only then).
+
+def _commits(
+    git: Git, walk: Sequence[str], stdin: str, short: str, *, merges: bool = True
+) -> Iterator[list[_Record]]:
+    """(hash, parents, entries) of each commit ``git log WALK`` reads, parsed as git writes them.
+
+    A list for each batch that git's output comes in: one loop per record, not a generator
+    for each step (a history is tens of thousands of records). A merge's message is parsed
+    only with ``merges``. Raises ``HistoryMissing`` (saying ``short``) when a shallow clone's
+    history ends first. A branch without commits yet has none (git fails there; HEAD is asked
+    only then).
     """
     boundary = _shallow_boundary(git)
+    parse = parse_message
     try:
         with _walk(git, LOG_RECORD, *walk, stdin=stdin) as log:
-            for record in log:
-                split = _split(record.decode("utf-8", errors="replace"))
-                if split is None:
-                    continue
-                if split[0] in boundary:
-                    raise _history_missing(git, split[0], short)
-                yield split
+            for batch in log:
+                records: list[_Record] = []
+                for record in batch:
+                    parts = record.split("\x1f", 2)
+                    if len(parts) != 3:  # noqa: PLR2004  # hash, parents, message
+                        continue
+                    commit = parts[0].strip()
+                    if commit in boundary:
+                        raise _history_missing(git, commit, short)
+                    parents = parts[1].split()
+                    if merges or len(parents) < 2:  # noqa: PLR2004  # a merge has two or more
+                        records.append((commit, parents, parse(commit, parts[2])))
+                    else:
+                        records.append((commit, parents, ()))
+                yield records
     except HistoryMissing:
         raise
     except GitError:
@@ -641,15 +695,12 @@ def read_log(
     history ends before the walk does.
     """
     found = _Range(include_merges)
-    skip_merges, parse = not include_merges, parse_message
     walk = ("--stdin", *_pathspecs(paths))
-    revisions = _revisions(exclude)
+    short = _short_of(exclude)
     with _collector_paused():
-        found.add(
-            # A merge that is skipped is not parsed: ``add`` passes over its entries.
-            (commit, parents, () if skip_merges and len(parents) > 1 else parse(commit, text))
-            for commit, parents, text in _commits(git, walk, revisions, _short_of(exclude))
-        )
+        # A merge that is skipped is not parsed: ``add`` passes over its entries.
+        for batch in _commits(git, walk, _revisions(exclude), short, merges=include_merges):
+            found.add(batch)
     return found.log()
 
 
@@ -693,11 +744,11 @@ class HistoryWalk:
 
     def _read(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:
         short = "so the commits of every release cannot be read"
+        records: list[_Record] = []
         with _collector_paused():
-            return [
-                (commit, parents, parse_message(commit, message))
-                for commit, parents, message in _commits(self.git, ("HEAD",), "", short)
-            ]
+            for batch in _commits(self.git, ("HEAD",), "", short):
+                records.extend(batch)
+        return records
 
     def reachable(self) -> set[str]:
         """The commits reachable from HEAD."""

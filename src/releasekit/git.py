@@ -155,11 +155,11 @@ def parse_listing(text: str) -> dict[str, str]:
     return found
 
 
-def _follow(early: Prefetched, where: str, separator: bytes) -> Iterator[bytes]:
+def _follow(early: Prefetched, where: str, separator: bytes) -> Iterator[list[str]]:
     """``Git.stream`` of a prefetched command: its records as git writes them, then its end."""
     finished = False
     try:
-        yield from _pieces(early.chunks(), separator)
+        yield from _batches(early.chunks(), separator)
         finished = True
     finally:
         if not finished:
@@ -173,31 +173,34 @@ def _not_installed() -> GitError:
     return GitError("git is not installed", hint="install git and run again")
 
 
-def _records(stream: IO[bytes], separator: bytes) -> Iterator[bytes]:
-    """The pieces of ``stream`` between separators; a trailing empty piece is dropped."""
+def _records(stream: IO[bytes], separator: bytes) -> Iterator[list[str]]:
+    """The text between separators in ``stream``, in batches (see ``_batches``)."""
     descriptor = stream.fileno()
-    return _pieces(iter(lambda: os.read(descriptor, _STREAM_CHUNK), b""), separator)
+    return _batches(iter(lambda: os.read(descriptor, _STREAM_CHUNK), b""), separator)
 
 
-def _pieces(chunks: Iterable[bytes], separator: bytes) -> Iterator[bytes]:
-    """The pieces of the joined ``chunks`` between separators; a trailing empty one dropped.
+def _batches(chunks: Iterable[bytes], separator: bytes) -> Iterator[list[str]]:
+    """The text between separators in the joined ``chunks``: a list for each chunk that ends one.
 
-    Chunks without a separator are gathered and joined once, so a very long record costs its
-    length, not its length squared.
+    Decoded once per batch, not once per record: a history is tens of thousands of records,
+    and the separator is one ASCII byte, which no UTF-8 character holds, so the text is the
+    same (an invalid byte is U+FFFD either way). A record longer than a chunk is gathered and
+    joined once, so it costs its length, not its length squared; a trailing empty one is
+    dropped.
     """
+    text_separator = separator.decode("ascii")
     pending: list[bytes] = []
     for chunk in chunks:
-        if separator not in chunk:
+        cut = chunk.rfind(separator)
+        if cut < 0:
             pending.append(chunk)
             continue
-        pieces = chunk.split(separator)
-        pending.append(pieces[0])
-        yield b"".join(pending)
-        yield from pieces[1:-1]
-        pending = [pieces[-1]]
+        pending.append(chunk[:cut])
+        yield b"".join(pending).decode("utf-8", errors="replace").split(text_separator)
+        pending = [chunk[cut + len(separator) :]]
     tail = b"".join(pending)
     if tail:
-        yield tail
+        yield [tail.decode("utf-8", errors="replace")]
 
 
 def _failed(args: tuple[str, ...], result: Result, where: str) -> GitError:
@@ -470,11 +473,13 @@ class Git:
 
     def stream(
         self, *args: str, stdin: str = "", separator: bytes = b"\0"
-    ) -> Generator[bytes, None, None]:
+    ) -> Generator[list[str], None, None]:
         """Run ``git ARGS`` and yield its output cut at ``separator``, while git is still writing.
 
         For outputs as long as a whole history (``git log`` over 20,000 commits): the caller
-        parses each record while git walks on, on another core, and never holds the output twice.
+        parses the records while git walks on, on another core, and never holds the output
+        twice. The records come as text (UTF-8, an invalid byte as U+FFFD), a list for each
+        read from git.
         ``stdin`` is written first and closed (``--stdin`` revisions, so that thousands of tags
         do not make the command line too long); git reads all of it before it writes anything,
         so writing it up front cannot deadlock. Closing the generator early (the caller found
