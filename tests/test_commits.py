@@ -234,6 +234,8 @@ def test_prose_paragraph_is_not_a_footer() -> None:
     [
         ("add x (#12)", ("#12",)),
         ("see GH-7 and gh-8", ("GH-7", "gh-8")),
+        ("mixed-case Gh-9 and gH-10 only", ("Gh-9", "gH-10")),  # no "#" or "!" to find first
+        ("line-endings, re-read, high-level", ()),
         ("merge request !34", ("!34",)),
         ("fix org/repo#5 then #5 and #5", ("org/repo#5", "#5")),
         ("not a reference: foo#12, a&#12;b, x.org/a#12, C#1", ()),

@@ -119,7 +119,8 @@ _NAMED = 3
 
 
 def _references(text: str) -> list[str]:
-    if "#" not in text and "!" not in text and "-" not in text:
+    # Every reference holds "#", "!" or "GH-" in any case: most descriptions need no search.
+    if "#" not in text and "!" not in text and "h-" not in text and "H-" not in text:
         return []
     return _REFERENCE.findall(text)
 
