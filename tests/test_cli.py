@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from releasekit import __version__
-from releasekit.cli import COMMANDS
+from releasekit.cli import COMMANDS, _interrupted
 from releasekit.cli.lazy import LazyCommand, LazyGroup
 from tests.distfactory import wheel
 from tests.support import RELEASE_DATE, Repo, releasekit_command, run_releasekit, snapshot
@@ -308,6 +308,24 @@ main(sys.argv[1:])
 """
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["check", "dist/x.whl"], "interrupted; nothing was changed"),
+        (["-C", "pkg", "notes", "--from-commits"], "interrupted; nothing was changed"),
+        (["--no-color", "doctor", "--json"], "interrupted; nothing was changed"),
+        (["config"], "interrupted; nothing was changed"),
+        (["build"], "interrupted; any change already made was rolled back"),
+        (["init"], "interrupted; any change already made was rolled back"),
+        (["rehearse"], "interrupted; any change already made was rolled back"),
+        (["prepare", "minor"], "interrupted before any change; nothing was changed"),
+    ],
+)
+def test_an_interrupt_says_what_it_left_for_the_command(args: list[str], said: str) -> None:
+    """Commands that only read say nothing was changed; those that write say it was undone."""
+    assert said == _interrupted(args)
+
+
 @pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
 @pytest.mark.parametrize(
     "command",
@@ -337,6 +355,8 @@ def test_an_interrupt_inside_a_half_built_object_ends_on_the_error_line(
     lines = result.stderr.splitlines()
     assert 143 == result.returncode, result.stderr
     assert lines[-1].startswith("error: interrupted"), result.stderr
+    if command == ["check"]:  # it only reads: nothing to roll back
+        assert "error: interrupted; nothing was changed" == lines[-1]
     assert "Exception ignored" not in result.stderr
     if not verbose:  # -v adds releasekit's own traceback of an error
         assert "Traceback" not in result.stderr

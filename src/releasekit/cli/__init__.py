@@ -293,6 +293,10 @@ def _render_error(console: Console, error: ReleaseError) -> None:
             console.err.write(without_escapes(f"  - {problem.one_line()}\n"))
 
 
+# Commands that only read and report: an interrupt has nothing of theirs to roll back.
+_READ_ONLY = frozenset({"check", "completion", "config", "doctor", "notes"})
+
+
 def _interrupted(args: list[str]) -> str:
     """What an interrupt left behind, for the command that was running."""
     from releasekit.entry import split_command  # only when interrupted
@@ -305,6 +309,8 @@ def _interrupted(args: list[str]) -> str:
         )
     if command == "prepare":
         return "interrupted before any change; nothing was changed"
+    if command in _READ_ONLY:
+        return "interrupted; nothing was changed"
     return "interrupted; any change already made was rolled back"
 
 
