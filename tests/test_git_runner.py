@@ -227,8 +227,8 @@ def test_records_are_the_same_whatever_the_chunks_git_writes(size: int) -> None:
     output = "feat: é\x1fa\0\0fix: 🚀 x\0".encode() + b"bad \xe2\x82\0\xff\xfe tail"
     chunks = [output[start : start + size] for start in range(0, len(output), size)]
     expected = [piece.decode("utf-8", errors="replace") for piece in output.split(b"\0")]
-    assert expected == _records(_batches(iter(chunks), b"\0"))
-    assert ["a", "", "b"] == _records(_batches(iter([b"a\0\0b\0"]), b"\0"))  # no empty last one
+    assert expected == _records(_batches(iter(chunks)))
+    assert ["a", "", "b"] == _records(_batches(iter([b"a\0\0b\0"])))  # no empty last one
 
 
 def test_a_prefetched_walk_is_taken_over_by_the_same_stream(make_repo: RepoBuilder) -> None:

@@ -63,6 +63,10 @@ class CommitLog:
     reverted: int = 0  # changes dropped because a revert in the same range undid them
 
 
+# (hash, parents, entries) of one commit; a merge that is not parsed has no entries.
+_Record = tuple[str, list[str], tuple[Change, ...] | Malformed]
+
+
 class HistoryMissing(GitError):
     """A shallow clone lacks the commits a release needs (exit 1)."""
 
@@ -325,8 +329,13 @@ def parse_message(commit: str, message: str) -> tuple[Change, ...] | Malformed:
     return _headless(commit, subject, body)
 
 
-def _body_footers(body: str) -> list[tuple[str, str]]:
-    """The footers of a body, a squash merge's bullets set apart first.
+def _has_bullets(body: str) -> bool:
+    """Whether a body lists bullets (a squash merge's commits); a plain search rules most out."""
+    return ("* " in body or "- " in body) and _HAS_BULLET.search(body) is not None
+
+
+def _body_footers(body: str, own: list[str] | None = None) -> list[tuple[str, str]]:
+    """The footers of a body, among ``own`` lines (a squash body's, bullets set apart) if given.
 
     The bullets' lines are set apart even when they make no entry, so that a footer above them
     (a squashed commit's BREAKING CHANGE) does not run on into the list. Every footer holds ":"
@@ -334,9 +343,9 @@ def _body_footers(body: str) -> list[tuple[str, str]]:
     """
     if ":" not in body and "#" not in body:
         return []
-    if ("* " in body or "- " in body) and _HAS_BULLET.search(body):
-        return _footers(_squash_entries(body.split("\n"))[1])
-    return _footers(body.split("\n"))
+    if own is None and _has_bullets(body):
+        own = _squash_entries(body.split("\n"))[1]
+    return _footers(body.split("\n") if own is None else own)
 
 
 def _headed(
@@ -384,12 +393,9 @@ def _headless(commit: str, subject: str, body: str) -> tuple[Change, ...] | Malf
     """
     bullets: list[tuple[re.Match[str], list[str]]] = []
     own: list[str] | None = None
-    if ("* " in body or "- " in body) and _HAS_BULLET.search(body):
+    if _has_bullets(body):
         bullets, own = _squash_entries(body.split("\n"))
-    footers: list[tuple[str, str]] = []
-    if ":" in body or "#" in body:
-        footers = _footers(body.split("\n") if own is None else own)
-    footers = _with_revert_target(footers, body)
+    footers = _with_revert_target(_body_footers(body, own), body)
     revert = _git_revert(commit, subject, footers, body)
     if revert is not None or not bullets:
         return revert or Malformed(commit, subject)
@@ -507,7 +513,7 @@ class _Range:
         self.commits = 0
         self.merges = 0
 
-    def add(self, records: Iterable[tuple[str, list[str], tuple[Change, ...] | Malformed]]) -> None:
+    def add(self, records: Iterable[_Record]) -> None:
         """(hash, parents, entries) of commits, newest first; merges count but are skipped.
 
         One call for each batch git's output comes in: a history holds tens of thousands of
@@ -619,10 +625,6 @@ def _walk(git: Git, *args: str, stdin: str = "") -> Iterator[Iterator[list[str]]
         records.close()
 
 
-# (hash, parents, entries) of one commit; a merge that is not parsed has no entries.
-_Record = tuple[str, list[str], tuple[Change, ...] | Malformed]
-
-
 def _commits(
     git: Git, walk: Sequence[str], stdin: str, short: str, *, merges: bool = True
 ) -> Iterator[list[_Record]]:
@@ -720,7 +722,7 @@ class HistoryWalk:
     def __init__(self, git: Git) -> None:
         self.git = git
         self._touching: Started | None = None
-        self._records: list[tuple[str, list[str], tuple[Change, ...] | Malformed]] | None = None
+        self._records: list[_Record] | None = None
 
     def __enter__(self) -> HistoryWalk:
         return self
@@ -734,7 +736,7 @@ class HistoryWalk:
         if paths and self._touching is None:
             self._touching = self.git.start(*LOG, "--format=%H", "HEAD", *_pathspecs(paths))
 
-    def records(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:
+    def records(self) -> list[_Record]:
         """(hash, parents, entries) of each commit, newest first (merges too).
 
         Raises ``HistoryMissing`` in a shallow clone, whose history ends before the walk does.
@@ -743,7 +745,7 @@ class HistoryWalk:
             self._records = self._read()
         return self._records
 
-    def _read(self) -> list[tuple[str, list[str], tuple[Change, ...] | Malformed]]:
+    def _read(self) -> list[_Record]:
         short = "so the commits of every release cannot be read"
         records: list[_Record] = []
         with _collector_paused():
@@ -833,9 +835,7 @@ def read_releases(
             tagged.setdefault(commit, rank)
     wanted = walk.touching()
     ranks = _release_ranks(records, tagged, unreleased)
-    released: list[list[tuple[str, list[str], tuple[Change, ...] | Malformed]]] = [
-        [] for _ in range(unreleased + 1)
-    ]
+    released: list[list[_Record]] = [[] for _ in range(unreleased + 1)]
     for record, rank in zip(records, ranks, strict=True):
         if wanted is None or record[0] in wanted:
             released[rank].append(record)

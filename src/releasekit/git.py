@@ -155,11 +155,11 @@ def parse_listing(text: str) -> dict[str, str]:
     return found
 
 
-def _follow(early: Prefetched, where: str, separator: bytes) -> Iterator[list[str]]:
+def _follow(early: Prefetched, where: str) -> Iterator[list[str]]:
     """``Git.stream`` of a prefetched command: its records as git writes them, then its end."""
     finished = False
     try:
-        yield from _batches(early.chunks(), separator)
+        yield from _batches(early.chunks())
         finished = True
     finally:
         if not finished:
@@ -173,31 +173,29 @@ def _not_installed() -> GitError:
     return GitError("git is not installed", hint="install git and run again")
 
 
-def _records(stream: IO[bytes], separator: bytes) -> Iterator[list[str]]:
-    """The text between separators in ``stream``, in batches (see ``_batches``)."""
+def _records(stream: IO[bytes]) -> Iterator[list[str]]:
+    """The NUL-separated records of ``stream``, in batches (see ``_batches``)."""
     descriptor = stream.fileno()
-    return _batches(iter(lambda: os.read(descriptor, _STREAM_CHUNK), b""), separator)
+    return _batches(iter(lambda: os.read(descriptor, _STREAM_CHUNK), b""))
 
 
-def _batches(chunks: Iterable[bytes], separator: bytes) -> Iterator[list[str]]:
-    """The text between separators in the joined ``chunks``: a list for each chunk that ends one.
+def _batches(chunks: Iterable[bytes]) -> Iterator[list[str]]:
+    """The NUL-separated records of the joined ``chunks``: a list for each chunk that ends one.
 
     Decoded once per batch, not once per record: a history is tens of thousands of records,
-    and the separator is one ASCII byte, which no UTF-8 character holds, so the text is the
-    same (an invalid byte is U+FFFD either way). A record longer than a chunk is gathered and
-    joined once, so it costs its length, not its length squared; a trailing empty one is
-    dropped.
+    and NUL is one ASCII byte, which no UTF-8 character holds, so the text is the same (an
+    invalid byte is U+FFFD either way). A record longer than a chunk is gathered and joined
+    once, so it costs its length, not its length squared; a trailing empty one is dropped.
     """
-    text_separator = separator.decode("ascii")
     pending: list[bytes] = []
     for chunk in chunks:
-        cut = chunk.rfind(separator)
+        cut = chunk.rfind(b"\0")
         if cut < 0:
             pending.append(chunk)
             continue
         pending.append(chunk[:cut])
-        yield b"".join(pending).decode("utf-8", errors="replace").split(text_separator)
-        pending = [chunk[cut + len(separator) :]]
+        yield b"".join(pending).decode("utf-8", errors="replace").split("\0")
+        pending = [chunk[cut + 1 :]]
     tail = b"".join(pending)
     if tail:
         yield [tail.decode("utf-8", errors="replace")]
@@ -471,10 +469,8 @@ class Git:
             raise _failed(args, result, str(self.root))
         return result
 
-    def stream(
-        self, *args: str, stdin: str = "", separator: bytes = b"\0"
-    ) -> Generator[list[str], None, None]:
-        """Run ``git ARGS`` and yield its output cut at ``separator``, while git is still writing.
+    def stream(self, *args: str, stdin: str = "") -> Generator[list[str], None, None]:
+        """Run ``git ARGS`` and yield its output cut at NUL bytes, while git is still writing.
 
         For outputs as long as a whole history (``git log`` over 20,000 commits): the caller
         parses the records while git walks on, on another core, and never holds the output
@@ -489,7 +485,7 @@ class Git:
         """
         early = _PREFETCHED.pop((os.path.abspath(self.root), args, stdin), None)
         if early is not None:
-            yield from _follow(early, str(self.root), separator)
+            yield from _follow(early, str(self.root))
             return
         with tempfile.TemporaryFile() as errors:
             process: subprocess.Popen[bytes] | None = None
@@ -517,7 +513,7 @@ class Git:
                     with contextlib.suppress(BrokenPipeError):
                         process.stdin.close()
                 if process.stdout is not None:
-                    yield from _records(process.stdout, separator)
+                    yield from _records(process.stdout)
                 process.wait()
                 finished = True
             finally:

@@ -424,8 +424,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.exit(EXIT_USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort) as stop:
         _let_go(stop, console, verbose=verbose)
-        answer_in_json(Interrupted(_interrupted(args)))
-        console.error(_interrupted(args))
+        said = _interrupted(args)
+        answer_in_json(Interrupted(said))
+        console.error(said)
         # interrupts.Interrupted knows SIGTERM and SIGHUP; click wraps it in an Abort.
         signum = getattr(stop.__cause__ or stop, "signum", None)
         sys.exit(EXIT_SIGNALLED + signum if isinstance(signum, int) else EXIT_INTERRUPTED)
