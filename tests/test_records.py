@@ -1,14 +1,16 @@
-"""``records.frozen``: behaves as ``dataclass(frozen=True)`` wherever code can tell."""
+"""``records.frozen`` and ``records.mutable``: behave as ``dataclass`` wherever code can tell."""
 
 from __future__ import annotations
 
 import dataclasses
 import pickle
-from dataclasses import FrozenInstanceError, dataclass, field
+import subprocess
+import sys
+from dataclasses import dataclass
 
 import pytest
 
-from releasekit.records import frozen
+from releasekit.records import FrozenInstanceError, asdict, field, frozen, mutable, replace
 
 
 @frozen
@@ -76,8 +78,8 @@ class Reference:
     """The dataclass a record stands for, to compare with."""
 
     name: str
-    secret: str = field(repr=False)
-    seen: int = field(default=0, compare=False)
+    secret: str = dataclasses.field(repr=False)
+    seen: int = dataclasses.field(default=0, compare=False)
     tags: tuple[str, ...] = ()
 
 
@@ -159,20 +161,135 @@ def test_defaults_and_factories_are_the_declared_ones() -> None:
         Listing("a", [], "x", "extra")  # type: ignore[call-arg]
 
 
+def _odd_class(declared: dict[str, object]) -> type:
+    body = {key: value for key, value in declared.items() if key != "annotations"}
+    body["__annotations__"] = declared["annotations"]
+    return type("Odd", (), body)
+
+
 @pytest.mark.parametrize(
     "declared",
     [
-        {"annotations": {"a": "int"}, "a": field(init=False, default=0)},
-        {"annotations": {"a": "int"}, "a": field(kw_only=True)},
         {"annotations": {"a": "dataclasses.InitVar[int]"}},
+        {"annotations": {"a": "ClassVar[int]"}, "a": 1},
+        {"annotations": {"a": "int"}, "a": dataclasses.field(default=0)},
+        {"annotations": {"a": "list[int]"}, "a": []},
+        {"annotations": {"a": "int", "b": "int"}, "a": 0},
     ],
-    ids=["init-false", "kw-only", "initvar"],
+    ids=["initvar", "classvar", "dataclasses-field", "mutable-default", "default-then-none"],
 )
+@pytest.mark.parametrize("decorator", [frozen, mutable], ids=["frozen", "mutable"])
 def test_features_a_record_does_not_copy_are_refused_when_defined(
-    declared: dict[str, object],
+    declared: dict[str, object], decorator: object
 ) -> None:
     """Rather than a record that differs in silence from the dataclass it reads as."""
-    body = {key: value for key, value in declared.items() if key != "annotations"}
-    body["__annotations__"] = declared["annotations"]
-    with pytest.raises(TypeError, match="a record"):
-        frozen(type("Odd", (), body))
+    with pytest.raises(TypeError, match=r"Odd\.[ab]: a (record takes no|mutable default|field )"):
+        decorator(_odd_class(declared))  # type: ignore[operator]
+
+
+@mutable
+class Counter:
+    """A plain mutable record, as ``dataclass`` makes one."""
+
+    name: str
+    counts: dict[str, int] = field(default_factory=dict)
+    hidden: str = field(default="h", repr=False)
+
+
+@dataclass
+class CounterReference:
+    """The dataclass ``Counter`` stands for."""
+
+    name: str
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    hidden: str = dataclasses.field(default="h", repr=False)
+
+
+@mutable(slots=True, unsafe_hash=True)
+class Slotted:
+    """A slotted, hashable record, as ``dataclass(slots=True, unsafe_hash=True)`` makes one."""
+
+    text: str
+    marks: tuple[str, ...] = ()
+    note: str | None = field(default=None, compare=False)
+
+
+@mutable(slots=True, unsafe_hash=True)
+class Written:
+    """A slotted record that writes its own ``__init__``, which is kept."""
+
+    text: str
+    size: int = field(compare=False, repr=False)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.size = len(text)
+
+
+def test_a_mutable_record_is_a_plain_dataclass() -> None:
+    counter = Counter("a")
+    counter.counts["x"] = 1
+    counter.name = "b"
+    assert repr(CounterReference("b", {"x": 1})).replace("CounterReference", "Counter") == repr(
+        counter
+    )
+    assert Counter("b", {"x": 1}) == counter
+    assert Counter("b", {"x": 1}, "other") != counter  # hidden from repr, still compared
+    assert Counter("b", {"x": 2}) != counter
+    assert Counter("a").counts is not Counter("a").counts
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(counter)
+    assert ["name", "counts", "hidden"] == [each.name for each in dataclasses.fields(counter)]
+    assert {"name": "b", "counts": {"x": 1}, "hidden": "h"} == dataclasses.asdict(counter)
+
+
+def test_a_slotted_record_has_slots_a_hash_and_its_own_init() -> None:
+    first, second = Slotted("a", ("m",), "one"), Slotted("a", ("m",), "two")
+    assert not hasattr(first, "__dict__")
+    assert ("text", "marks", "note") == Slotted.__slots__
+    assert first == second  # the note is not compared, nor hashed
+    assert hash(first) == hash(second)
+    assert 2 == len({first, Slotted("b")})
+    assert "Slotted(text='a', marks=('m',), note='one')" == repr(first)
+    first.text = "c"
+    assert "c" == first.text
+    with pytest.raises(AttributeError):
+        first.other = 1  # type: ignore[attr-defined]
+    written = Written("four")
+    assert (4, "Written(text='four')") == (written.size, repr(written))
+    assert Written("four") == written
+    assert "Slotted" == Slotted.__qualname__
+    assert Slotted("a") == pickle.loads(pickle.dumps(Slotted("a")))  # noqa: S301  # its own bytes
+
+
+def test_replace_and_asdict_of_records() -> None:
+    token = Token("pypi", "s3cret", 3, ("a",))
+    changed = replace(token, name="testpypi", seen=4)
+    assert ("testpypi", "s3cret", 4, ("a",)) == (
+        changed.name,
+        changed.secret,
+        changed.seen,
+        changed.tags,
+    )
+    assert "pypi" == token.name
+    nested = Listing("outer", [])
+    assert {"name": "outer", "items": [], "mark": "x"} == asdict(nested)
+    holder = Counter("h", {"k": 1})
+    assert {"name": "h", "counts": {"k": 1}, "hidden": "h"} == asdict(holder)
+    assert asdict(holder)["counts"] is not holder.counts
+    with pytest.raises(TypeError, match="has no field 'nope'"):
+        replace(token, nope=1)
+    with pytest.raises(TypeError, match="is not a record"):
+        asdict(Reference("a", "b"))
+
+
+def test_the_commands_that_build_nothing_load_no_dataclasses() -> None:
+    """The point of ``records``: a command's start does not pay for ``dataclasses``."""
+    # doctor and build load packaging's specifiers and metadata, which load dataclasses.
+    modules = ["releasekit.entry", "releasekit.cli.prepare", "releasekit.prepare"]
+    modules += ["releasekit.cli.notes", "releasekit.cli.init", "releasekit.cli.config"]
+    code = f"import sys\nfor name in {modules!r}: __import__(name)\nprint('dataclasses' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "False" == result.stdout.strip()

@@ -19,7 +19,6 @@ import datetime
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import field, replace
 from urllib.parse import urlsplit
 
 from packaging.version import Version
@@ -40,7 +39,7 @@ from releasekit.changelog_syntax import (
 )
 from releasekit.changelog_template import TemplateSplit, comment_lines, split_template
 from releasekit.errors import ChangelogError
-from releasekit.records import frozen
+from releasekit.records import field, frozen, replace
 
 _COMPARE = re.compile(r"^(?P<prefix>.+/compare/)(?P<old>.+?)\.\.\.(?P<new>[^/]+)$")
 UNRELEASED = "unreleased"

@@ -18,7 +18,6 @@ import contextlib
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +26,7 @@ from releasekit.changelog_syntax import Flavor, Heading, HeadingStyle
 from releasekit.changelog_template import comment_lines
 from releasekit.commits import Change
 from releasekit.errors import ChangelogError
-from releasekit.records import frozen
+from releasekit.records import field, frozen, mutable
 from releasekit.towncrier import FragmentLayout
 
 # Keep a Changelog's headings, in its order; custom headings follow them.
@@ -70,7 +69,7 @@ def section_map(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
 
 # Read-only by convention, not ``frozen`` (as ``commits.Change``): a long history drafts tens of
 # thousands of entries, and a frozen dataclass sets each field through ``object.__setattr__``.
-@dataclass(slots=True, unsafe_hash=True, init=False)
+@mutable(slots=True, unsafe_hash=True)
 class Entry:
     """One changelog entry: the change, and the heading it goes under.
 

@@ -15,20 +15,19 @@ import contextlib
 import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.version import Version
 
 from releasekit.errors import GitError
 from releasekit.git import LOG, LOG_RECORD, Git, Started
-from releasekit.records import frozen
+from releasekit.records import frozen, mutable
 from releasekit.tags import ReleaseTag
 from releasekit.versioning import Bump
 
 
 # Read-only by convention, not ``frozen``: a frozen dataclass sets each field through
 # ``object.__setattr__``, four times slower to build, and a history holds tens of thousands.
-@dataclass(slots=True, unsafe_hash=True)
+@mutable(slots=True, unsafe_hash=True)
 class Change:
     """One Conventional Commits entry: a commit, or one entry of a squash-merge body."""
 
@@ -44,7 +43,7 @@ class Change:
     footers: tuple[tuple[str, str], ...] = ()  # (token, value) in order
 
 
-@dataclass(slots=True, unsafe_hash=True)  # read-only, as ``Change``
+@mutable(slots=True, unsafe_hash=True)  # read-only, as ``Change``
 class Malformed:
     """A commit whose subject is not a Conventional Commits header (counted, listed with -v)."""
 
@@ -184,7 +183,7 @@ def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
     return footers
 
 
-@dataclass(slots=True)  # read-only, as ``Change``
+@mutable(slots=True)  # read-only, as ``Change``
 class _Notes:
     """What a set of footers says: the breaking change's text and the references."""
 

@@ -11,13 +11,12 @@ import difflib
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from releasekit.errors import ConfigError
-from releasekit.records import frozen
+from releasekit.records import field, frozen
 from releasekit.redaction import redact_credentials
 
 PYPROJECT = "pyproject.toml"

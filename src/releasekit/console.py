@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TextIO
+
+from releasekit.records import field, mutable
 
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 # Terminal escapes (CSI, OSC, two-byte forms) and control characters other than tab and newline.
@@ -76,7 +77,7 @@ class MaskedStream:
         return self._stream
 
 
-@dataclass
+@mutable
 class Console:
     """Writes styled lines: results to ``out``, progress and errors to ``err``.
 

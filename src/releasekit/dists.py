@@ -17,7 +17,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 
@@ -27,7 +26,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.attestations import is_attestation
 from releasekit.errors import UsageError
 from releasekit.findings import Finding, Severity
-from releasekit.records import frozen
+from releasekit.records import field, frozen, mutable
 
 DistKind = Literal["wheel", "sdist"]
 _SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
@@ -40,7 +39,7 @@ PARALLEL_BYTES = 4 << 20
 _MEMBER_CHUNK = 32 << 10
 
 
-@dataclass
+@mutable
 class Dist:
     """A distribution file opened for checking."""
 

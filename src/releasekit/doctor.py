@@ -10,7 +10,6 @@ form needs, read from the workflows actually found.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -35,7 +34,7 @@ from releasekit.packages import Package, Workspace, select
 from releasekit.plan import DetailReporter
 from releasekit.project_meta import project_name, static_name
 from releasekit.publishing_job import PublishingJob
-from releasekit.records import frozen
+from releasekit.records import field, frozen, mutable, replace
 from releasekit.repo_facts import ProjectFacts, Remote, TestPlan, read_facts, read_remote
 from releasekit.sources import current_version, find_sources
 from releasekit.suppression import split_suppressed
@@ -591,7 +590,7 @@ def _audit_ci(
     return _CiAudit(findings, jobs, scope, monorepo, attribution)
 
 
-@dataclass
+@mutable
 class _ProjectAudit:
     """The project checks of one package: findings, what was read, and its settings."""
 

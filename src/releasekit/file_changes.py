@@ -13,10 +13,10 @@ import contextlib
 import difflib
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.errors import ApplyError
+from releasekit.records import field, mutable
 
 # Beside the file, so that the rename that installs it stays on one file system.
 _TEMPORARY_SUFFIX = ".releasekit-tmp"
@@ -98,7 +98,7 @@ def unified_diff(old_text: str, new_text: str, before: str, after: str) -> str:
     return "".join(parts)
 
 
-@dataclass
+@mutable
 class FileChange:
     """Replace (or, with ``new`` of ``None``, remove) a file that holds ``old``.
 

@@ -11,10 +11,9 @@ job, of the jobs it needs, and of a step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from releasekit.gh_expressions import UNKNOWN, Prefix, Truth, Value, condition_truth
-from releasekit.records import frozen
+from releasekit.records import field, frozen, mutable
 from releasekit.yaml_nodes import Node
 
 # GitHub's activity types for events that have them, used when ``types:`` is absent.
@@ -147,7 +146,7 @@ def called_events() -> list[Event]:
     ]
 
 
-@dataclass
+@mutable
 class Reach:
     """For each event, whether a step can run: True, False or ``UNKNOWN``."""
 

@@ -24,10 +24,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import field
 from typing import Final
 
-from releasekit.records import frozen
+from releasekit.records import field, frozen
 
 
 class _Unknown:

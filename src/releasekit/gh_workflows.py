@@ -12,11 +12,11 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.findings import Finding
 from releasekit.gh_events import Event, Reach, called_events, events, reachable
+from releasekit.records import field, mutable
 from releasekit.workflow_rules import finding
 from releasekit.workflow_uploads import Upload, env_of, step_uploads
 from releasekit.yaml_nodes import MAX_CHARS, Node, YamlSyntaxError, parse
@@ -27,7 +27,7 @@ _CALL = re.compile(r"^(?P<repo>[^/@]+/[^/@]+)/(?P<path>\.github/workflows/[^@]+)
 _RUNS_ANYWAY = re.compile(r"\b(always|failure|cancelled)\s*\(", re.IGNORECASE)
 
 
-@dataclass
+@mutable
 class Job:
     """One job, with its uploads (dry runs included) and the workflow it calls, if any."""
 
@@ -74,7 +74,7 @@ class Job:
         return " ".join(item.value for item in node.items() if isinstance(item.value, str))
 
 
-@dataclass
+@mutable
 class Workflow:
     """One workflow file: its tree, its lines as written (for comments) and its jobs."""
 

@@ -14,7 +14,6 @@ are compared as ``duplicate-publisher``: jobs for different packages of a monore
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from releasekit.findings import Finding
@@ -24,7 +23,7 @@ from releasekit.job_packages import gitlab_jobs, workspace_of
 from releasekit.packages import Workspace
 from releasekit.publisher_duplicates import GitLabPublisher, gitlab_duplicates, tag_pipeline
 from releasekit.publishing_job import PublishingJob
-from releasekit.records import frozen
+from releasekit.records import frozen, replace
 from releasekit.workflow_rules import finding
 from releasekit.workflow_uploads import (
     PYPI,

@@ -29,7 +29,6 @@ import posixpath
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -37,7 +36,7 @@ from releasekit.errors import ReleaseError
 from releasekit.gh_workflows import Job, Repository
 from releasekit.packages import PYPROJECT, Workspace, discover
 from releasekit.publishing_job import PublishingJob
-from releasekit.records import frozen
+from releasekit.records import frozen, replace
 from releasekit.workflow_uploads import env_of, shell_commands
 from releasekit.yaml_nodes import Node
 

@@ -20,12 +20,11 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
-from dataclasses import field
 from pathlib import Path
 
 from releasekit.errors import EXIT_USAGE, ReleaseError
 from releasekit.index.target import Credentials
-from releasekit.records import frozen
+from releasekit.records import field, frozen
 
 INSTALL_HINT = "install it with: pip install 'releasekit[rehearse]'"
 _START_SECONDS = 30.0

@@ -6,11 +6,11 @@ an interrupt can land between a git command's effect and any bookkeeping of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from releasekit.errors import ApplyError
 from releasekit.git import Git
+from releasekit.records import mutable
 
 
 class Reporter(Protocol):
@@ -42,7 +42,7 @@ class Action(Protocol):
         ...
 
 
-@dataclass
+@mutable
 class Commit:
     """Commit exactly the given paths (hooks run as usual)."""
 
@@ -65,7 +65,7 @@ class Commit:
             )
 
 
-@dataclass
+@mutable
 class Tag:
     """Create an annotated (or signed) tag on the release commit."""
 
@@ -100,7 +100,7 @@ class Tag:
             )
 
 
-@dataclass
+@mutable
 class Push:
     """Push branch and tag atomically: the remote gets all of them or none."""
 

@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
@@ -42,7 +41,7 @@ from releasekit.index.simple import IndexFile, IndexLookupError, project_files
 from releasekit.index.target import Target
 from releasekit.index.upload import Login, Outcome, RetryPolicy, Uploader, UploadEvents
 from releasekit.index_check import compare_file
-from releasekit.records import frozen
+from releasekit.records import field, frozen, mutable
 from releasekit.redaction import SecretMasker, redact_credentials
 
 FileStatus = Literal["uploaded", "skipped", "failed", "not-attempted", "would-upload", "unverified"]
@@ -63,7 +62,7 @@ class PublishOptions:
     upload_attempts: int = 5  # tries per file, the first included
 
 
-@dataclass
+@mutable
 class FileResult:
     """One file's way through the upload, as the report shows it."""
 
@@ -103,7 +102,7 @@ class FileResult:
         }
 
 
-@dataclass
+@mutable
 class PublishReport:
     """Every file's result, and whether the run as a whole succeeded."""
 

@@ -19,7 +19,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -29,7 +28,7 @@ from releasekit.errors import PreflightError, ReleaseError
 from releasekit.findings import Finding, Severity
 from releasekit.interrupts import signals_deferred
 from releasekit.local_index import LocalIndex, local_index, require_pypiserver
-from releasekit.records import frozen
+from releasekit.records import field, frozen, mutable
 from releasekit.redaction import SecretMasker
 from releasekit.sandbox import (
     Sandbox,
@@ -127,7 +126,7 @@ class StepResult:
         }
 
 
-@dataclass
+@mutable
 class RehearsalReport:
     """Everything a rehearsal found: steps, findings, the version, the real release's commands.
 
@@ -245,7 +244,7 @@ def _raise_first_error(
     return [f for f in findings if f.severity == "warning"]
 
 
-@dataclass
+@mutable
 class _Outcome:
     """What a step body says about how it went, when it did not fail."""
 

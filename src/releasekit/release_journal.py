@@ -13,18 +13,18 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from releasekit.errors import ReleaseError
 from releasekit.file_changes import FileChange, replace_bytes
+from releasekit.records import asdict, field, mutable
 from releasekit.repo_lock import Owner, process_running, process_start
 
 JOURNAL_NAME = "journal"
 _FORMAT = 2  # 2: several commits and tags (a monorepo release)
 
 
-@dataclass
+@mutable
 class PushRecord:
     """The atomic push of a release: where to, which remote refs, and whether it began."""
 
@@ -33,7 +33,7 @@ class PushRecord:
     started: bool = False
 
 
-@dataclass
+@mutable
 class Child:
     """A git child of the release that was running when the record was last written."""
 
@@ -45,7 +45,7 @@ class Child:
         return process_running(self.pid, self.start)
 
 
-@dataclass
+@mutable
 class Record:
     """Everything needed to tell, later, what a release changed and how to undo it."""
 

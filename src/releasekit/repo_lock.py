@@ -15,11 +15,10 @@ import json
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 
 from releasekit.errors import ReleaseError
-from releasekit.records import frozen
+from releasekit.records import asdict, frozen
 
 # /proc/PID/stat's starttime, numbered from the state field that follows the command name.
 _START_FIELD = 19

@@ -11,7 +11,6 @@ reviewed pieces.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import tempfile
@@ -25,7 +24,7 @@ from releasekit.config import Settings, load_project, resolve_settings
 from releasekit.errors import ReleaseError, UsageError
 from releasekit.git import Git
 from releasekit.project_meta import static_name
-from releasekit.records import frozen
+from releasekit.records import frozen, replace
 from releasekit.repo_facts import CiKind, ProjectFacts, read_facts
 from releasekit.tags import read_history
 from releasekit.towncrier import towncrier_config
@@ -544,7 +543,7 @@ def existing_publishing(root: Path) -> list[PublishingJob]:
         for job in audit_github(base)[1] + audit_gitlab(base)[1]:
             path = _workflow_file(bases, job.workflow)
             shown = job.workflow if path is None else _relative_to_root(root, path, job.workflow)
-            found.append(dataclasses.replace(job, workflow=shown))
+            found.append(replace(job, workflow=shown))
     return list(dict.fromkeys(found))
 
 

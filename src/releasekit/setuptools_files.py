@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 
-from releasekit.records import frozen
+from releasekit.records import field, frozen
 from releasekit.text_spans import ini_value
 
 Span = tuple[int, int]

@@ -18,7 +18,6 @@ import re
 import shlex
 import string
 from collections.abc import Collection, Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.version import InvalidVersion, Version
@@ -27,7 +26,7 @@ from releasekit.config import Project, Settings
 from releasekit.errors import ConfigError
 from releasekit.git import MERGED_TAGS, Git
 from releasekit.names import canonical_name
-from releasekit.records import frozen
+from releasekit.records import field, frozen
 
 if TYPE_CHECKING:
     from releasekit.packages import Workspace

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from packaging.version import Version
 from releasekit.errors import ChangelogError
 from releasekit.file_changes import FileChange
 from releasekit.git import Git
-from releasekit.records import frozen
+from releasekit.records import frozen, mutable
 
 DEFAULT_NEWS_FILE = "NEWS.rst"  # towncrier's own default
 # Variables that would point git in the scratch copy at the user's repository.
@@ -167,7 +166,7 @@ def towncrier_command(env: Mapping[str, str]) -> list[str] | None:
     return None
 
 
-@dataclass
+@mutable
 class TowncrierBuild:
     """The effect of ``towncrier build``: the news file rewritten, the fragments removed."""
 

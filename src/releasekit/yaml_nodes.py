@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import yaml
 
-from releasekit.records import frozen
+from releasekit.records import frozen, replace
 
 MAX_CHARS = 1_048_576  # 1 MiB of text; real workflows are a few kilobytes
 MAX_DEPTH = 100

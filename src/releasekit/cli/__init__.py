@@ -18,7 +18,6 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
@@ -37,7 +36,7 @@ from releasekit.errors import (
     UsageError,
 )
 from releasekit.interrupts import terminations_as_interrupts
-from releasekit.records import frozen
+from releasekit.records import frozen, mutable
 from releasekit.redaction import SecretMasker
 
 if TYPE_CHECKING:
@@ -125,7 +124,7 @@ class Context:
         return path if path.is_absolute() else self.cwd / path
 
 
-@dataclass
+@mutable
 class GlobalOptions:
     """The global options as given so far, before and after the command name.
 

@@ -61,15 +61,14 @@ def notes(
     obj: Context, version: str | None, from_commits: bool, every: bool, package: str | None
 ) -> None:
     """Print a version's changelog section as written (default: the newest release)."""
-    import dataclasses
-
     from releasekit.cli.common import selected_packages
     from releasekit.errors import UsageError
+    from releasekit.records import replace
 
     # --all here is the whole changelog (not every package): --package alone selects.
     chosen = selected_packages(obj, package, every=False)
     if chosen:
-        obj = dataclasses.replace(obj, root=chosen[0].root)
+        obj = replace(obj, root=chosen[0].root)
 
     if every and not from_commits:
         raise UsageError(

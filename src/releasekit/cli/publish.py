@@ -425,8 +425,6 @@ def publish(
     as_json: bool,
 ) -> int:
     """Upload distributions (default: dist/*): checked first, wheels in parallel, sdist last."""
-    from dataclasses import replace
-
     from releasekit.cli.package_publish import (
         packages_json,
         print_packages,
@@ -437,6 +435,7 @@ def publish(
     from releasekit.index.target import resolve_target
     from releasekit.publish import CheckFailed, PublishInterrupted, PublishOptions
     from releasekit.publish import publish as publish_files
+    from releasekit.records import replace
 
     by_package, batches = release_batches(
         obj, dists, selected_packages(obj, package, every), every, allow_other_version
@@ -584,10 +583,9 @@ def _describe_target(obj: Context, target: Target) -> None:
 
 def _trusted_login(obj: Context, target: Target, paths: list[Path]) -> TrustedLogin:
     """The trusted-publishing login for ``target``; its tokens are masked as they appear."""
-    from dataclasses import replace
-
     from releasekit.dists import name_and_version
     from releasekit.index.oidc import TrustedLogin, ambient_identity
+    from releasekit.records import replace
 
     parsed = name_and_version(paths[0].name) if paths else None
     return TrustedLogin(

@@ -20,7 +20,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import field, replace
 from http import HTTPStatus
 from typing import Literal
 from urllib.parse import urlsplit
@@ -28,7 +27,7 @@ from urllib.parse import urlsplit
 from releasekit.errors import ConfigError, ReleaseError
 from releasekit.index.http import HTTPError, Pool, Response, Retry
 from releasekit.index.target import Credentials, Target, is_loopback
-from releasekit.records import frozen
+from releasekit.records import field, frozen, replace
 
 Mode = Literal["auto", "always", "never"]
 _CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI")

@@ -13,12 +13,11 @@ import base64
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from releasekit.errors import ConfigError, UsageError
-from releasekit.records import frozen
+from releasekit.records import field, frozen
 from releasekit.redaction import is_credential_parameter, redact_credentials
 
 UPLOAD_URLS = {
