@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from releasekit.errors import GitError
 from releasekit.git import (
@@ -20,6 +23,7 @@ from releasekit.git import (
     end_early,
     prefetch,
     start_early,
+    valid_tag_name,
 )
 from releasekit.interrupts import Interrupted, signals_as_interrupts
 from tests.support import Counter, RepoBuilder, git
@@ -198,6 +202,56 @@ def test_a_branch_without_commits_is_named_too(tmp_path: Path) -> None:
     """No ref lists a branch before its first commit: it is asked for by name."""
     git(tmp_path, "init", "-q", "-b", "trunk")
     assert ("trunk", None) == Git(tmp_path).checkout()
+
+
+def test_tags_and_head_come_from_one_listing(make_repo: RepoBuilder) -> None:
+    """Tags peeled to their commits, HEAD's commit from its branch's line; detached: asked."""
+    repo = make_repo({"README.md": "x\n"})
+    git(repo.path, "tag", "v1.0.0")
+    git(repo.path, "tag", "-a", "-m", "annotated", "v1.1.0")
+    git(repo.path, "branch", "other")
+    git(repo.path, "commit", "-q", "--allow-empty", "-m", "second")
+    head = git(repo.path, "rev-parse", "HEAD").strip()
+    first = git(repo.path, "rev-parse", "HEAD~1").strip()
+    counter = Counter()
+    runner = Git(repo.path, watch=counter)
+    refs = runner.refs()
+    assert ({"v1.0.0": first, "v1.1.0": first}, head) == (refs.tags, refs.head)
+    assert 1 == counter.started_count
+    git(repo.path, "switch", "-q", "--detach", "HEAD~1")
+    assert (None, first) == (runner.refs().head, runner.head())
+
+
+def test_a_repository_without_commits_has_no_head_in_the_listing(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "trunk")
+    refs = Git(tmp_path).refs()
+    assert ({}, None, None) == (refs.tags, refs.head, Git(tmp_path).head())
+
+
+# Characters git's rules name, with ordinary ones, for tag names of every shape.
+_REF_CHARACTERS = st.sampled_from([*list("av1.-/@{}~^:?*[]\\ \t\x7fé_"), ".lock", "..", "//"])
+
+
+def _git_accepts(tag: str) -> bool:
+    checked = subprocess.run(
+        ["git", "check-ref-format", f"refs/tags/{tag}"], capture_output=True, check=False
+    )
+    return checked.returncode == 0 and not tag.startswith("-")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_REF_CHARACTERS, max_size=8).map("".join))
+def test_tag_names_are_judged_as_git_check_ref_format_judges_them(tag: str) -> None:
+    """The rules in Python give git's own answer (a name starting with "-" is refused too)."""
+    assert _git_accepts(tag) == valid_tag_name(tag)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["v1.0.0", "pkg-v1.2.0rc1", "a/b", "@", "ü", "v1.0.0.lock", "a/.b", "a..b", "a@{b", "x.", "/a"],
+)
+def test_tag_names_git_accepts_and_refuses(tag: str) -> None:
+    assert _git_accepts(tag) == valid_tag_name(tag)
 
 
 def test_untracked_and_behind_are_asked_in_one_call_each(make_repo: RepoBuilder) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests import distfactory as make
 from tests.servers import pypiserver
-from tests.support import loaded_modules
+from tests.support import CHANGELOG, PYPROJECT, RepoBuilder, loaded_modules
 
 # Imported by a run that never uses them, each costs start-up time on every publish.
 NOT_NEEDED = (
@@ -45,3 +45,20 @@ def test_plain_publish_imports_nothing_it_does_not_need(tmp_path: Path) -> None:
     assert 4 == len(list(packages.iterdir()))
     loaded = [m for m in modules if m.split(".")[0] in NOT_NEEDED or m in NOT_NEEDED]
     assert [] == loaded
+
+
+# What a dry run of prepare never uses: the lock and the journal (json, socket), --json's
+# output, and dataclasses (records define releasekit's own without it).
+NOT_IN_A_DRY_RUN = ("json", "socket", "dataclasses")
+
+
+def test_a_dry_run_prepare_loads_no_lock_journal_or_dataclass_modules(
+    make_repo: RepoBuilder,
+) -> None:
+    repo = make_repo({"pyproject.toml": PYPROJECT, "CHANGELOG.md": CHANGELOG})
+    repo.write({"feature.txt": "x\n"})
+    repo.commit("feat: a feature")
+    code, modules, stderr = loaded_modules(repo.path, "prepare", "auto", "--dry-run")
+    assert 0 == code, stderr
+    assert [] == [m for m in modules if m in NOT_IN_A_DRY_RUN]
+    assert "releasekit.release_journal" in modules  # it is loaded, only its json is not

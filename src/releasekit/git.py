@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -47,12 +48,14 @@ LOG_RECORD = "--format=%H%x1f%P%x1f%B"
 # The tags reachable from HEAD (``tags.read_history``): a walk of the whole history, which
 # commands start ahead (``Git.ahead``) while they read their settings.
 MERGED_TAGS = ("tag", "--list", "--merged", "HEAD")
-# Every tag with its commit (``Git.tag_commits``): each annotated tag's object is read to peel
-# it, tens of milliseconds for a thousand tags.
+# Every tag with its commit (``Git.refs``): each annotated tag's object is read to peel it, tens
+# of milliseconds for a thousand tags. The branches come with them, the checked-out one marked
+# "*": its commit is HEAD's, which then needs no ``rev-parse`` of its own.
 TAG_COMMITS = (
     "for-each-ref",
-    "--format=%(refname:strip=2) %(*objectname) %(objectname)",
+    "--format=%(HEAD)%(refname) %(*objectname) %(objectname)",
     "refs/tags",
+    "refs/heads",
 )
 # The tracked files with changes (``Git.changed_tracked_files``): a look at every file's
 # metadata, which ``prepare`` starts ahead while it plans.
@@ -113,6 +116,13 @@ class Result:
         return f"exit status {self.returncode}"
 
 
+class Refs(NamedTuple):
+    """The tags and the commit HEAD points to, as one ``for-each-ref`` lists them."""
+
+    tags: dict[str, str]  # each tag's commit (annotated tags peeled)
+    head: str | None  # the checked-out branch's commit; None: detached or no commit yet
+
+
 class Layout(NamedTuple):
     """Where a folder's repository keeps things; fixed for the life of the process."""
 
@@ -143,6 +153,25 @@ def _stop(process: subprocess.Popen[str], group: bool) -> None:
             else:
                 process.kill()
         process.communicate()
+
+
+# What no ref name holds anywhere (``git help check-ref-format``): control characters, space,
+# ``~^:?*[\``, two dots, ``@{``, and two slashes in a row.
+_NEVER_IN_REFS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def valid_tag_name(tag: str) -> bool:
+    """Whether git accepts ``tag`` as a tag name, by ``git check-ref-format``'s rules.
+
+    Checked here rather than by starting ``git check-ref-format``: the rules are git's written
+    ones (tests compare them with git's answers), and ``prepare`` asks while git walks the
+    history on the other core. A name starting with "-" is refused too: it reads as an option.
+    """
+    if not tag or tag.startswith("-") or _NEVER_IN_REFS.search(tag):
+        return False
+    if tag.endswith((".", "/")) or tag.startswith("/"):
+        return False
+    return not any(part.startswith(".") or part.endswith(".lock") for part in tag.split("/"))
 
 
 def parse_listing(text: str) -> dict[str, str]:
@@ -660,16 +689,29 @@ class Git:
         result = self.run("rev-parse", "-q", "--verify", name, check=False)
         return result.stdout.strip() if result.returncode == 0 else None
 
-    def tag_commits(self) -> dict[str, str]:
-        """Each tag's commit (annotated tags peeled), in one call (or one started early)."""
+    def refs(self) -> Refs:
+        """Each tag's commit (annotated tags peeled) and HEAD's, in one call (or one started early).
+
+        HEAD's commit is the checked-out branch's; when HEAD is detached, or on a branch without
+        commits, ``Refs.head`` is ``None`` and ``head()`` tells which.
+        """
         with self.start(*TAG_COMMITS) as listing:
             out = listing.result().stdout
         commits = {}
+        head = None
         for line in out.splitlines():
-            name, _, objects = line.partition(" ")
+            name, _, objects = line[1:].partition(" ")
             peeled, _, direct = objects.partition(" ")
-            commits[name] = peeled or direct
-        return commits
+            tag = name.removeprefix("refs/tags/")
+            if tag != name:
+                commits[tag] = peeled or direct
+            elif line[:1] == "*":
+                head = direct
+        return Refs(commits, head)
+
+    def tag_commits(self) -> dict[str, str]:
+        """Each tag's commit (annotated tags peeled), in one call (or one started early)."""
+        return self.refs().tags
 
     def git_dirs(self) -> tuple[Path, Path]:
         """The worktree's own git directory and the repository's common one.
@@ -714,12 +756,6 @@ class Git:
             f"-----BEGIN {kind}-----" in text
             for kind in ("PGP SIGNATURE", "SSH SIGNATURE", "SIGNED MESSAGE")
         )
-
-    def valid_tag_name(self, tag: str) -> bool:
-        """Whether git accepts ``tag`` as a tag name (and it cannot be read as an option)."""
-        if tag.startswith("-"):
-            return False
-        return self.run("check-ref-format", f"refs/tags/{tag}", check=False).returncode == 0
 
     def commit_parent_and_message(self, commit: str) -> tuple[str, str] | None:
         """The first parent and the message of ``commit``, or ``None`` if it cannot be read."""

@@ -38,7 +38,16 @@ from releasekit.errors import (
     UsageError,
 )
 from releasekit.file_changes import FileChange
-from releasekit.git import FETCH, MERGED_TAGS, STATUS, Git, Started, end_early, parse_listing
+from releasekit.git import (
+    FETCH,
+    MERGED_TAGS,
+    STATUS,
+    Git,
+    Started,
+    end_early,
+    parse_listing,
+    valid_tag_name,
+)
 from releasekit.packages import PROJECT_FILES, Package, Workspace, discover, select
 from releasekit.plan import (
     Action,
@@ -201,7 +210,7 @@ def _preflight(
             )
         )
     for new, tag, history in releases:
-        if tag is not None and not git.valid_tag_name(tag):
+        if tag is not None and not valid_tag_name(tag):
             problems.append(
                 ConfigError(
                     f"the tag name {tag!r} is not one git accepts",

@@ -11,7 +11,6 @@ done is read from the repository itself.
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 from pathlib import Path
 
@@ -125,6 +124,8 @@ class Journal:
             "child": asdict(record.child) if record.child else None,
             "lock_files": record.lock_files,
         }
+        import json  # noqa: PLC0415  # loaded only when a release is written (or read back)
+
         text = json.dumps(data, indent=1).encode()
         replace_bytes(self.path, text, 0o644, None)
 
@@ -148,6 +149,8 @@ class Journal:
 
     def load(self) -> Record:
         """Read the journal left behind; a damaged one is an error naming it."""
+        import json  # noqa: PLC0415  # see save
+
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             owner = Owner.from_json(data["owner"])

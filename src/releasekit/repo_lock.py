@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import json
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,13 @@ from releasekit.records import asdict, frozen
 
 # /proc/PID/stat's starttime, numbered from the state field that follows the command name.
 _START_FIELD = 19
+
+
+def _host() -> str:
+    """The machine's name; ``socket`` is loaded only when a lock is taken or read."""
+    import socket  # noqa: PLC0415  # a dry run takes no lock
+
+    return socket.gethostname()
 
 
 def process_start(pid: int) -> str | None:
@@ -65,15 +70,15 @@ class Owner:
         """The running process, as a lock owner."""
         now = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         pid = os.getpid()
-        return cls(pid, process_start(pid), socket.gethostname(), command, now)
+        return cls(pid, process_start(pid), _host(), command, now)
 
     def running(self) -> bool:
         """Whether the owner may still be running (another host's process is assumed to be)."""
-        return self.host != socket.gethostname() or process_running(self.pid, self.start)
+        return self.host != _host() or process_running(self.pid, self.start)
 
     def describe(self) -> str:
         """``pid 1234 since 2026-11-25T10:03:02+00:00: releasekit prepare minor``."""
-        host = "" if self.host == socket.gethostname() else f" on {self.host}"
+        host = "" if self.host == _host() else f" on {self.host}"
         return f"pid {self.pid}{host} since {self.since}: {self.command}"
 
     @classmethod
@@ -107,6 +112,8 @@ def _unwritable(exc: OSError, shown: str) -> LockedError:
 
 
 def _read_owner(path: Path) -> Owner | None:
+    import json  # noqa: PLC0415  # a dry run reads no lock
+
     try:
         return Owner.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
@@ -121,6 +128,8 @@ def repository_lock(directory: Path, shown: str, command: str) -> Iterator[tuple
 
     ``shown`` is how the lock file is named in messages (``.git/releasekit/lock``).
     """
+    import json  # noqa: PLC0415  # see _read_owner
+
     path = directory / "lock"
     me = Owner.me(command)
     notes: list[str] = []

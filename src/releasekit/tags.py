@@ -459,11 +459,12 @@ def read_history(
     # another core while the tags and the written version are read here.
     merging = git.start(*MERGED_TAGS) if walked is None else None
     with merging or contextlib.nullcontext():
-        head = git.head()
+        refs = git.refs()
+        head = refs.head or git.head()  # detached, or on a branch without commits: asked
         if head is None:
             tag_format, _ = _format(setting, scm, [], default)
             return ReleaseHistory(tag_format)
-        commits = git.tag_commits()
+        commits = refs.tags
         generic = not member
         written = _written_version(project)
         if written is not None:

@@ -11,7 +11,6 @@ left out. A command may print that failure report itself, with what it knew by t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final, TextIO
@@ -49,6 +48,8 @@ def envelope(command: str, findings: Sequence[Finding], **extra: object) -> dict
 
 def print_json(console: Console, report: Mapping[str, object]) -> None:
     """Write a report to standard output, indented, as the only thing there."""
+    import json  # loaded only with --json
+
     console.print(json.dumps(report, indent=2))
 
 
