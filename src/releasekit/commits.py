@@ -177,7 +177,8 @@ def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
             continue
         if token is not None:
             footers.append((token, "\n".join(value).strip()))
-        token, value = found["token"], [found["value"].rstrip()]
+        token, opening = found.groups()
+        value = [opening.rstrip()]
     if token is not None:
         footers.append((token, "\n".join(value).strip()))
     return footers
@@ -215,7 +216,7 @@ def _change(
     notes: _Notes,
     extra_references: Sequence[str] = (),
 ) -> Change:
-    kind, scope, text, bang = header.group("type", "scope", "text", "bang")
+    kind, scope, bang, text = header.groups()
     description = text.rstrip()
     references = _references(description)
     if notes.references or extra_references:
@@ -301,15 +302,15 @@ def parse_message(commit: str, message: str) -> tuple[Change, ...] | Malformed:
         # The common case, kept short: a one-line message.
         if header is None:
             return _git_revert(commit, subject, [], "") or Malformed(commit, subject)
-        description = header["text"].rstrip()
-        scope = header["scope"]
+        kind, scope, bang, text = header.groups()
+        description = text.rstrip()
         return (
             Change(
                 commit,
-                header["type"].lower(),
+                kind.lower(),
                 scope.strip() or None if scope is not None else None,
                 description,
-                header["bang"] is not None,
+                bang is not None,
                 None,
                 _unique(_references(description)),
             ),
@@ -358,7 +359,7 @@ def _headed(
     ``_change`` written out with ``_notes``: this runs for most commits of a history.
     """
     footers = _body_footers(body)
-    kind, scope, text, bang = header.group("type", "scope", "text", "bang")
+    kind, scope, bang, text = header.groups()
     kind = kind.lower()
     if kind == "revert":
         footers = _with_revert_target(footers, body)
