@@ -161,6 +161,31 @@ def test_defaults_and_factories_are_the_declared_ones() -> None:
         Listing("a", [], "x", "extra")  # type: ignore[call-arg]
 
 
+def test_init_is_compiled_when_the_first_record_is_built() -> None:
+    """Defining a record compiles nothing; its first construction does, once."""
+
+    @frozen
+    class Late:
+        """A record defined here, so that no other test has built one yet."""
+
+        count: int
+        name: str = "x"
+        items: list[str] = field(default_factory=list)
+
+    stand_in = Late.__init__
+    first = Late(1)
+    compiled = Late.__init__
+    assert compiled is not stand_in
+    assert (1, "x", []) == (first.count, first.name, first.items)
+    assert Late(count=2, name="y", items=["i"]) == Late(2, "y", ["i"])
+    assert compiled is Late.__init__  # compiled once
+    kept = object.__new__(Late)
+    stand_in(kept, 3)  # the stand-in, held elsewhere, still builds records
+    assert (3, "x") == (kept.count, kept.name)
+    with pytest.raises(TypeError):
+        Late()  # type: ignore[call-arg]
+
+
 def _odd_class(declared: dict[str, object]) -> type:
     body = {key: value for key, value in declared.items() if key != "annotations"}
     body["__annotations__"] = declared["annotations"]

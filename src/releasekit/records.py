@@ -146,7 +146,10 @@ def _init(cls: type, every: tuple[_Field, ...], *, into_dict: bool) -> Any:
     """The ``__init__`` of ``cls``: its fields in order, defaults and factories as declared.
 
     A frozen record's writes go straight into the instance's ``__dict__``; a mutable one's are
-    plain assignments (slots have no ``__dict__``).
+    plain assignments (slots have no ``__dict__``). The source is written now (a field order
+    that cannot be is refused now), but compiled when the first record is built: compiling is
+    most of what defining a record costs, and most runs build few of the records they load.
+    The compiled function then takes the stand-in's place on the class.
     """
     # Every name of its own is a dunder no field is named like: a field may be "self" or "fields".
     names: dict[str, Any] = {"__record_missing__": MISSING}
@@ -177,10 +180,19 @@ def _init(cls: type, every: tuple[_Field, ...], *, into_dict: bool) -> Any:
     source = f"def __init__(__record_self__, {', '.join(parameters)}):\n" + "\n".join(
         lines or ["  pass"]
     )
-    exec(source, names)  # noqa: S102  # the source is made above from the class's field names
-    function = names["__init__"]
-    function.__qualname__ = f"{cls.__qualname__}.__init__"
-    return function
+    compiled: list[Any] = []
+
+    def __init__(self: object, *args: Any, **kwargs: Any) -> None:
+        if not compiled:
+            exec(source, names)  # noqa: S102  # the source is made above from the field names
+            function = names["__init__"]
+            function.__qualname__ = __init__.__qualname__
+            compiled.append(function)
+            type.__setattr__(cls, "__init__", function)
+        compiled[0](self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
 
 
 def _values(names: tuple[str, ...]) -> Any:
