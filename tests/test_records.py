@@ -107,6 +107,26 @@ def test_assigning_or_deleting_any_attribute_is_refused(name: str) -> None:
     assert not hasattr(token, "other")
 
 
+def test_a_plain_subclass_of_a_record_is_a_dataclass_too() -> None:
+    """As a plain subclass of a dataclass: its record's fields, its record's methods."""
+
+    @frozen
+    class Base:
+        """A record whose dataclass fields no one has asked for yet."""
+
+        name: str
+        seen: int = 0
+
+    class Plain(Base):
+        """Not decorated itself."""
+
+    plain = Plain("pypi")
+    assert dataclasses.is_dataclass(plain)  # asked of the subclass first
+    assert ["name", "seen"] == [each.name for each in dataclasses.fields(plain)]
+    assert "testpypi" == dataclasses.replace(plain, name="testpypi").name
+    assert "testpypi" == replace(plain, name="testpypi").name
+
+
 def test_repr_equality_and_hash_are_the_dataclass_ones() -> None:
     """Same text, same answers as ``dataclass(frozen=True)`` for the same fields."""
     pairs = [

@@ -827,7 +827,7 @@ def read_releases(
     records = walk.records()
     if not records:
         return [(None, CommitLog()), *((tag, CommitLog()) for tag in reversed(ranked))]
-    commits_of = git.tag_commits() if commits is None else commits
+    commits_of = git.refs().tags if commits is None else commits
     tagged: dict[str, int] = {}
     for rank, tag in enumerate(ranked):
         commit = commits_of.get(tag.name)

@@ -709,10 +709,6 @@ class Git:
                 head = direct
         return Refs(commits, head)
 
-    def tag_commits(self) -> dict[str, str]:
-        """Each tag's commit (annotated tags peeled), in one call (or one started early)."""
-        return self.refs().tags
-
     def git_dirs(self) -> tuple[Path, Path]:
         """The worktree's own git directory and the repository's common one.
 

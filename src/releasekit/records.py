@@ -245,7 +245,10 @@ class _DataclassFields:
             made: Field[Any] = dataclasses.field(**given)
             return made
 
-        specs = [(each.name, each.type, spec(each)) for each in owner.__dict__["__record_fields__"]]
+        # ``owner`` may be a plain subclass of a record: it has its record's fields, as a plain
+        # subclass of a dataclass has.
+        every: tuple[_Field, ...] = getattr(owner, "__record_fields__")  # noqa: B009
+        specs = [(each.name, each.type, spec(each)) for each in every]
         made = dataclasses.make_dataclass(owner.__name__, specs, init=False, repr=False, eq=False)
         table: dict[str, Field[Any]] = vars(made)["__dataclass_fields__"]
         type.__setattr__(owner, "__dataclass_fields__", table)
