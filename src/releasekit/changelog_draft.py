@@ -267,8 +267,12 @@ class _Writer:
         """The entry as ``entry_text`` writes it."""
         return self.texts((entry,))[0]
 
-    def texts(self, entries: Iterable[Entry]) -> list[str]:
-        """Each entry as ``entry_text`` writes it: one call for a list, not one per entry."""
+    def texts(self, entries: Iterable[Entry], before: str = "", after: str = "") -> list[str]:
+        """Each entry as ``entry_text`` writes it: one call for a list, not one per entry.
+
+        ``before`` and ``after`` go around each (a bullet and a line break): made here, each
+        line is one string, not one and then another with them added.
+        """
         out: list[str] = []
         append = out.append
         commit_root = self._commit
@@ -300,11 +304,11 @@ class _Writer:
             scope = change.scope
             if scope:
                 marks = f"{BREAKING} **{scope}:** " if breaking else f"**{scope}:** "
-                append(f"{marks}{description} ({commit})")
+                append(f"{before}{marks}{description} ({commit}){after}")
             elif breaking:
-                append(f"{BREAKING} {description} ({commit})")
+                append(f"{before}{BREAKING} {description} ({commit}){after}")
             else:
-                append(f"{description} ({commit})")
+                append(f"{before}{description} ({commit}){after}")
         return out
 
 
@@ -654,15 +658,14 @@ def draft_into_unreleased(changelog: Changelog, draft_: Draft) -> Changelog:
     # Where each block's entries are among the lines inserted at its position, and how many.
     runs: dict[int, list[tuple[int, int]]] = {}
     for title, entries in wanted.grouped():
-        texts = writer.texts(entries)
-        items = [f"{bullet}{text}{nl}" for text in texts]
+        items = writer.texts(entries, bullet, nl)
         first = items[0]
         if _normalized(title) not in layout.ends:
             items = [*_heading_lines(style, title, nl), nl, *items]
         position, block = _insertion(lines, section, layout, title, block=items, nl=nl)
         inserted = inserts.setdefault(position, [])
         offset = len(inserted) + next(i for i, line in enumerate(block) if line is first)
-        runs.setdefault(position, []).append((offset, len(texts)))
+        runs.setdefault(position, []).append((offset, len(entries)))
         inserted.extend(block)
     out: list[str] = []
     added: list[str] = [lines[-1]] if unended else []

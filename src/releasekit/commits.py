@@ -184,15 +184,11 @@ def _footers(lines: Sequence[str]) -> list[tuple[str, str]]:
     return footers
 
 
-@mutable(slots=True)  # read-only, as ``Change``
-class _Notes:
-    """What a set of footers says: the breaking change's text and the references."""
-
-    breaking_text: str | None
-    references: tuple[str, ...]
-
-
-_NO_NOTES = _Notes(None, ())
+# What a set of footers says: the breaking change's text, and the references. A plain pair,
+# not a record: most commits of a history with a body carry footers, and building a record
+# for each took a fifth of reading them.
+_Notes = tuple[str | None, tuple[str, ...]]
+_NO_NOTES: _Notes = (None, ())
 
 
 def _notes(footers: Sequence[tuple[str, str]]) -> _Notes:
@@ -206,7 +202,7 @@ def _notes(footers: Sequence[tuple[str, str]]) -> _Notes:
                 breaking_text = value
         elif token.lower() in _REFERENCE_TOKENS:
             references.extend(_references(value))
-    return _Notes(breaking_text, tuple(references))
+    return breaking_text, tuple(references)
 
 
 def _change(
@@ -219,15 +215,16 @@ def _change(
     kind, scope, bang, text = header.groups()
     description = text.rstrip()
     references = _references(description)
-    if notes.references or extra_references:
-        references = [*references, *notes.references, *extra_references]
+    breaking_text, noted = notes
+    if noted or extra_references:
+        references = [*references, *noted, *extra_references]
     return Change(
         commit,
         kind.lower(),
         scope.strip() or None if scope is not None else None,
         description,
-        bang is not None or notes.breaking_text is not None,
-        notes.breaking_text,
+        bang is not None or breaking_text is not None,
+        breaking_text,
         _unique(references),
         tuple(footers),
     )
@@ -367,10 +364,9 @@ def _headed(
     references = _references(description)
     breaking_text = None
     if footers:
-        notes = _notes(footers)
-        breaking_text = notes.breaking_text
-        if notes.references:
-            references = [*references, *notes.references]
+        breaking_text, noted = _notes(footers)
+        if noted:
+            references = [*references, *noted]
     if extra_references:
         references = [*references, *extra_references]
     return Change(
@@ -400,7 +396,7 @@ def _headless(commit: str, subject: str, body: str) -> tuple[Change, ...] | Malf
     if revert is not None or not bullets:
         return revert or Malformed(commit, subject)
     # A bullet shares the commit's own references (the pull request a squash merge names).
-    shared = [*_references(subject), *_notes(footers).references]
+    shared = [*_references(subject), *_notes(footers)[1]]
     entries: list[Change] = []
     seen: set[tuple[str, str | None, str]] = set()
     for found, block in bullets:
@@ -423,16 +419,16 @@ def _git_revert(
     found = _REVERT_SUBJECT.match(subject)
     if found is None:
         return None
-    notes = _notes(footers)
+    breaking_text, noted = _notes(footers)
     return (
         Change(
             commit,
             "revert",
             None,
             found["inner"].strip() or subject,
-            notes.breaking_text is not None,
-            notes.breaking_text,
-            _unique([*_references(subject), *notes.references]),
+            breaking_text is not None,
+            breaking_text,
+            _unique([*_references(subject), *noted]),
             tuple(footers),
         ),
     )
