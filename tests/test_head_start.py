@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from releasekit.head_start import _tags_on_disk
 from tests.support import CHANGELOG, PYPROJECT, Repo, RepoBuilder, run_releasekit
 
 
@@ -110,3 +113,61 @@ def test_each_question_about_the_repository_is_asked_once(make_repo: RepoBuilder
         assert 1 == _tag_listings(commands), args
         assert 1 == sum("%(upstream:remotename)" in command for command in commands), args
         assert 0 == _count(commands, "git symbolic-ref"), args
+
+
+def _git_says(repo: Repo) -> bool:
+    return bool(repo.git("for-each-ref", "--count=1", "--format=x", "refs/tags"))
+
+
+@pytest.mark.parametrize("how", ["none", "loose", "nested", "packed", "lightweight"])
+def test_whether_there_is_a_tag_is_read_from_the_files_as_git_says(
+    make_repo: RepoBuilder, how: str
+) -> None:
+    """Loose tags, tags in folders and packed tags are found on disk, from any subfolder."""
+    repo = _history(make_repo, tagged=False)
+    if how in ("loose", "packed"):
+        repo.git("tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    elif how == "nested":
+        repo.git("tag", "release/v1.0.0")
+    elif how == "lightweight":
+        repo.git("tag", "v1.0.0")
+    if how == "packed":
+        repo.git("pack-refs", "--all")
+        assert not any((repo.path / ".git" / "refs" / "tags").iterdir())
+    (repo.path / "src" / "deep").mkdir(parents=True)
+    for folder in (repo.path, repo.path / "src" / "deep"):
+        assert _tags_on_disk(folder) is _git_says(repo)
+
+
+def test_a_packed_tag_deleted_is_no_tag(make_repo: RepoBuilder) -> None:
+    repo = _history(make_repo, tagged=True)
+    repo.git("pack-refs", "--all")
+    repo.git("tag", "-d", "v1.2.3")
+    assert _tags_on_disk(repo.path) is False is _git_says(repo)
+
+
+def test_where_the_files_cannot_say_git_is_asked(
+    make_repo: RepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A linked worktree (.git is a file), a git folder set by the environment, no repository."""
+    repo = _history(make_repo, tagged=True)
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", str(linked))
+    assert _tags_on_disk(linked) is None
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    assert _tags_on_disk(outside) is None
+    monkeypatch.setenv("GIT_DIR", str(repo.path / ".git"))
+    assert _tags_on_disk(repo.path) is None
+
+
+def test_prepare_auto_without_tags_starts_no_git_to_ask_for_them(make_repo: RepoBuilder) -> None:
+    """The head start reads that there is no tag from the files: no ``for-each-ref --count``."""
+    repo = _history(make_repo, tagged=False)
+    _, commands = _traced(repo, "prepare", "auto", "--dry-run")
+    assert 0 == sum("--count=1" in command for command in commands)
+    assert 1 == _count(commands, "git log -z")
+    # The projects in the tree, started with the walk, are listed once.
+    assert 1 == sum(
+        command.startswith("git ls-files") and "--others" in command for command in commands
+    )

@@ -106,6 +106,43 @@ def test_changelog_drafted_under_keep_a_changelog_headings(make_repo: RepoBuilde
     assert text.startswith("# Changelog\n\n## [Unreleased]\n\n## [0.5.0]")
 
 
+@pytest.mark.parametrize("target", ["origin", "upstream"])
+def test_drafted_entries_link_to_the_push_targets_forge(
+    make_repo: RepoBuilder, target: str
+) -> None:
+    """The commit and issue links point to the forge of the remote released to.
+
+    Its URL is asked for while the history is read: origin's, or the branch's upstream's.
+    """
+    repo = _project(make_repo)
+    if target == "upstream":
+        repo.git("remote", "add", "upstream", "https://gitlab.com/group/demo.git")
+        repo.git("config", "branch.main.remote", "upstream")
+        repo.git("config", "branch.main.merge", "refs/heads/main")
+    else:
+        repo.git("remote", "set-url", "origin", "https://github.com/example/demo.git")
+    _commit(repo, "feat: a --fast flag (#7)")
+    commit = repo.git("rev-parse", "HEAD")
+    # Offline: git refuses https at once, so the dry run only warns that it cannot compare.
+    run = run_releasekit(
+        repo.path,
+        "prepare",
+        "auto",
+        "--dry-run",
+        "--date",
+        DATE,
+        env={"GIT_ALLOW_PROTOCOL": "file"},
+    )
+    assert run.returncode == 0, run.stderr
+    if target == "upstream":
+        web = "https://gitlab.com/group/demo"
+        expected = f"[#7]({web}/-/issues/7)) ([{commit[:7]}]({web}/-/commit/{commit})"
+    else:
+        web = "https://github.com/example/demo"
+        expected = f"[#7]({web}/issues/7)) ([{commit[:7]}]({web}/commit/{commit})"
+    assert f"+- a --fast flag ({expected})" in run.stdout, run.stdout
+
+
 def test_hand_written_entries_are_kept_and_nothing_is_added_twice(make_repo: RepoBuilder) -> None:
     repo = _project(make_repo)
     _commit(repo, "feat: widgets", "fix: the frobnicator")

@@ -67,8 +67,20 @@ TAG_DATES = ("for-each-ref", "--format=%(refname) %(creatordate:short)", "refs/t
 # last: it alone fails in a bare repository or inside ``.git``, and rev-parse stops there, after
 # printing the others.
 LAYOUT = ("rev-parse", "--git-dir", "--git-common-dir", "--git-path", "shallow", "--show-toplevel")
+# The pyproject.toml files git tracks or would add, anywhere in the tree (``packages.discover``):
+# a walk of every folder for the untracked ones, which ``prepare`` starts as it begins.
+TREE_PROJECTS = (
+    "ls-files",
+    "-z",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+    "--",
+    ":(top,glob)pyproject.toml",
+    ":(top,glob)**/pyproject.toml",
+)
 # Every branch with its upstream, the checked-out one marked (``Git.checkout``).
-_BRANCHES = (
+BRANCHES = (
     "for-each-ref",
     "--format=%(HEAD)%00%(refname:short)%00%(upstream:remotename)%00%(upstream:remoteref)",
     "refs/heads/",
@@ -172,6 +184,13 @@ def valid_tag_name(tag: str) -> bool:
     if tag.endswith((".", "/")) or tag.startswith("/"):
         return False
     return not any(part.startswith(".") or part.endswith(".lock") for part in tag.split("/"))
+
+
+def remote_url_of(asked: Started) -> str | None:
+    """The URL ``Git.start_remote_url`` asked for, once git answers; ``None``: no such remote."""
+    with asked:
+        result = asked.result(check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def parse_listing(text: str) -> dict[str, str]:
@@ -653,7 +672,8 @@ class Git:
         settings; only a branch no ref lists yet (one without commits) or a detached HEAD is
         asked for by name.
         """
-        listing = self.run(*_BRANCHES, check=False).stdout
+        with self.start(*BRANCHES) as started:
+            listing = started.result(check=False).stdout
         for line in listing.splitlines():
             mark, name, remote, merge = [*line.split("\0"), "", "", ""][:4]
             if mark != "*":
@@ -669,8 +689,11 @@ class Git:
 
     def remote_url(self, remote: str) -> str | None:
         """The fetch URL of ``remote``, if configured."""
-        result = self.run("remote", "get-url", remote, check=False)
-        return result.stdout.strip() if result.returncode == 0 else None
+        return remote_url_of(self.start_remote_url(remote))
+
+    def start_remote_url(self, remote: str) -> Started:
+        """Start asking for ``remote``'s fetch URL (``remote_url_of`` reads the answer)."""
+        return self.start("remote", "get-url", remote)
 
     def commits_behind(self, upstream: str) -> int | None:
         """How many commits ``upstream`` (a ref or a commit) has that HEAD lacks.

@@ -7,6 +7,9 @@ Python loads, and the command takes it over when it asks for the same thing in t
 (``git.prefetch``, ``git.start_early``); whatever is not taken is stopped at exit. Every command
 started here only reads the repository.
 
+``prepare`` also starts the listing of the projects in the tree (a walk of every folder for
+untracked ``pyproject.toml`` files), which it reads as soon as it starts planning.
+
 Only the plain cases are started: one project in the folder the command runs in (no
 ``--package``, no ``prepare --all``). The rest simply start their git commands when they get to
 them.
@@ -15,17 +18,20 @@ them.
 from __future__ import annotations
 
 import atexit
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from releasekit.errors import GitError
 from releasekit.git import (
+    BRANCHES,
     LAYOUT,
     LOG,
     LOG_RECORD,
     MERGED_TAGS,
     TAG_COMMITS,
     TAG_DATES,
+    TREE_PROJECTS,
     Git,
     end_early,
     prefetch,
@@ -44,9 +50,54 @@ def _prefetch_unreleased(folder: Path) -> None:
 
 
 def _has_tags(git: Git) -> bool:
-    """Whether the repository has any tag at all (one short ``for-each-ref``)."""
+    """Whether the repository has any tag at all.
+
+    Read from the repository's files where they say it plainly (``_tags_on_disk``): git
+    started here is waited for before Python can go on loading. Otherwise one short
+    ``for-each-ref``. Only the guess of what to start depends on it, never a result.
+    """
+    on_disk = _tags_on_disk(git.root)
+    if on_disk is not None:
+        return on_disk
     listed = git.run("for-each-ref", "--count=1", "--format=x", "refs/tags", check=False)
     return listed.returncode != 0 or bool(listed.stdout.strip())
+
+
+def _tags_on_disk(folder: Path) -> bool | None:
+    """Whether the ``.git`` folder above ``folder`` holds a tag; ``None``: it cannot say.
+
+    It cannot for a git folder chosen by the environment, a worktree or submodule (``.git`` is
+    a file there), or refs kept in a reftable. A tag is a file under ``refs/tags`` or a line
+    of ``packed-refs``.
+    """
+    if "GIT_DIR" in os.environ or "GIT_COMMON_DIR" in os.environ:
+        return None
+    here = folder.absolute()
+    for parent in (here, *here.parents):
+        dot_git = parent / ".git"
+        if dot_git.is_dir():
+            break
+        if dot_git.exists():
+            return None
+    else:
+        return None
+    if (dot_git / "reftable").exists():
+        return None
+    try:
+        with os.scandir(dot_git / "refs" / "tags") as listing:
+            if any(True for _ in listing):
+                return True
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        with (dot_git / "packed-refs").open("rb") as packed:
+            return any(b" refs/tags/" in line for line in packed)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
 
 
 def begin(command: str, folder: str | None, words: Sequence[str]) -> None:
@@ -68,7 +119,7 @@ def begin(command: str, folder: str | None, words: Sequence[str]) -> None:
         # (the first question of every command).
         if command == "notes" and "--all" in words:
             _prefetch_history(where)
-            for args in (TAG_COMMITS, TAG_DATES, LAYOUT):
+            for args in (TAG_COMMITS, TAG_DATES, LAYOUT, BRANCHES):
                 start_early(git, *args)
             return
         start_early(git, *MERGED_TAGS)
@@ -76,7 +127,9 @@ def begin(command: str, folder: str | None, words: Sequence[str]) -> None:
         auto = command == "notes" or any(word.startswith("auto") for word in words)
         if auto and not _has_tags(git):
             _prefetch_unreleased(where)  # no tag: the release reads all of HEAD
-        for args in (TAG_COMMITS, LAYOUT):
+        for args in (TAG_COMMITS, LAYOUT, BRANCHES):
             start_early(git, *args)
+        if command == "prepare":
+            start_early(git, *TREE_PROJECTS)  # the projects in the tree (``packages.discover``)
     except (OSError, GitError):
         pass  # no git, an unreadable folder: the command reports it in its own words

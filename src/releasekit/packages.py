@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from releasekit.errors import UsageError
-from releasekit.git import Git
+from releasekit.git import TREE_PROJECTS, Git
 from releasekit.names import canonical_name
 from releasekit.project_root import find_project
 from releasekit.records import frozen
@@ -319,23 +319,9 @@ def _globbed(top: Path, patterns: object) -> list[Path]:
     return list(seen)
 
 
-# The pyproject.toml files git tracks or would add, anywhere in the tree: a walk of every
-# folder for the untracked ones, which ``prepare`` starts ahead (``Git.ahead``) at the top.
-PROJECT_FILES = (
-    "ls-files",
-    "-z",
-    "--cached",
-    "--others",
-    "--exclude-standard",
-    "--",
-    f":(top,glob){PYPROJECT}",
-    f":(top,glob)**/{PYPROJECT}",
-)
-
-
 def _tracked_projects(git: Git) -> list[str]:
     """Folders (relative to the top, POSIX) holding a pyproject.toml git knows or would add."""
-    with git.start(*PROJECT_FILES) as listing:
+    with git.start(*TREE_PROJECTS) as listing:
         result = listing.result(check=False)
     if result.returncode != 0:
         return []

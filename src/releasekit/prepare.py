@@ -8,6 +8,7 @@ is written until the caller applies the plan, which happens as one transaction (
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -42,13 +43,15 @@ from releasekit.git import (
     FETCH,
     MERGED_TAGS,
     STATUS,
+    TREE_PROJECTS,
     Git,
     Started,
     end_early,
     parse_listing,
+    remote_url_of,
     valid_tag_name,
 )
-from releasekit.packages import PROJECT_FILES, Package, Workspace, discover, select
+from releasekit.packages import Package, Workspace, discover, select
 from releasekit.plan import (
     Action,
     Commit,
@@ -58,7 +61,7 @@ from releasekit.plan import (
     Tag,
 )
 from releasekit.project_meta import static_name
-from releasekit.records import frozen
+from releasekit.records import field, frozen
 from releasekit.release_journal import Journal, Record
 from releasekit.repo_lock import Owner, repository_lock
 from releasekit.sources import (
@@ -419,6 +422,8 @@ class PackageRelease:
     sources: tuple[str, ...]
     bump: str | None = None  # what ``auto`` decided from the commits
     commits: int | None = None  # the commits ``auto`` read
+    # What ``auto`` read: its changes, kept with the plan (see ``cli.Context.keep``).
+    log: CommitLog | None = field(default=None, repr=False, compare=False)
 
 
 @frozen
@@ -447,7 +452,7 @@ def _plan_package(
     options: PrepareOptions,
     *,
     workspace: Workspace,
-    remote_url: str | None,
+    remote_url: Callable[[], str | None],
     env: Mapping[str, str],
     reporter: DetailReporter | None,
 ) -> _PackagePlan:
@@ -495,7 +500,7 @@ def _plan_package(
             new=new,
             tag=tag_name,
             previous_tag=latest.name if latest else None,
-            remote_url=remote_url,
+            remote_url=remote_url(),
             env=env,
             detail=reporter.detail if reporter is not None else _ignore,
             draft=auto.log if auto is not None else None,
@@ -515,6 +520,7 @@ def _plan_package(
         ),
         bump=auto.bump if auto else None,
         commits=auto.log.commits if auto else None,
+        log=auto.log if auto else None,
     )
     return _PackagePlan(release, tag_name, history, edits, changelog, settings, warnings, problems)
 
@@ -538,7 +544,7 @@ def _plan_packages(
     options: PrepareOptions,
     *,
     workspace: Workspace,
-    remote_url: str | None,
+    remote_url: Callable[[], str | None],
     env: Mapping[str, str],
     reporter: DetailReporter | None,
 ) -> tuple[list[_PackagePlan], list[str]]:
@@ -655,7 +661,7 @@ def plan_release(
             # git finds the tags on HEAD's line while the project and its settings are read.
             running.enter_context(git.ahead(*MERGED_TAGS))
         # And the projects in the tree, while the remote settings are read.
-        running.enter_context(Git(top.resolve()).ahead(*PROJECT_FILES))
+        running.enter_context(Git(top.resolve()).ahead(*TREE_PROJECTS))
         target, branch = _push_target(git)
         workspace = discover(root)
         packages = select(workspace, root=root, package=options.package, every=options.every)
@@ -664,15 +670,16 @@ def plan_release(
         git = Git(base)
         if not options.allow_dirty:
             running.enter_context(git.ahead(*STATUS))
-        remote_url, remote = _ask_remote(running, git, target)
+        asked_url, remote = _ask_remote(running, git, target)
         plans, skipped = _plan_packages(
             packages,
             options,
             workspace=workspace,
-            remote_url=remote_url,
+            remote_url=asked_url,
             env=env,
             reporter=reporter,
         )
+        remote_url = asked_url()
         settings = plans[0].settings if not several else load_settings(top, env)
         warnings = [
             f"{plan.release.name}: {warning}" if several else warning
@@ -693,7 +700,6 @@ def plan_release(
             package_paths.append(paths)
         all_paths = [path for paths in package_paths for path in paths]
         wants_tag = options.commit and options.tag
-        head = plans[0].history.head
         problems.extend(
             _preflight(
                 git,
@@ -706,7 +712,7 @@ def plan_release(
                 paths=all_paths,
                 warnings=warnings,
                 remote=remote,
-                head=head,
+                head=plans[0].history.head,
                 branch=branch,
             )
         )
@@ -748,7 +754,7 @@ def plan_release(
         branch=branch,
         warnings=tuple(warnings),
         other_diffs=tuple(plan.changelog.build.diff() for plan in plans if plan.changelog.build),
-        head=head,
+        head=plans[0].history.head,
         releases=tuple(plan.release for plan in plans),
         skipped=tuple(skipped),
         monorepo=workspace.is_monorepo,
@@ -757,17 +763,22 @@ def plan_release(
 
 def _ask_remote(
     running: contextlib.ExitStack, git: Git, target: tuple[str, str] | None
-) -> tuple[str | None, tuple[str, str, Started] | None]:
-    """The push target's URL, and its listing started for ``_preflight`` (none without one).
+) -> tuple[Callable[[], str | None], tuple[str, str, Started] | None]:
+    """The push target's URL when asked for, and its listing started for ``_preflight``.
 
-    The remote is asked while the release is planned (the history read, the files edited); the
-    listing ends with ``running``.
+    Both are started now and ask git while the release is planned (the history read, the
+    files edited): the URL is first wanted for the changelog's links, after the history is
+    read, and waiting for it here kept Python idle while git started. Both end with ``running``.
     """
     if target is None:
-        return None, None
-    remote_url = git.remote_url(target[0])
+        return _no_url, None
+    url = running.enter_context(git.start_remote_url(target[0]))
     listing = running.enter_context(git.remote_listing(*target))
-    return remote_url, (*target, listing)
+    return functools.partial(remote_url_of, url), (*target, listing)
+
+
+def _no_url() -> str | None:
+    return None
 
 
 def _push(git: Git, target: tuple[str, str] | None, tags: list[str]) -> Push | None:

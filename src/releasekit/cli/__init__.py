@@ -36,7 +36,7 @@ from releasekit.errors import (
     UsageError,
 )
 from releasekit.interrupts import terminations_as_interrupts
-from releasekit.records import frozen, mutable
+from releasekit.records import field, frozen, mutable
 from releasekit.redaction import SecretMasker
 
 if TYPE_CHECKING:
@@ -118,10 +118,22 @@ class Context:
     verbose: int
     masker: SecretMasker
     cwd: Path = Path()
+    # What a command made that lives until the process ends (``keep``).
+    kept: list[object] = field(default_factory=list, repr=False, compare=False)
 
     def user_path(self, path: Path) -> Path:
         """A path the user typed, relative to where they started releasekit."""
         return path if path.is_absolute() else self.cwd / path
+
+    def keep(self, made: object) -> None:
+        """Free ``made`` with the process, not when the command returns.
+
+        ``prepare`` and ``notes`` leave without the interpreter's teardown (``entry``); what
+        they built from a history (tens of thousands of commits) is given back with the
+        process's memory at once, instead of object by object as the command returns, which
+        took longer than writing the plan out.
+        """
+        self.kept.append(made)
 
 
 @mutable

@@ -256,6 +256,7 @@ def _next_notes(obj: Context, git: Git, project: Project) -> None:
         paths=found.paths,
         include_merges=settings.include_merges,
     )
+    obj.keep(log)
     since = history.latest.name if history.latest else None
     _report(obj.console, log, f"since {since}" if since else "the whole history")
     drafted = draft(log.changes, sections=settings.changelog_sections, remote_url=found.remote_url)
@@ -295,6 +296,7 @@ def _draft_whole(
         paths=found.paths,
         commits=history.commits,
     )
+    obj.keep(releases)
     dated = _tag_dates(dates.result())
     sections, remote_url = settings.changelog_sections, found.remote_url
     drafted_releases: list[Release] = []

@@ -139,6 +139,7 @@ def prepare(
     console = obj.console
     if dry_run:
         plan = plan_release(obj.root, options, env=os.environ, reporter=console)
+        obj.keep(plan)
         unfinished = unfinished_release(obj.root)
         _show(console, plan, as_json, [unfinished.one_line()] if unfinished else [])
         if as_json:
@@ -154,6 +155,7 @@ def prepare(
         if unfinished is not None:
             raise unfinished
         plan = plan_release(obj.root, options, env=os.environ, reporter=console)
+        obj.keep(plan)
         _show(console, plan, as_json, [])
         try:
             if not yes:
