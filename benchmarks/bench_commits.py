@@ -43,6 +43,9 @@ repository. The first run of each (the warm-up, untimed) is checked: a command t
 reported with a line of its error and never timed; its output is summarised in a second
 table (the version it printed, the release headings and entries it wrote) so that one can see
 it read the whole range. Then ``--rounds`` rounds, the tools alternating; median wall time.
+With ``--baseline``, each table is followed by how much faster releasekit is than the baseline
+within each round (mean and standard error): the two run one after the other, so the drift of a
+busy machine cancels out.
 Python tools run from compiled bytecode, kept in a temporary ``PYTHONPYCACHEPREFIX`` that the
 warm-up fills (as in the other benchmarks).
 
@@ -629,6 +632,7 @@ def markdown(history: History, result: Result, tools: list[str]) -> str:
             floor = floors.get(column)
             cells += [f"{median:.3f}", f"{median / floor:.1f}x" if floor else ""]
         lines.append(f"| {tool} | " + " | ".join(cells) + " |")
+    lines += _paired(result)
     breaking = history.types["breaking"]
     counts = ", ".join(
         f"{name} {count}" for name, count in sorted(history.types.items()) if name != "breaking"
@@ -648,6 +652,31 @@ def markdown(history: History, result: Result, tools: list[str]) -> str:
         cells = [result.printed.get((tool, column), "-") for column in COLUMNS]
         lines.append(f"| {tool} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _paired(result: Result) -> list[str]:
+    """Releasekit against its baseline, run for run: each round runs both one after the other.
+
+    A run's spread on a busy machine is larger than most changes; the difference within each
+    round is not, so its mean and standard error tell a few milliseconds apart.
+    """
+    cells = []
+    for column in COLUMNS:
+        new = result.times.get(("releasekit", column))
+        old = result.times.get(("releasekit baseline", column))
+        if not new or not old or len(new) != len(old) or len(new) < 2:  # noqa: PLR2004
+            continue
+        gains = [(b - a) * 1000 for a, b in zip(new, old, strict=True)]
+        error = statistics.stdev(gains) / len(gains) ** 0.5
+        cells.append(f"{column} {statistics.mean(gains):+.1f} +- {error:.1f} ms")
+    if not cells:
+        return []
+    return [
+        "",
+        "Faster than the baseline, paired by round (mean +- standard error): "
+        + "; ".join(cells)
+        + ".",
+    ]
 
 
 def version_of(argv: list[str]) -> str:

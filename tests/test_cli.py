@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from releasekit import __version__
-from releasekit.cli import COMMANDS, _interrupted
+from releasekit.cli import _KEPT, COMMANDS, _interrupted, main
 from releasekit.cli.lazy import LazyCommand, LazyGroup
 from tests.distfactory import wheel
 from tests.support import RELEASE_DATE, Repo, releasekit_command, run_releasekit, snapshot
@@ -363,3 +363,18 @@ def test_an_interrupt_inside_a_half_built_object_ends_on_the_error_line(
     notes = [line for line in lines if line.startswith("note: ignored while stopping: ")]
     debris = "AttributeError: 'ZipFile' object has no attribute '_writing'"
     assert ([f"note: ignored while stopping: {debris}"] if verbose else []) == notes
+
+
+def test_what_a_command_keeps_is_let_go_when_the_next_command_line_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What ``Context.keep`` holds lives to the end of the process, or to the next command line.
+
+    A second command line run in the same process (a test, a library) starts with nothing kept.
+    """
+    _KEPT.append(object())
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert "Usage" in capsys.readouterr().out
+    assert _KEPT == []

@@ -422,7 +422,7 @@ class PackageRelease:
     sources: tuple[str, ...]
     bump: str | None = None  # what ``auto`` decided from the commits
     commits: int | None = None  # the commits ``auto`` read
-    # What ``auto`` read: its changes, kept with the plan (see ``cli.Context.keep``).
+    # What ``auto`` read: its changes, kept with the plan (``cli.Context.keep`` keeps the plan).
     log: CommitLog | None = field(default=None, repr=False, compare=False)
 
 

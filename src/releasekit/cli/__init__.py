@@ -36,7 +36,7 @@ from releasekit.errors import (
     UsageError,
 )
 from releasekit.interrupts import terminations_as_interrupts
-from releasekit.records import field, frozen, mutable
+from releasekit.records import frozen, mutable
 from releasekit.redaction import SecretMasker
 
 if TYPE_CHECKING:
@@ -118,22 +118,22 @@ class Context:
     verbose: int
     masker: SecretMasker
     cwd: Path = Path()
-    # What a command made that lives until the process ends (``keep``).
-    kept: list[object] = field(default_factory=list, repr=False, compare=False)
 
     def user_path(self, path: Path) -> Path:
         """A path the user typed, relative to where they started releasekit."""
         return path if path.is_absolute() else self.cwd / path
 
     def keep(self, made: object) -> None:
-        """Free ``made`` with the process, not when the command returns.
+        """Free ``made`` with the process, not when the command returns (``_KEPT``)."""
+        _KEPT.append(made)
 
-        ``prepare`` and ``notes`` leave without the interpreter's teardown (``entry``); what
-        they built from a history (tens of thousands of commits) is given back with the
-        process's memory at once, instead of object by object as the command returns, which
-        took longer than writing the plan out.
-        """
-        self.kept.append(made)
+
+# What the command being run keeps until the process ends (``Context.keep``). ``prepare`` and
+# ``notes`` leave without the interpreter's teardown (``entry``): what they built from a history
+# (tens of thousands of commits) is then given back with the process's memory at once, instead
+# of object by object as the command returns, which took longer than writing the plan out.
+# Emptied as each command line starts, so that a process running several keeps only the last.
+_KEPT: list[object] = []
 
 
 @mutable
@@ -390,6 +390,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     output, in the shape of docs/json.md, besides the error line on standard error.
     """
     args = sys.argv[1:] if argv is None else argv
+    _KEPT.clear()
     verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
     no_color = "--no-color" in args
     json_command, watch = _json_requested(args)
