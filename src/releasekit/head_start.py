@@ -7,8 +7,10 @@ Python loads, and the command takes it over when it asks for the same thing in t
 (``git.prefetch``, ``git.start_early``); whatever is not taken is stopped at exit. Every command
 started here only reads the repository.
 
-``prepare`` also starts the listing of the projects in the tree (a walk of every folder for
-untracked ``pyproject.toml`` files), which it reads as soon as it starts planning.
+In a repository without tags, where the walk of all of HEAD is started, the branch listing and
+(for ``prepare``) the projects in the tree (a walk of every folder for untracked
+``pyproject.toml`` files) are started too: planning asks for them first. With tags, planning
+waits for git's walk of the tags on HEAD's line anyway, and more git beside it only slowed it.
 
 Only the plain cases are started: one project in the folder the command runs in (no
 ``--package``, no ``prepare --all``). The rest simply start their git commands when they get to
@@ -125,11 +127,16 @@ def begin(command: str, folder: str | None, words: Sequence[str]) -> None:
         start_early(git, *MERGED_TAGS)
         # ``prepare auto``, ``auto,rc``; ``notes --from-commits`` drafts from the same range.
         auto = command == "notes" or any(word.startswith("auto") for word in words)
-        if auto and not _has_tags(git):
+        untagged = auto and not _has_tags(git)
+        if untagged:
             _prefetch_unreleased(where)  # no tag: the release reads all of HEAD
-        for args in (TAG_COMMITS, LAYOUT, BRANCHES):
+        for args in (TAG_COMMITS, LAYOUT):
             start_early(git, *args)
-        if command == "prepare":
-            start_early(git, *TREE_PROJECTS)  # the projects in the tree (``packages.discover``)
+        if untagged:
+            # With tags, the command waits for git's walk of the tags on HEAD's line, and more
+            # git beside it only slows that; without, it waits for these as it plans.
+            start_early(git, *BRANCHES)
+            if command == "prepare":
+                start_early(git, *TREE_PROJECTS)  # the projects (``packages.discover``)
     except (OSError, GitError):
         pass  # no git, an unreadable folder: the command reports it in its own words
