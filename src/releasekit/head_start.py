@@ -10,7 +10,8 @@ started here only reads the repository.
 In a repository without tags, where the walk of all of HEAD is started, the branch listing and
 (for ``prepare``) the projects in the tree (a walk of every folder for untracked
 ``pyproject.toml`` files) are started too: planning asks for them first. With tags, planning
-waits for git's walk of the tags on HEAD's line anyway, and more git beside it only slowed it.
+waits for git's walk of the tags on HEAD's line anyway, and more git beside it only slowed it;
+``notes --all`` walks the whole history either way, and starts the branch listing with it.
 
 Only the plain cases are started: one project in the folder the command runs in (no
 ``--package``, no ``prepare --all``). The rest simply start their git commands when they get to
@@ -69,8 +70,8 @@ def _tags_on_disk(folder: Path) -> bool | None:
     """Whether the ``.git`` folder above ``folder`` holds a tag; ``None``: it cannot say.
 
     It cannot for a git folder chosen by the environment, a worktree or submodule (``.git`` is
-    a file there), or refs kept in a reftable. A tag is a file under ``refs/tags`` or a line
-    of ``packed-refs``.
+    a file there), or refs kept in a reftable. A tag is an entry under ``refs/tags`` (a folder
+    left empty counts too: the guess is then only slower) or a line of ``packed-refs``.
     """
     if "GIT_DIR" in os.environ or "GIT_COMMON_DIR" in os.environ:
         return None
