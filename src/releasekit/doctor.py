@@ -27,12 +27,12 @@ from releasekit.config import (
 )
 from releasekit.errors import ChangelogError, ConfigError, ReleaseError
 from releasekit.findings import Finding, Severity
-from releasekit.gh_workflows import top_level
 from releasekit.git import Git
 from releasekit.job_packages import Attribution, workspace_of
 from releasekit.packages import Package, Workspace, select
 from releasekit.plan import DetailReporter
 from releasekit.project_meta import project_name, static_name
+from releasekit.project_root import top_level
 from releasekit.publishing_job import PublishingJob
 from releasekit.records import field, frozen, mutable, replace
 from releasekit.repo_facts import ProjectFacts, Remote, TestPlan, read_facts, read_remote

@@ -130,14 +130,6 @@ def read_workflow(path: Path, shown: str) -> tuple[Node | None, list[Finding]]:
         return None, [finding("workflow-invalid-yaml", shown, exc.line, str(exc))]
 
 
-def top_level(root: Path) -> Path:
-    """The git work tree's top above ``root`` (where ``.github`` lives), else ``root``."""
-    for folder in (root, *root.parents):
-        if (folder / ".git").exists():
-            return folder
-    return root
-
-
 def _remote_path(top: Path) -> str | None:
     """``owner/name`` of the origin remote, read from .git/config, for same-repository calls."""
     config = top / ".git" / "config"

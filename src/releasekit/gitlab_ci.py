@@ -18,9 +18,9 @@ from pathlib import Path
 
 from releasekit.findings import Finding
 from releasekit.gh_expressions import Truth
-from releasekit.gh_workflows import top_level
 from releasekit.job_packages import gitlab_jobs, workspace_of
 from releasekit.packages import Workspace
+from releasekit.project_root import top_level
 from releasekit.publisher_duplicates import GitLabPublisher, gitlab_duplicates, tag_pipeline
 from releasekit.publishing_job import PublishingJob
 from releasekit.records import frozen, replace

@@ -40,6 +40,7 @@ from releasekit.git import (
     prefetch,
     start_early,
 )
+from releasekit.project_root import top_level
 
 
 def _prefetch_history(folder: Path) -> None:
@@ -75,16 +76,8 @@ def _tags_on_disk(folder: Path) -> bool | None:
     """
     if "GIT_DIR" in os.environ or "GIT_COMMON_DIR" in os.environ:
         return None
-    here = folder.absolute()
-    for parent in (here, *here.parents):
-        dot_git = parent / ".git"
-        if dot_git.is_dir():
-            break
-        if dot_git.exists():
-            return None
-    else:
-        return None
-    if (dot_git / "reftable").exists():
+    dot_git = top_level(folder.absolute()) / ".git"
+    if not dot_git.is_dir() or (dot_git / "reftable").exists():
         return None
     try:
         with os.scandir(dot_git / "refs" / "tags") as listing:

@@ -421,9 +421,13 @@ class PackageRelease:
     tag: str | None
     sources: tuple[str, ...]
     bump: str | None = None  # what ``auto`` decided from the commits
-    commits: int | None = None  # the commits ``auto`` read
     # What ``auto`` read: its changes, kept with the plan (``cli.Context.keep`` keeps the plan).
     log: CommitLog | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def commits(self) -> int | None:
+        """How many commits ``auto`` read; ``None`` without ``auto``."""
+        return self.log.commits if self.log is not None else None
 
 
 @frozen
@@ -519,7 +523,6 @@ def _plan_package(
             s.label if s.path is None else str(s.path.relative_to(package.root)) for s in sources
         ),
         bump=auto.bump if auto else None,
-        commits=auto.log.commits if auto else None,
         log=auto.log if auto else None,
     )
     return _PackagePlan(release, tag_name, history, edits, changelog, settings, warnings, problems)

@@ -26,6 +26,14 @@ class FoundProject:
     marker: str
 
 
+def top_level(root: Path) -> Path:
+    """The git work tree's top at or above ``root`` (where ``.git`` is), else ``root``."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return root
+
+
 def find_project(start: Path) -> FoundProject | None:
     """The nearest project folder at or above ``start``, not above the git work tree's top.
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from releasekit.findings import Finding, Severity
 from releasekit.gh_events import intersects
-from releasekit.gh_workflows import Job, Repository, Workflow, read_workflow, top_level
+from releasekit.gh_workflows import Job, Repository, Workflow, read_workflow
 from releasekit.gitlab_ci import audit_gitlab
 from releasekit.job_packages import Attribution, GitHubAttribution, workspace_of
 from releasekit.packages import Workspace
+from releasekit.project_root import top_level
 from releasekit.publisher_duplicates import github_duplicates
 from releasekit.publishing_job import PublishingJob
 from releasekit.workflow_rules import RULES, Rule, finding, rule_finding
